@@ -1,0 +1,43 @@
+"""flowkit: the TensorFlow 1 programming model, small enough to read.
+
+Write ``import flowkit as tf`` and use TF1's names: build a graph of ops, feed placeholders,
+keep state in variables, and run it in a session on a backend of your choice.
+
+Example:
+    >>> import flowkit as tf
+    >>> x = tf.placeholder(tf.float32, shape=(None, 2), name="x")
+    >>> W = tf.Variable([[1.0], [2.0]], name="W")
+    >>> b = tf.Variable([0.5], name="b")
+    >>> h = tf.nn.relu(tf.matmul(x, W) + b)
+    >>> with tf.Session() as sess:
+    ...     sess.run(tf.global_variables_initializer())
+    ...     print(sess.run(h, {x: [[1.0, 1.0], [-3.0, 0.0]]}))
+    [[3.5]
+     [0. ]]
+"""
+from flowkit.version import __version__  # noqa: F401
+from flowkit.framework.dtypes import (  # noqa: F401
+    DType, as_dtype, float16, float32, float64, half, double, int8, int16, int32, int64,
+    uint8, bool, string)
+from flowkit.framework.tensor_shape import TensorShape, Dimension  # noqa: F401
+from flowkit.framework.graph import (  # noqa: F401
+    Graph, Operation, Tensor, GraphKeys, get_default_graph, reset_default_graph, name_scope,
+    control_dependencies, device, add_to_collection, add_to_collections, get_collection,
+    get_collection_ref, set_random_seed)
+from flowkit import errors  # noqa: F401
+from flowkit.ops import core as _core, math_ops as _math, array_ops as _array  # noqa: F401
+from flowkit.ops.core import constant, placeholder, convert_to_tensor  # noqa: F401
+from flowkit.ops.api import *  # noqa: F401,F403
+from flowkit.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
+from flowkit.ops.control_flow_ops import no_op, group  # noqa: F401
+from flowkit.variables import (  # noqa: F401
+    Variable, global_variables, all_variables, trainable_variables, local_variables,
+    model_variables, variables_initializer, global_variables_initializer,
+    initialize_all_variables, local_variables_initializer, initialize_local_variables,
+    is_variable_initialized, report_uninitialized_variables)
+from flowkit.gradients import gradients  # noqa: F401
+from flowkit.session import (  # noqa: F401
+    Session, InteractiveSession, get_default_session)
+from flowkit import nn, train  # noqa: F401
+
+newaxis = None

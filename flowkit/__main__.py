@@ -1,0 +1,5 @@
+import sys
+
+from flowkit.cli import main
+
+sys.exit(main())

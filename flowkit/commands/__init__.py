@@ -1,0 +1,1 @@
+"""Subcommands of the ``flowkit`` command line (one module each)."""

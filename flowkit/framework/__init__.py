@@ -1,0 +1,1 @@
+"""The framework layer: dtypes, shapes, errors, graphs, operations and tensors."""

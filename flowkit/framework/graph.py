@@ -1,0 +1,624 @@
+"""Graphs, operations and tensors: the data structure a TF1 program builds.
+
+Nothing is computed here. An :class:`Operation` is a node; its outputs are symbolic
+:class:`Tensor` objects (the edges). A :class:`Graph` owns the operations, gives them unique
+names exactly as TF1 does (``Add``, ``add_1``, ``scope/MatMul``), and keeps collections,
+name scopes and control dependencies.
+
+Example:
+    >>> import flowkit as tf
+    >>> g = tf.Graph()
+    >>> with g.as_default():
+    ...     a = tf.constant(1.0, name="a")
+    ...     with tf.name_scope("layer"):
+    ...         b = a + 2.0
+    >>> b.name, b.op.type, [op.name for op in g.get_operations()]
+    ('layer/add:0', 'Add', ['a', 'layer/add/y', 'layer/add'])
+"""
+from __future__ import annotations
+
+import contextlib
+import linecache
+import re
+import sys
+import threading
+
+from flowkit.framework import dtypes as _dtypes
+from flowkit.framework.registry import get_op_def
+from flowkit.framework.tensor_shape import TensorShape
+
+_VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
+_VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
+
+
+# --------------------------------------------------------------------------------------------
+# Where was this op created? The first stack frame outside flowkit and its plugins.
+# --------------------------------------------------------------------------------------------
+def _is_internal(module_name: str) -> bool:
+    return module_name.startswith("flowkit") or module_name in ("contextlib", "functools")
+
+
+def capture_user_frame():
+    """Returns ``(filename, lineno, function)`` of the innermost frame in the user's code."""
+    f = sys._getframe(1)
+    while f is not None and _is_internal(f.f_globals.get("__name__", "")):
+        f = f.f_back
+    if f is None:
+        return None
+    return (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+
+def format_site(site) -> str:
+    if not site:
+        return "<unknown location>"
+    filename, lineno, func = site
+    text = f'File "{filename}", line {lineno}, in {func}'
+    line = linecache.getline(filename, lineno).strip()
+    return f"{text}\n    {line}" if line else text
+
+
+# --------------------------------------------------------------------------------------------
+class Tensor:
+    """A symbolic output of an :class:`Operation`; it holds no value until a session runs it.
+
+    Python operators build ops: ``a + b`` is ``tf.add(a, b)`` named ``add``.
+    """
+
+    __slots__ = ("op", "value_index", "dtype", "_shape", "_consumers", "__weakref__")
+    # Make ``ndarray + tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
+    __array_priority__ = 100
+
+    def __init__(self, op: "Operation", value_index: int, dtype, shape) -> None:
+        self.op = op
+        self.value_index = value_index
+        self.dtype = dtype
+        self._shape = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+        self._consumers = []
+
+    @property
+    def name(self) -> str:
+        return f"{self.op.name}:{self.value_index}"
+
+    @property
+    def graph(self) -> "Graph":
+        return self.op.graph
+
+    @property
+    def device(self) -> str:
+        return self.op.device
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    def get_shape(self) -> TensorShape:
+        return self._shape
+
+    def set_shape(self, shape) -> None:
+        """Refines the static shape; ``ValueError`` if the new shape conflicts."""
+        self._shape = self._shape.merge_with(shape)
+
+    def consumers(self) -> list:
+        """The operations that take this tensor as an input."""
+        return list(self._consumers)
+
+    def eval(self, feed_dict=None, session=None):
+        """Runs the graph up to this tensor in ``session`` (default: the default session)."""
+        from flowkit.session import _session_for
+        return _session_for(session, self.graph, "Tensor.eval()").run(self, feed_dict)
+
+    def _as_tensor(self):
+        return self
+
+    def __repr__(self) -> str:
+        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self.dtype.name}>"
+
+    __str__ = lambda self: (f'Tensor("{self.name}", shape={self._shape}, '  # noqa: E731
+                            f"dtype={self.dtype.name})")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise TypeError("Using a `tf.Tensor` as a Python `bool` is not allowed. Use "
+                        "`if t is not None:` instead of `if t:` to test if a tensor is defined, "
+                        "and use TensorFlow ops such as tf.cond to execute subgraphs "
+                        "conditioned on the value of a tensor.")
+
+    def __iter__(self):
+        raise TypeError(f"'Tensor' object ({self.name}) is not iterable: a graph tensor has no "
+                        "value yet. Use tf.unstack(t) to split it into tensors.")
+
+    def __len__(self):
+        raise TypeError(f"len is not well defined for symbolic Tensors ({self.name}). Use "
+                        "t.shape[0] (static) or tf.shape(t)[0] (dynamic).")
+
+
+# --------------------------------------------------------------------------------------------
+class Operation:
+    """A node of the graph: an op type, attributes, input tensors and output tensors."""
+
+    __slots__ = ("graph", "name", "type", "inputs", "outputs", "control_inputs", "attrs",
+                 "device", "op_def", "_id", "_site", "_grad_of", "_control_outputs",
+                 "__weakref__")
+
+    def __init__(self, graph, name, op_def, inputs, attrs, control_inputs, site) -> None:
+        self.graph = graph
+        self.name = name
+        self.type = op_def.type
+        self.op_def = op_def
+        self.inputs = tuple(inputs)
+        self.attrs = attrs
+        self.control_inputs = list(control_inputs)
+        self.outputs = []
+        self.device = graph._device_stack[-1] if graph._device_stack else ""
+        self._id = 0
+        self._site = site
+        #: The forward op this op helps differentiate (set under tf.gradients), else None.
+        self._grad_of = graph._gradient_of
+        self._control_outputs = []
+
+    @property
+    def creation_site(self) -> str:
+        """Where the op was created in the user's code, formatted like a traceback line."""
+        return format_site(self._site)
+
+    @property
+    def traceback(self):
+        return [self._site] if self._site else []
+
+    @property
+    def node_def(self):
+        return {"name": self.name, "op": self.type, "attr": dict(self.attrs)}
+
+    @property
+    def gradient_of(self):
+        """The forward op this gradient op belongs to, or ``None``."""
+        return self._grad_of
+
+    def get_attr(self, name):
+        try:
+            return self.attrs[name]
+        except KeyError:
+            raise ValueError(f"Operation '{self.name}' has no attr named '{name}'. It has: "
+                             f"{sorted(self.attrs)}.") from None
+
+    def values(self):
+        return tuple(self.outputs)
+
+    def run(self, feed_dict=None, session=None) -> None:
+        """Runs this operation in ``session`` (default: the default session)."""
+        from flowkit.session import _session_for
+        _session_for(session, self.graph, "Operation.run()").run(self, feed_dict)
+
+    def _add_control_input(self, op) -> None:
+        if op not in self.control_inputs:
+            self.control_inputs.append(op)
+            op._control_outputs.append(self)
+
+    def __repr__(self) -> str:
+        return f"<tf.Operation '{self.name}' type={self.type}>"
+
+    __hash__ = object.__hash__
+
+
+# --------------------------------------------------------------------------------------------
+class GraphKeys:
+    """Standard collection names (TF1's ``tf.GraphKeys``)."""
+
+    GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    MODEL_VARIABLES = "model_variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    SUMMARIES = "summaries"
+    QUEUE_RUNNERS = "queue_runners"
+    TABLE_INITIALIZERS = "table_initializer"
+    ASSET_FILEPATHS = "asset_filepaths"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    CONCATENATED_VARIABLES = "concatenated_variables"
+    SAVERS = "savers"
+    WEIGHTS = "weights"
+    BIASES = "biases"
+    ACTIVATIONS = "activations"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    TRAIN_OP = "train_op"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    READY_OP = "ready_op"
+    GLOBAL_STEP = "global_step"
+    VARIABLES = GLOBAL_VARIABLES
+
+
+class Graph:
+    """A TF1 computation graph. Make it the default with ``with g.as_default():``."""
+
+    def __init__(self) -> None:
+        self._ops = []
+        self._ops_by_name = {}
+        self._names_in_use = {}
+        self._name_stack = ""
+        self._control_stack = []      # list of lists of ops (None entry = cleared)
+        self._device_stack = []
+        self._collections = {}
+        self._finalized = False
+        self._gradient_of = None
+        self._version = 0             # bumped on every new op: sessions invalidate plans
+        self.seed = None              # graph-level seed (tf.set_random_seed)
+        self._variable_scope_store = None
+        self._lock = threading.RLock()
+
+    # -- default graph -------------------------------------------------------------------------
+    def as_default(self):
+        """A context manager that makes this graph the default graph."""
+        return _default_graph_stack.get_controller(self)
+
+    # -- names ---------------------------------------------------------------------------------
+    def unique_name(self, name: str, mark_as_used: bool = True) -> str:
+        """TF1's unique naming: ``name`` prefixed by the name scope, with ``_N`` appended when
+        the name (compared case-insensitively) is already taken."""
+        if self._name_stack:
+            name = f"{self._name_stack}/{name}"
+        key = name.lower()
+        i = self._names_in_use.get(key, 0)
+        if mark_as_used:
+            self._names_in_use[key] = i + 1
+        if i > 0:
+            base = key
+            while key in self._names_in_use:
+                key = f"{base}_{i}"
+                i += 1
+            if mark_as_used:
+                self._names_in_use[key] = 1
+            name = f"{name}_{i - 1}"
+        return name
+
+    def get_name_scope(self) -> str:
+        return self._name_stack
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        """TF1's name scope: ``"a"`` nests (made unique), ``"a/"`` re-enters the absolute scope
+        ``a``, ``None`` or ``""`` resets to the top level. Yields the scope string ``"a/"``."""
+        if name:
+            if not isinstance(name, str):
+                raise TypeError(f"name_scope expects a string name, got {name!r}")
+            if name[-1] == "/":
+                if not _VALID_SCOPE_NAME.match(name):
+                    raise ValueError(f"'{name}' is not a valid scope name")
+                new_stack = name[:-1]
+            else:
+                if not _VALID_OP_NAME.match(name):
+                    raise ValueError(f"'{name}' is not a valid scope name. A scope name starts "
+                                     "with a letter, digit or '.', then letters, digits, "
+                                     "'_', '.', '-', '/'.")
+                new_stack = self.unique_name(name)
+        else:
+            new_stack = ""
+        old = self._name_stack
+        self._name_stack = new_stack
+        try:
+            yield f"{new_stack}/" if new_stack else ""
+        finally:
+            self._name_stack = old
+
+    # -- ops -----------------------------------------------------------------------------------
+    def create_op(self, op_type: str, inputs, attrs=None, name=None, op_def=None) -> Operation:
+        """Adds an op of a registered type; runs its shape rule to make its output tensors."""
+        if self._finalized:
+            raise RuntimeError("Graph is finalized and cannot be modified.")
+        op_def = op_def or get_op_def(op_type)
+        attrs = {} if attrs is None else attrs
+        for t in inputs:
+            if t.op.graph is not self:
+                raise ValueError(f"Tensor {t.name} must be from the same graph as the op being "
+                                 f"created ({name or op_type}). Did you build parts of the model "
+                                 "under different tf.Graph().as_default() blocks?")
+        if name and name[-1] == "/":
+            name = name[:-1]
+        else:
+            name = name or op_type
+            if not _VALID_OP_NAME.match(name):
+                raise ValueError(f"'{name}' is not a valid node name")
+            name = self.unique_name(name)
+        control = self._current_control_inputs()
+        op = Operation(self, name, op_def, inputs, attrs, control, capture_user_frame())
+        try:
+            specs = op_def.shape_fn(op.inputs, attrs)
+        except (ValueError, TypeError) as e:
+            shapes = ", ".join(_shape_str(t.shape) for t in op.inputs)
+            raise type(e)(f"{e} for '{name}' (op: '{op_type}') with input shapes: "
+                          f"{shapes}.") from None
+        op.outputs = [Tensor(op, i, dt, sh) for i, (dt, sh) in enumerate(specs)]
+        with self._lock:
+            op._id = len(self._ops) + 1
+            self._ops.append(op)
+            self._ops_by_name[name] = op
+            self._version += 1
+        for t in op.inputs:
+            t._consumers.append(op)
+        for c in control:
+            c._control_outputs.append(op)
+        return op
+
+    def _current_control_inputs(self):
+        ops = []
+        for frame in self._control_stack:
+            for c in frame:
+                if c not in ops:
+                    ops.append(c)
+        return ops
+
+    def get_operations(self) -> list:
+        return list(self._ops)
+
+    def get_operation_by_name(self, name: str) -> Operation:
+        if not isinstance(name, str):
+            raise TypeError(f"Operation names are strings (or similar), not {type(name).__name__}")
+        return self.as_graph_element(name, allow_tensor=False, allow_operation=True)
+
+    def get_tensor_by_name(self, name: str) -> Tensor:
+        if not isinstance(name, str):
+            raise TypeError(f"Tensor names are strings (or similar), not {type(name).__name__}")
+        return self.as_graph_element(name, allow_tensor=True, allow_operation=False)
+
+    def as_graph_element(self, obj, allow_tensor=True, allow_operation=True):
+        """Returns the Tensor or Operation that ``obj`` (an object or a name) refers to."""
+        if hasattr(obj, "_as_graph_element") and not isinstance(obj, (Tensor, Operation)):
+            obj = obj._as_graph_element()
+        types = (["Tensor"] if allow_tensor else []) + (["Operation"] if allow_operation else [])
+        if isinstance(obj, str):
+            if ":" in obj and allow_tensor:
+                op_name, _, idx = obj.rpartition(":")
+                try:
+                    idx = int(idx)
+                except ValueError:
+                    raise ValueError(f"The name {obj!r} looks a like a Tensor name, but is not "
+                                     "a valid one. Tensor names must be of the form "
+                                     "\"<op_name>:<output_index>\".") from None
+                op = self._ops_by_name.get(op_name)
+                if op is None:
+                    raise KeyError(f"The name {obj!r} refers to a Tensor which does not exist. "
+                                   f"The operation, {op_name!r}, does not exist in the graph.")
+                if idx >= len(op.outputs):
+                    raise KeyError(f"The name {obj!r} refers to a Tensor which does not exist. "
+                                   f"The operation, {op_name!r}, exists but only has "
+                                   f"{len(op.outputs)} outputs.")
+                return op.outputs[idx]
+            if ":" in obj:
+                raise ValueError(f"Name {obj!r} appears to refer to a Tensor, not a "
+                                 f"{'/'.join(types)}.")
+            if not allow_operation:
+                raise ValueError(f"The name {obj!r} looks like an (invalid) Operation name, not "
+                                 f"a Tensor. Tensor names must be of the form "
+                                 f"\"<op_name>:<output_index>\".")
+            op = self._ops_by_name.get(obj)
+            if op is None:
+                raise KeyError(f"The name {obj!r} refers to an Operation not in the graph.")
+            return op
+        if isinstance(obj, Tensor) and allow_tensor:
+            if obj.graph is not self:
+                raise ValueError(f"Tensor {obj} is not an element of this graph.")
+            return obj
+        if isinstance(obj, Operation) and allow_operation:
+            if obj.graph is not self:
+                raise ValueError(f"Operation {obj} is not an element of this graph.")
+            return obj
+        raise TypeError(f"Can not convert a {type(obj).__name__} into a "
+                        f"{'/'.join(types) or 'graph element'}.")
+
+    # -- control dependencies and devices -------------------------------------------------------
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs):
+        """Ops created inside run only after ``control_inputs``; ``None`` clears them."""
+        if control_inputs is None:
+            saved, self._control_stack = self._control_stack, []
+            try:
+                yield
+            finally:
+                self._control_stack = saved
+            return
+        frame = []
+        for c in control_inputs:
+            if hasattr(c, "_as_graph_element") and not isinstance(c, (Tensor, Operation)):
+                c = c._as_graph_element()
+            if isinstance(c, Tensor):
+                c = c.op
+            if not isinstance(c, Operation):
+                raise TypeError(f"Control input must be an Operation, a Tensor or a Variable: "
+                                f"got {c!r}")
+            if c.graph is not self:
+                raise ValueError(f"Control input {c.name} is from a different graph.")
+            frame.append(c)
+        self._control_stack.append(frame)
+        try:
+            yield
+        finally:
+            self._control_stack.pop()
+
+    @contextlib.contextmanager
+    def device(self, device_name):
+        """Records a device string on the ops created inside (the session picks the real one)."""
+        self._device_stack.append(device_name or "")
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
+
+    @contextlib.contextmanager
+    def _as_gradient_of(self, op):
+        saved, self._gradient_of = self._gradient_of, op
+        try:
+            yield
+        finally:
+            self._gradient_of = saved
+
+    # -- collections ---------------------------------------------------------------------------
+    def add_to_collection(self, name, value) -> None:
+        self._collections.setdefault(name, []).append(value)
+
+    def add_to_collections(self, names, value) -> None:
+        names = (names,) if isinstance(names, str) else set(names)
+        for name in names:
+            self.add_to_collection(name, value)
+
+    def get_collection_ref(self, key) -> list:
+        return self._collections.setdefault(key, [])
+
+    def get_collection(self, key, scope=None) -> list:
+        items = self._collections.get(key, [])
+        if scope is None:
+            return list(items)
+        pattern = re.compile(scope)
+        return [v for v in items if hasattr(v, "name") and pattern.match(v.name)]
+
+    def get_all_collection_keys(self) -> list:
+        return [k for k in self._collections if isinstance(k, str)]
+
+    def clear_collection(self, name) -> None:
+        self._collections.pop(name, None)
+
+    # -- misc ----------------------------------------------------------------------------------
+    def finalize(self) -> None:
+        """Makes the graph read-only: creating an op afterwards raises ``RuntimeError``."""
+        self._finalized = True
+
+    @property
+    def finalized(self) -> bool:
+        return self._finalized
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def to_dot(self, **kwargs) -> str:
+        from flowkit.draw import graph_to_dot
+        return graph_to_dot(self, **kwargs)
+
+    def _repr_svg_(self):
+        from flowkit.draw import dot_to_svg
+        return dot_to_svg(self.to_dot())
+
+
+def _shape_str(shape: TensorShape) -> str:
+    if shape.ndims is None:
+        return "?"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_tuple()) + "]"
+
+
+# --------------------------------------------------------------------------------------------
+class _DefaultGraphStack(threading.local):
+    def __init__(self) -> None:
+        self.stack = []
+        self.global_default = None
+
+    def get_default(self) -> Graph:
+        if self.stack:
+            return self.stack[-1]
+        if self.global_default is None:
+            self.global_default = Graph()
+        return self.global_default
+
+    @contextlib.contextmanager
+    def get_controller(self, graph):
+        self.stack.append(graph)
+        try:
+            yield graph
+        finally:
+            self.stack.remove(graph)
+
+    def reset(self) -> None:
+        if self.stack:
+            raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. "
+                                 "If you need a cleared graph, exit the nesting and create a "
+                                 "new graph.")
+        self.global_default = None
+
+
+_default_graph_stack = _DefaultGraphStack()
+
+
+def get_default_graph() -> Graph:
+    """The graph new ops go to: the innermost ``as_default()`` graph, or the global one."""
+    return _default_graph_stack.get_default()
+
+
+def reset_default_graph() -> None:
+    """Clears the global default graph (not allowed inside a ``with g.as_default():``)."""
+    from flowkit import session as _session
+    if _session._default_session_stack:
+        raise AssertionError("Do not use tf.reset_default_graph() while a default session is "
+                             "active: close the session (leave its `with` block) first.")
+    _default_graph_stack.reset()
+
+
+def name_scope(name, default_name=None, values=None):
+    """TF1's ``tf.name_scope(name, default_name=None, values=None)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Graph().as_default():
+        ...     with tf.name_scope("outer"):
+        ...         with tf.name_scope("inner") as scope:
+        ...             print(scope)
+        outer/inner/
+    """
+    graph = get_default_graph()
+    if values:
+        for v in values:
+            if isinstance(v, Tensor):
+                graph = v.graph
+                break
+    n = name if name is not None else default_name
+    if n is None and values is not None:
+        # TF1: a name scope with neither name nor default_name but values is an error.
+        raise ValueError(f"At least one of name ({name}) and default_name ({default_name}) "
+                         "must be provided.")
+    return graph.name_scope(n)
+
+
+def control_dependencies(control_inputs):
+    """Ops created in the ``with`` block run after ``control_inputs`` (TF1 semantics)."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(device_name):
+    return get_default_graph().device(device_name)
+
+
+def add_to_collection(name, value) -> None:
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value) -> None:
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None) -> list:
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key) -> list:
+    return get_default_graph().get_collection_ref(key)
+
+
+def set_random_seed(seed) -> None:
+    """Sets the graph-level seed: the same program then draws the same numbers in every
+    new session (with op-level seeds derived from the op's position in the graph)."""
+    get_default_graph().seed = seed
+
+
+def get_seed(op_seed):
+    """TF1's seeding rule: returns the ``(graph_seed, op_seed)`` pair for a random op."""
+    graph = get_default_graph()
+    global_seed = graph.seed
+    if global_seed is not None:
+        if op_seed is None:
+            op_seed = graph._version  # deterministic: position in the graph
+        return global_seed, op_seed
+    if op_seed is not None:
+        return 87654321, op_seed  # TF1's DEFAULT_GRAPH_SEED
+    return None, None
+
+
+_ = _dtypes  # dtypes re-exported through flowkit.framework

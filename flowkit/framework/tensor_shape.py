@@ -1,0 +1,200 @@
+"""Static shapes that may be partly unknown, printed as TF1 prints them: ``(?, 4)``.
+
+Example:
+    >>> s = TensorShape([None, 4])
+    >>> s, s.ndims, s.is_fully_defined()
+    (TensorShape([Dimension(None), Dimension(4)]), 2, False)
+    >>> print(s)
+    (?, 4)
+    >>> s.merge_with([3, None]).as_list()
+    [3, 4]
+"""
+from __future__ import annotations
+
+
+class Dimension:
+    """One dimension: an ``int`` or unknown (``value is None``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        if isinstance(value, Dimension):
+            value = value.value
+        if value is not None:
+            value = int(value)
+            if value < 0:
+                raise ValueError(f"Dimension {value} must be >= 0")
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Dimension({self.value})"
+
+    def __str__(self) -> str:
+        return "?" if self.value is None else str(self.value)
+
+    def __int__(self) -> int:
+        return self.value
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        other = other.value if isinstance(other, Dimension) else other
+        if self.value is None or other is None:
+            return None
+        return self.value == other
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def is_compatible_with(self, other) -> bool:
+        other = other.value if isinstance(other, Dimension) else other
+        return self.value is None or other is None or self.value == other
+
+
+def _dim_value(d):
+    if isinstance(d, Dimension):
+        return d.value
+    if d is None:
+        return None
+    d = int(d)
+    if d < 0:
+        raise ValueError(f"Dimension {d} must be >= 0")
+    return d
+
+
+class TensorShape:
+    """The static shape of a tensor. ``dims is None`` means even the rank is unknown."""
+
+    __slots__ = ("_dims",)
+
+    def __init__(self, dims) -> None:
+        if isinstance(dims, TensorShape):
+            self._dims = dims._dims
+        elif dims is None:
+            self._dims = None
+        elif isinstance(dims, (int, Dimension)):
+            self._dims = (_dim_value(dims),)
+        else:
+            self._dims = tuple(_dim_value(d) for d in dims)
+
+    # -- queries ------------------------------------------------------------------------------
+    @property
+    def dims(self):
+        return None if self._dims is None else [Dimension(d) for d in self._dims]
+
+    @property
+    def ndims(self):
+        return None if self._dims is None else len(self._dims)
+
+    rank = ndims
+
+    def as_list(self) -> list:
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def as_tuple(self):
+        """The dims as a tuple of ints and ``None`` (or ``None`` for unknown rank)."""
+        return self._dims
+
+    def is_fully_defined(self) -> bool:
+        return self._dims is not None and None not in self._dims
+
+    def num_elements(self):
+        if not self.is_fully_defined():
+            return None
+        n = 1
+        for d in self._dims:
+            n *= d
+        return n
+
+    def is_compatible_with(self, other) -> bool:
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return True
+        if len(self._dims) != len(other._dims):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
+
+    def merge_with(self, other) -> "TensorShape":
+        """The most specific shape compatible with both; ``ValueError`` if they conflict."""
+        other = as_shape(other)
+        if self._dims is None:
+            return other
+        if other._dims is None:
+            return self
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        return TensorShape([a if a is not None else b for a, b in zip(self._dims, other._dims)])
+
+    def assert_is_compatible_with(self, other) -> None:
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")
+
+    def assert_has_rank(self, rank) -> None:
+        if self._dims is not None and len(self._dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
+    def with_rank(self, rank) -> "TensorShape":
+        return self.merge_with(unknown_shape(rank))
+
+    def concatenate(self, other) -> "TensorShape":
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return TensorShape(None)
+        return TensorShape(self._dims + other._dims)
+
+    # -- python protocol -----------------------------------------------------------------------
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("Cannot take the length of a shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self):
+        if self._dims is None:
+            raise ValueError("Cannot iterate over a shape with unknown rank.")
+        return iter(Dimension(d) for d in self._dims)
+
+    def __getitem__(self, key):
+        if self._dims is None:
+            return TensorShape(None) if isinstance(key, slice) else Dimension(None)
+        if isinstance(key, slice):
+            return TensorShape(self._dims[key])
+        return Dimension(self._dims[key])
+
+    def __eq__(self, other):
+        try:
+            other = as_shape(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other._dims
+
+    def __hash__(self):
+        return hash(self._dims)
+
+    def __bool__(self):
+        return self._dims is not None
+
+    def __repr__(self) -> str:
+        if self._dims is None:
+            return "TensorShape(None)"
+        return "TensorShape([" + ", ".join(f"Dimension({d})" for d in self._dims) + "])"
+
+    def __str__(self) -> str:
+        if self._dims is None:
+            return "<unknown>"
+        inner = ", ".join("?" if d is None else str(d) for d in self._dims)
+        return f"({inner},)" if len(self._dims) == 1 else f"({inner})"
+
+
+def as_shape(shape) -> TensorShape:
+    """Converts a list/tuple of ints and ``None`` (or a TensorShape) to a TensorShape."""
+    return shape if isinstance(shape, TensorShape) else TensorShape(shape)
+
+
+def unknown_shape(rank=None) -> TensorShape:
+    return TensorShape(None if rank is None else [None] * rank)
+
+
+def scalar() -> TensorShape:
+    return TensorShape([])

@@ -1,0 +1,144 @@
+"""Symbolic reverse-mode differentiation: ``tf.gradients`` adds gradient ops to the graph.
+
+The gradient of each op comes from its registered gradient rule, written in flowkit ops, so
+the result is an ordinary part of the graph: it can be fetched, drawn, run on any backend and
+differentiated again. The walk is iterative (no recursion limit on deep graphs).
+
+Example:
+    >>> import flowkit as tf
+    >>> x = tf.constant(3.0)
+    >>> y = x * x + 2.0 * x
+    >>> (dy_dx,) = tf.gradients(y, [x])
+    >>> dy_dx.name.startswith("gradients/")
+    True
+    >>> with tf.Session() as sess:
+    ...     print(sess.run(dy_dx))
+    8.0
+"""
+from __future__ import annotations
+
+from flowkit.framework.graph import Operation, Tensor
+from flowkit.ops.core import convert_to_tensor, make_tensor
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _as_x_tensor(x):
+    if hasattr(x, "_as_graph_element") and not isinstance(x, (Tensor, Operation)):
+        return x._as_graph_element()   # a Variable: differentiate w.r.t. the variable node
+    return convert_to_tensor(x)
+
+
+def _differentiable(t: Tensor) -> bool:
+    return t.dtype.is_floating
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None):
+    """Returns ``[sum over ys of d(y)/d(x) for x in xs]``, with ``None`` where ``ys`` do not
+    depend on ``x`` (or only through ``stop_gradient`` / ``stop_gradients``).
+
+    Args:
+        ys: a tensor or list of tensors to differentiate.
+        xs: a tensor, variable, or list of them.
+        grad_ys: optional weights for each ``y`` (same shapes); default ones.
+        name: name scope of the new ops.
+        stop_gradients: tensors through which no gradient flows.
+
+    Raises:
+        ValueError: ``grad_ys`` and ``ys`` have different lengths.
+    """
+    ys = [convert_to_tensor(y) for y in _as_list(ys)]
+    xs = [_as_x_tensor(x) for x in _as_list(xs)]
+    if grad_ys is None:
+        grad_ys = [None] * len(ys)
+    else:
+        grad_ys = _as_list(grad_ys)
+        if len(grad_ys) != len(ys):
+            raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+    stops = {t.op for t in _as_list(stop_gradients)} if stop_gradients is not None else set()
+    graph = ys[0].graph if ys else None
+    if graph is None:
+        return [None] * len(xs)
+
+    # Ops reachable forward from xs, then those of them that lead to ys.
+    x_ops = {x.op for x in xs}
+    reached, stack = set(), list(x_ops)
+    while stack:
+        op = stack.pop()
+        if op in reached:
+            continue
+        reached.add(op)
+        for t in op.outputs:
+            stack.extend(c for c in t._consumers if c not in reached)
+    between, stack = set(), [y.op for y in ys if y.op in reached]
+    while stack:
+        op = stack.pop()
+        if op in between:
+            continue
+        between.add(op)
+        stack.extend(t.op for t in op.inputs if t.op in reached and t.op not in between)
+
+    # pending[op] = number of consumer edges inside `between` still to deliver a gradient.
+    pending = {op: 0 for op in between}
+    for op in between:
+        if op in stops:
+            continue
+        for t in op.inputs:
+            if t.op in between:
+                pending[t.op] += 1
+
+    grads = {}   # tensor -> list of gradient tensors
+    with graph.name_scope(name):
+        for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+            if gy is None:
+                gy = make_tensor("OnesLike", (y,), None, f"grad_ys_{i}")
+            else:
+                gy = convert_to_tensor(gy, dtype=y.dtype, name=f"grad_ys_{i}")
+            grads.setdefault(y, []).append(gy)
+        ready = [op for op in between if pending[op] == 0]
+        ready.sort(key=lambda o: o._id)
+        while ready:
+            op = ready.pop()
+            out_grads = [_aggregate(grads.get(t)) for t in op.outputs]
+            for t, g in zip(op.outputs, out_grads):
+                if g is not None:
+                    grads[t] = [g]
+            propagate = op not in stops and any(g is not None
+                                                                     for g in out_grads)
+            if propagate and op.op_def.grad_fn is not None:
+                if len(op.outputs) > 1:
+                    from flowkit.ops.array_ops import zeros_like
+                    out_grads = [g if g is not None else zeros_like(t)
+                                 for t, g in zip(op.outputs, out_grads)]
+                with graph.name_scope(op.name + "_grad"), graph._as_gradient_of(op):
+                    in_grads = op.op_def.grad_fn(op, *out_grads)
+                in_grads = list(in_grads)
+                if len(in_grads) != len(op.inputs):
+                    raise ValueError(f"The gradient rule of op type '{op.type}' returned "
+                                     f"{len(in_grads)} gradients for {len(op.inputs)} inputs "
+                                     f"(op '{op.name}').")
+                for t, g in zip(op.inputs, in_grads):
+                    if g is not None and _differentiable(t) and t.op in between:
+                        grads.setdefault(t, []).append(g)
+            for t in op.inputs:
+                if t.op in between and op not in stops:
+                    pending[t.op] -= 1
+                    if pending[t.op] == 0:
+                        ready.append(t.op)
+            ready.sort(key=lambda o: o._id)
+        result = []
+        for x in xs:
+            result.append(_aggregate(grads.get(x)))
+    return result
+
+
+def _aggregate(gs):
+    if not gs:
+        return None
+    if len(gs) == 1:
+        return gs[0]
+    from flowkit.ops.math_ops import add_n
+    return add_n(gs)

@@ -1,0 +1,2 @@
+"""placeholder module, filled by its issue"""
+__all__ = []

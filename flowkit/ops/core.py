@@ -1,0 +1,347 @@
+"""The building blocks every op module uses: converting values to tensors, creating ops,
+broadcasting shapes, and reducing a gradient back to a broadcast input's shape.
+
+Example:
+    >>> import flowkit as tf
+    >>> with tf.Graph().as_default():
+    ...     t = convert_to_tensor([[1.0, 2.0]])
+    >>> t.dtype, t.shape.as_list(), t.op.type
+    (tf.float32, [1, 2], 'Const')
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from flowkit.framework import dtypes
+from flowkit.framework.graph import Tensor, get_default_graph
+from flowkit.framework.registry import register_op
+from flowkit.framework.tensor_shape import TensorShape, as_shape
+
+
+# --------------------------------------------------------------------------------------------
+# Creating ops
+# --------------------------------------------------------------------------------------------
+def graph_of(inputs):
+    """The graph of the first input tensor, else the default graph."""
+    for t in inputs:
+        if isinstance(t, Tensor):
+            return t.op.graph
+    return get_default_graph()
+
+
+def make_op(op_type: str, inputs=(), attrs=None, name=None):
+    """Creates an op of a registered type in the inputs' graph and returns the Operation."""
+    return graph_of(inputs).create_op(op_type, list(inputs), attrs, name)
+
+
+def make_tensor(op_type: str, inputs=(), attrs=None, name=None) -> Tensor:
+    """Creates a single-output op and returns its output tensor."""
+    return make_op(op_type, inputs, attrs, name).outputs[0]
+
+
+def op_scope(name, default_name, values=()):
+    """TF1's op-builder pattern: ``with op_scope(name, "MatMul", [a, b]) as scope:`` opens
+    the op's name scope in the inputs' graph, so constants converted inside are named
+    ``MatMul/b``; then pass ``name=scope`` to :func:`make_tensor` to name the op itself."""
+    return graph_of(values).name_scope(name or default_name)
+
+
+def same_dtype_shape(inputs, attrs):
+    """Shape rule of ops whose output looks like input 0."""
+    return [(inputs[0].dtype, inputs[0].shape)]
+
+
+# --------------------------------------------------------------------------------------------
+# Values -> tensors
+# --------------------------------------------------------------------------------------------
+def _to_numpy(value, dtype, what="value"):
+    """Converts a Python/NumPy value to an ndarray of ``dtype`` with TF1's rules: Python floats
+    become float32 and ints int32 unless a dtype is asked for; no lossy conversion."""
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+        if dtype is dtypes.string:
+            return np.asarray(value, dtype=object)
+        arr = np.asarray(value)
+        if arr.dtype.kind == "O":
+            raise TypeError(f"Failed to convert object of type {type(value).__name__} to Tensor. "
+                            f"Contents: {value!r}. Consider casting elements to a supported type.")
+        target = np.dtype(dtype.as_numpy_dtype)
+        if arr.dtype != target:
+            if arr.dtype.kind == "f" and target.kind in "iub":
+                if not np.all(np.equal(np.mod(arr, 1), 0)):
+                    raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
+                                    f"'{type(value).__name__}' instead.")
+            if arr.dtype.kind == "b" and target.kind != "b":
+                raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
+                                f"'{type(value).__name__}' instead.")
+            arr = arr.astype(target)
+        return arr
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "US":
+            return value.astype(object)
+        dtypes.as_dtype(value.dtype)  # raises for unsupported dtypes
+        return value
+    if isinstance(value, np.generic):
+        dtypes.as_dtype(value.dtype)
+        return np.asarray(value)
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        return arr.astype(object)
+    if arr.dtype == np.float64:
+        return arr.astype(np.float32)
+    if arr.dtype == np.int64:
+        if arr.size and (arr.max() > 2**31 - 1 or arr.min() < -2**31):
+            return arr
+        return arr.astype(np.int32)
+    if arr.dtype.kind == "O":
+        raise TypeError(f"Failed to convert object of type {type(value).__name__} to Tensor. "
+                        f"Contents: {value!r}. Consider casting elements to a supported type.")
+    return arr
+
+
+def _contains_tensor(value) -> bool:
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    return False
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:
+    """Returns ``value`` as a Tensor: tensors pass through (their dtype checked), variables give
+    their value, Python and NumPy values become ``Const`` ops, lists holding tensors are packed.
+
+    Raises:
+        ValueError: a tensor's dtype differs from the requested ``dtype``.
+    """
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        t = value if isinstance(value, Tensor) else value._as_tensor()
+        if dtype is not None and dtypes.as_dtype(dtype) is not t.dtype:
+            raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} "
+                             f"for Tensor with dtype {t.dtype.name}: {t!r}")
+        return t
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        from flowkit.ops.array_ops import stack
+        return stack([convert_to_tensor(v, dtype=dtype) for v in value], name=name or "packed")
+    if dtype is None and preferred_dtype is not None:
+        try:
+            return constant(value, dtype=preferred_dtype, name=name or "Const")
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype=dtype, name=name or "Const")
+
+
+def is_tensor_like(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "_as_tensor")
+
+
+def convert_pair(x, y):
+    """Converts a binary op's operands: a Python/NumPy operand takes the tensor's dtype."""
+    if is_tensor_like(x):
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=None if is_tensor_like(y) else x.dtype, name="y")
+    elif is_tensor_like(y):
+        y = convert_to_tensor(y)
+        x = convert_to_tensor(x, dtype=y.dtype, name="x")
+    else:
+        x = convert_to_tensor(x, name="x")
+        y = convert_to_tensor(y, dtype=x.dtype, name="y")
+    return x, y
+
+
+# --------------------------------------------------------------------------------------------
+# Constants and placeholders
+# --------------------------------------------------------------------------------------------
+def _const_shape(inputs, attrs):
+    value = attrs["value"]
+    return [(attrs["dtype"], TensorShape(value.shape))]
+
+
+register_op("Const", shape=_const_shape, grad=None, kernel=False)
+
+
+def constant(value, dtype=None, shape=None, name="Const", verify_shape=False) -> Tensor:
+    """A tensor with a fixed value (TF1's ``tf.constant``).
+
+    A scalar ``value`` with a ``shape`` fills that shape; a value with as many elements as
+    ``shape`` is reshaped to it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.constant(7, shape=[2, 2])))
+        [[7 7]
+         [7 7]]
+    """
+    arr = _to_numpy(value, dtype)
+    if shape is not None:
+        shape = tuple(as_shape(shape).as_list())
+        if verify_shape and arr.shape != shape:
+            raise TypeError(f"Expected Tensor's shape: {shape}, got {arr.shape}.")
+        if arr.shape != shape:
+            if arr.size == 1:
+                arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+            elif arr.size == int(np.prod(shape)):
+                arr = arr.reshape(shape)
+            else:
+                raise TypeError(f"Eager execution of tf.constant with unsupported shape "
+                                f"(value has {arr.size} elements, shape is {list(shape)} with "
+                                f"{int(np.prod(shape))} elements).")
+    arr = np.array(arr, copy=True)
+    arr.flags.writeable = False
+    dt = dtypes.as_dtype(arr.dtype) if arr.dtype.kind != "O" else dtypes.string
+    return make_tensor("Const", (), {"value": arr, "dtype": dt}, name)
+
+
+def constant_value(t):
+    """The value of ``t`` when it can be computed while building the graph, else ``None``.
+
+    Used by shape rules (``tf.reshape(x, tf.shape(y))``) and to fold static shapes.
+    """
+    if not isinstance(t, Tensor):
+        return np.asarray(t)
+    op = t.op
+    if op.type == "Const":
+        return op.attrs["value"]
+    if op.type == "Shape":
+        s = op.inputs[0].shape
+        if s.is_fully_defined():
+            return np.array(s.as_list(), dtype=t.dtype.as_numpy_dtype)
+    if op.type == "Size":
+        s = op.inputs[0].shape
+        if s.is_fully_defined():
+            return np.array(s.num_elements(), dtype=t.dtype.as_numpy_dtype)
+    if op.type == "Rank":
+        if op.inputs[0].shape.ndims is not None:
+            return np.array(op.inputs[0].shape.ndims, dtype=np.int32)
+    if op.type == "Pack":
+        vals = [constant_value(i) for i in op.inputs]
+        if all(v is not None for v in vals):
+            return np.stack(vals, axis=op.attrs.get("axis", 0))
+    if op.type == "Identity":
+        return constant_value(op.inputs[0])
+    if op.type == "Cast":
+        v = constant_value(op.inputs[0])
+        return None if v is None else v.astype(op.attrs["DstT"].as_numpy_dtype)
+    return None
+
+
+def constant_shape(t) -> TensorShape:
+    """The static shape that a 1-D shape tensor ``t`` describes (dims unknown where they can
+    not be computed while building)."""
+    v = constant_value(t)
+    if v is not None:
+        return TensorShape([None if d < 0 else int(d) for d in np.reshape(v, [-1])])
+    if isinstance(t, Tensor) and t.op.type == "Pack":
+        dims = []
+        for i in t.op.inputs:
+            iv = constant_value(i)
+            dims.append(None if iv is None or int(iv) < 0 else int(iv))
+        return TensorShape(dims)
+    n = t.shape[0].value if t.shape.ndims == 1 else None
+    return TensorShape(None if n is None else [None] * n)
+
+
+def _placeholder_shape(inputs, attrs):
+    return [(attrs["dtype"], attrs["shape"])]
+
+
+register_op("Placeholder", shape=_placeholder_shape, grad=None, kernel=False)
+
+
+def placeholder(dtype, shape=None, name=None) -> Tensor:
+    """A tensor whose value is fed at run time (``feed_dict={x: value}``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.placeholder(tf.float32, shape=(None, 4), name="x")
+        >>> print(x.shape)
+        (?, 4)
+    """
+    dt = dtypes.as_dtype(dtype)
+    return make_tensor("Placeholder", (), {"dtype": dt, "shape": TensorShape(shape)}, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Broadcasting
+# --------------------------------------------------------------------------------------------
+def broadcast_shape(a: TensorShape, b: TensorShape) -> TensorShape:
+    """NumPy broadcasting of two static shapes; unknown dims stay unknown."""
+    if a.ndims is None or b.ndims is None:
+        return TensorShape(None)
+    da, db = a.as_tuple(), b.as_tuple()
+    n = max(len(da), len(db))
+    da = (1,) * (n - len(da)) + da
+    db = (1,) * (n - len(db)) + db
+    out = []
+    for x, y in zip(da, db):
+        if x == 1:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif x is None:
+            out.append(y)
+        elif y is None or x == y:
+            out.append(x)
+        else:
+            raise ValueError(f"Dimensions must be equal, but are {x} and {y}")
+    return TensorShape(out)
+
+
+def unbroadcast(grad: Tensor, x: Tensor) -> Tensor:
+    """Sums ``grad`` (shaped like a broadcast result) back to the shape of input ``x``.
+
+    With static shapes the reduced axes are computed now; otherwise the graph computes them
+    (``BroadcastGradientArgs``).
+    """
+    from flowkit.ops import array_ops, math_ops
+    xs, gs = x.shape, grad.shape
+    if xs.is_fully_defined() and gs.is_fully_defined():
+        if xs.as_tuple() == gs.as_tuple():
+            return grad
+        xd, gd = xs.as_tuple(), gs.as_tuple()
+        lead = len(gd) - len(xd)
+        axes = list(range(lead)) + [lead + i for i, d in enumerate(xd) if d == 1 and gd[lead + i] != 1]
+        summed = math_ops.reduce_sum(grad, axis=axes) if axes else grad
+        return array_ops.reshape(summed, xd)
+    return make_tensor("UnbroadcastTo", (grad, array_ops.shape(x)), {"shape": x.shape})
+
+
+def _unbroadcast_shape(inputs, attrs):
+    return [(inputs[0].dtype, constant_shape(inputs[1]).merge_with(attrs["shape"]))]
+
+
+def _unbroadcast_grad(op, grad):
+    from flowkit.ops import array_ops
+    return [array_ops.broadcast_to(grad, array_ops.shape(op.inputs[0])), None]
+
+
+register_op("UnbroadcastTo", shape=_unbroadcast_shape, grad=_unbroadcast_grad,
+            doc="Sums input 0 over the axes along which shape (input 1) was broadcast.")
+
+
+def normalize_axis(axis, ndims, what="axis"):
+    """Turns an int/list/None axis argument into a sorted tuple of non-negative ints
+    (``None`` stays ``None``); negative axes count from the end."""
+    if axis is None:
+        return None
+    if isinstance(axis, Tensor):
+        v = constant_value(axis)
+        if v is None:
+            raise ValueError(f"{what} must be known when the graph is built (a Python int or a "
+                             f"constant); got the computed tensor {axis.name}.")
+        axis = v
+    axis = np.asarray(axis).reshape(-1).tolist() if not isinstance(axis, numbers.Integral) \
+        else [int(axis)]
+    out = []
+    for a in axis:
+        a = int(a)
+        if ndims is not None:
+            if not -ndims <= a < max(ndims, 1):
+                raise ValueError(f"Invalid reduction dimension {a} for input with {ndims} "
+                                 "dimensions")
+            a %= max(ndims, 1)
+        out.append(a)
+    return tuple(sorted(set(out)))

@@ -1,0 +1,345 @@
+"""Sessions: bind a graph to a backend and a device, and run the parts of it that fetches need.
+
+``run(fetches, feed_dict)`` looks up a cached *plan* for (fetches, fed tensors). A plan is
+built once: prune to the ops the fetches need, order them, resolve each op's kernel, place the
+constants, and note when each intermediate value dies. Running a plan is a loop over prepared
+kernel calls.
+
+Example:
+    >>> import flowkit as tf
+    >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+    >>> y = tf.reduce_sum(x * 2.0)
+    >>> with tf.Session() as sess:
+    ...     print(sess.run(y, {x: [[1.0, 2.0]]}))
+    ...     out = sess.run({"double": x * 2.0, "sum": [y]}, {x: [[1.0, 1.0]]})
+    6.0
+    >>> out["double"], out["sum"]
+    (array([[2., 2.]], dtype=float32), [np.float32(4.0)])
+"""
+from __future__ import annotations
+
+import collections
+import os
+import threading
+from functools import partial
+
+import numpy as np
+
+from flowkit.framework import errors
+from flowkit.framework.graph import Operation, Tensor, get_default_graph
+
+_default_session_stack = []
+_ELEMENT = (Tensor, Operation)
+
+
+# --------------------------------------------------------------------------------------------
+# Fetch structures: flatten any nesting of lists, tuples, namedtuples and dicts, rebuild after.
+# --------------------------------------------------------------------------------------------
+def _flatten(fetch, graph, out):
+    """Appends the graph elements of ``fetch`` to ``out``; returns a rebuild function."""
+    if fetch is None:
+        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                        "string or Tensor. (Can not convert a NoneType into a Tensor or "
+                        "Operation.)")
+    if isinstance(fetch, (list, tuple)) and not hasattr(fetch, "_as_graph_element"):
+        builders = [_flatten(f, graph, out) for f in fetch]
+        if isinstance(fetch, tuple) and hasattr(fetch, "_fields"):
+            cls = type(fetch)
+            return lambda vals: cls(*[b(vals) for b in builders])
+        cls = type(fetch)
+        if cls is list or cls is tuple:
+            return lambda vals: cls(b(vals) for b in builders)
+        return lambda vals: cls([b(vals) for b in builders])
+    if isinstance(fetch, (dict, collections.abc.Mapping)):
+        keys = list(fetch.keys())
+        builders = [_flatten(fetch[k], graph, out) for k in keys]
+        cls = type(fetch)
+
+        def rebuild(vals):
+            pairs = [(k, b(vals)) for k, b in zip(keys, builders)]
+            try:
+                return cls(pairs)
+            except TypeError:
+                return dict(pairs)
+        return rebuild
+    try:
+        element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
+    except TypeError as e:
+        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                        f"string or Tensor. ({e})") from None
+    except ValueError as e:
+        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. ({e})"
+                         ) from None
+    except KeyError as e:
+        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                         f"({e.args[0]})") from None
+    i = len(out)
+    out.append(element)
+    return lambda vals: vals[i]
+
+
+# --------------------------------------------------------------------------------------------
+class _Plan:
+    """A prepared way to compute some fetches from some feeds."""
+
+    __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
+                 "fetch_copy", "ops", "step_ops")
+
+
+class _Step:
+    __slots__ = ("fn", "ins", "out", "multi", "free")
+
+
+class BaseSession:
+    """Common code of :class:`Session` and :class:`InteractiveSession`."""
+
+    def __init__(self, target="", graph=None, config=None, backend=None, device=None) -> None:
+        from flowkit import plugins
+        self.graph = graph if graph is not None else get_default_graph()
+        self.backend_name = backend or os.environ.get("FLOWKIT_BACKEND") or "numpy"
+        self._backend = plugins.get_backend(self.backend_name)
+        self.device = self._backend.check_device(device or os.environ.get("FLOWKIT_DEVICE")
+                                                 or "cpu")
+        self._check = os.environ.get("FLOWKIT_CHECK_KERNELS", "") not in ("", "0")
+        self._values = {}          # VariableV2 op -> native value
+        self._rngs = {}            # random op -> generator
+        self._plans = {}
+        self._closed = False
+        self._lock = threading.RLock()
+        self.target, self.config = target, config
+
+    # -- properties ----------------------------------------------------------------------------
+    @property
+    def graph_def(self):
+        return None
+
+    @property
+    def sess_str(self):
+        return self.target
+
+    @property
+    def backend(self):
+        """The :class:`~flowkit.backend.Backend` this session computes with."""
+        return self._backend
+
+    # -- context management ----------------------------------------------------------------------
+    def as_default(self):
+        """A context manager that makes this the default session (it does not close it)."""
+        return _DefaultSessionContext(self, close=False)
+
+    def __enter__(self):
+        self._ctx = _DefaultSessionContext(self, close=False)
+        self._graph_ctx = self.graph.as_default()
+        self._graph_ctx.__enter__()
+        return self._ctx.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        self._ctx.__exit__(exc_type, exc, tb)
+        self._graph_ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def close(self) -> None:
+        """Frees the session's variable values; later ``run`` calls raise ``RuntimeError``."""
+        self._closed = True
+        self._values.clear()
+        self._plans.clear()
+
+    # -- run -----------------------------------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Computes ``fetches`` (a graph element, a name, or any nesting of lists, tuples,
+        namedtuples and dicts of those) with ``feed_dict`` values, and returns NumPy values in
+        the same structure. An Operation fetch gives ``None``."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if isinstance(fetches, _ELEMENT):
+            elements, rebuild = [fetches], None
+            if fetches.graph is not self.graph:
+                raise ValueError(f"Fetch argument {fetches!r} cannot be interpreted as a Tensor. "
+                                 f"({fetches!r} is not an element of this graph.)")
+        else:
+            elements = []
+            rebuild = _flatten(fetches, self.graph, elements)
+        feeds = self._normalize_feeds(feed_dict) if feed_dict else {}
+        key = (tuple(elements), tuple(feeds))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._build_plan(elements, list(feeds))
+            self._plans[key] = plan
+        values = self._execute(plan, feeds)
+        return values[0] if rebuild is None else rebuild(values)
+
+    def _normalize_feeds(self, feed_dict):
+        out = {}
+        for k, v in feed_dict.items():
+            if isinstance(k, Tensor):
+                t = k
+            elif hasattr(k, "_as_feed_tensor"):
+                t = k._as_feed_tensor()
+            else:
+                try:
+                    t = self.graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
+                except (TypeError, ValueError, KeyError) as e:
+                    raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
+            if t.graph is not self.graph:
+                raise ValueError(f"Cannot feed {t.name}: it is not an element of this graph.")
+            if isinstance(v, Tensor) or hasattr(v, "_as_tensor"):
+                raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable "
+                                "feed values include Python scalars, strings, lists, numpy "
+                                f"ndarrays, or TensorHandles. (Feeding {t.name}.) For reference, "
+                                f"the tensor object was {v!r} which was passed to the feed "
+                                f"with key {t!r}.")
+            out[t] = v
+        return out
+
+    # -- planning ------------------------------------------------------------------------------
+    def _build_plan(self, elements, fed):
+        from flowkit.session_plan import build_plan
+        return build_plan(self, elements, fed)
+
+    # -- execution -----------------------------------------------------------------------------
+    def _execute(self, plan, feeds):
+        vals = list(plan.template)
+        to_native, device = self._backend.to_native, self.device
+        for t, slot, np_dtype, dims in plan.feed_checks:
+            v = feeds[t]
+            arr = v if (type(v) is np.ndarray and v.dtype == np_dtype) else \
+                _feed_array(v, np_dtype, t)
+            if dims is not None:
+                s = arr.shape
+                if len(s) != len(dims) or any(d is not None and d != x for d, x in zip(dims, s)):
+                    raise ValueError(f"Cannot feed value of shape {s} for Tensor '{t.name}', "
+                                     f"which has shape '{t.shape}'")
+            vals[slot] = to_native(arr, device)
+        step = None
+        try:
+            for step in plan.steps:
+                r = step.fn(*[vals[i] for i in step.ins])
+                if step.multi:
+                    for s, v in zip(step.out, r):
+                        vals[s] = v
+                elif step.out >= 0:
+                    vals[step.out] = r
+                for s in step.free:
+                    vals[s] = None
+        except errors.OpError:
+            raise
+        except Exception as e:  # a kernel failed: say which op, and where the user made it
+            if step is None:
+                raise
+            op = plan.step_ops[id(step)]
+            raise _kernel_error(op, e, self) from e
+        to_numpy = self._backend.to_numpy
+        out = []
+        for slot, copy in zip(plan.fetch_slots, plan.fetch_copy):
+            if slot < 0:
+                out.append(None)
+                continue
+            v = to_numpy(vals[slot])
+            if copy:
+                v = np.array(v, copy=True)
+            elif type(v) is not np.ndarray:
+                v = np.asarray(v)
+            out.append(v[()] if v.ndim == 0 else v)
+        return out
+
+    # -- helpers used by plans -----------------------------------------------------------------
+    def _read_variable(self, op):
+        try:
+            return self._values[op]
+        except KeyError:
+            raise errors.FailedPreconditionError(
+                None, op, f"Attempting to use uninitialized value {op.name}: the variable "
+                f"'{op.name}' has no value in this session yet. Run its initializer first, e.g. "
+                "sess.run(tf.global_variables_initializer()) after building the whole model."
+            ) from None
+
+    def _rng_for(self, op):
+        rng = self._rngs.get(op)
+        if rng is None:
+            seed = op.attrs.get("seed2_pair")
+            rng = self._backend.make_rng(seed, self.device)
+            self._rngs[op] = rng
+        return rng
+
+    # -- variables (used by Variable.load, checkpoints, tests) ---------------------------------
+    def _set_variable(self, var_op, np_value) -> None:
+        self._values[var_op] = self._backend.to_native(
+            np.array(np_value, dtype=var_op.attrs["dtype"].as_numpy_dtype, copy=True),
+            self.device)
+
+    def _get_variable(self, var_op):
+        return np.array(self._backend.to_numpy(self._read_variable(var_op)), copy=True)
+
+    def list_devices(self):
+        return [f"/device:{d.upper()}:0" for d, ok in self._backend.devices().items() if ok]
+
+
+def _feed_array(value, np_dtype, t):
+    try:
+        return np.asarray(value, dtype=np_dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Cannot convert the feed value {value!r} for Tensor '{t.name}' to "
+                        f"{t.dtype.name}: {e}") from None
+
+
+def _kernel_error(op, e, session):
+    msg = (f"{type(e).__name__} in kernel of op '{op.name}' (type {op.type}, backend "
+           f"'{session.backend_name}'): {e}. Input shapes: "
+           f"[{', '.join(str(t.shape) for t in op.inputs)}].")
+    return errors.InvalidArgumentError(None, op, msg)
+
+
+class Session(BaseSession):
+    """A TF1 session. ``backend`` and ``device`` choose where it computes (default: the
+    ``FLOWKIT_BACKEND``/``FLOWKIT_DEVICE`` environment variables, else NumPy on the CPU)."""
+
+
+class InteractiveSession(BaseSession):
+    """A session that installs itself as the default session when created (for notebooks)."""
+
+    def __init__(self, target="", graph=None, config=None, backend=None, device=None) -> None:
+        super().__init__(target, graph, config, backend, device)
+        self._ctx = _DefaultSessionContext(self, close=False)
+        self._ctx.__enter__()
+
+    def close(self) -> None:
+        if not self._closed and self in _default_session_stack:
+            _default_session_stack.remove(self)
+        super().close()
+
+
+class _DefaultSessionContext:
+    def __init__(self, session, close):
+        self.session, self._close = session, close
+
+    def __enter__(self):
+        _default_session_stack.append(self.session)
+        return self.session
+
+    def __exit__(self, *exc):
+        if self.session in _default_session_stack:
+            _default_session_stack.reverse()
+            _default_session_stack.remove(self.session)
+            _default_session_stack.reverse()
+        if self._close:
+            self.session.close()
+
+
+def get_default_session():
+    """The innermost session installed by ``with sess:`` or ``sess.as_default()``, or None."""
+    return _default_session_stack[-1] if _default_session_stack else None
+
+
+def _session_for(session, graph, what):
+    session = session or get_default_session()
+    if session is None:
+        raise ValueError(f"Cannot evaluate tensor using `eval()`: No default session is "
+                         f"registered. Use `with sess.as_default()` or pass an explicit session "
+                         f"to {what}.")
+    if session.graph is not graph:
+        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
+                         "is different from the session's graph.")
+    return session
+
+
+_ = partial

@@ -1,0 +1,253 @@
+"""Variables: graph nodes whose values live in each session.
+
+``tf.Variable(initial_value)`` adds four ops, named as TF1 names them: the initial value
+(``v/initial_value``), the variable node (``v``), its initializer (``v/Assign``) and its read
+(``v/read``). Using a variable in an op uses ``v/read:0``; fetching it gives its value.
+
+Example:
+    >>> import flowkit as tf
+    >>> W = tf.Variable(tf.zeros([2, 3]), name="W")
+    >>> W.name, W.shape.as_list(), W.initializer.name
+    ('W:0', [2, 3], 'W/Assign')
+    >>> with tf.Session() as sess:
+    ...     sess.run(tf.global_variables_initializer())
+    ...     print(sess.run(W).sum())
+    0.0
+"""
+from __future__ import annotations
+
+from flowkit.framework import dtypes
+from flowkit.framework.graph import (GraphKeys, Tensor, get_default_graph)
+from flowkit.framework.tensor_shape import TensorShape
+from flowkit.ops import array_ops, control_flow_ops, state_ops
+from flowkit.ops.core import convert_to_tensor, make_tensor
+
+
+class Variable:
+    """A TF1 variable. Its value is kept by each session that initializes it."""
+
+    def __init__(self, initial_value=None, trainable=None, collections=None,
+                 validate_shape=True, caching_device=None, name=None, variable_def=None,
+                 dtype=None, expected_shape=None, import_scope=None, constraint=None,
+                 use_resource=None, synchronization=None, aggregation=None, shape=None):
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        trainable = True if trainable is None else bool(trainable)
+        if collections is None:
+            collections = [GraphKeys.GLOBAL_VARIABLES]
+        collections = list(collections)
+        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+            collections.append(GraphKeys.TRAINABLE_VARIABLES)
+        init_fn = initial_value if callable(initial_value) else None
+        graph = get_default_graph()
+        self._graph = graph
+        self.constraint = constraint
+        with graph.name_scope(name or "Variable") as scope:
+            if init_fn is not None:
+                with graph.name_scope("Initializer"):
+                    value = init_fn()
+            else:
+                value = initial_value
+            if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+                value = convert_to_tensor(value, dtype=dtype)
+            else:
+                value = convert_to_tensor(value, dtype=dtype, name="initial_value")
+            var_shape = value.shape if shape is None else TensorShape(shape)
+            if validate_shape and not var_shape.is_fully_defined():
+                raise ValueError(f"initial_value must have a shape specified: {value}")
+            self._variable = make_tensor("VariableV2", (),
+                                         {"shape": var_shape, "dtype": value.dtype}, scope)
+            self._initial_value = value
+            self._initializer_op = state_ops.assign(self._variable, value,
+                                                    validate_shape=validate_shape,
+                                                    name="Assign").op
+            self._snapshot = array_ops.identity(self._variable, name="read")
+        self._trainable = trainable
+        self._save_slice_info = None
+        graph.add_to_collections(collections, self)
+
+    # -- identity ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._variable.name
+
+    @property
+    def op(self):
+        return self._variable.op
+
+    @property
+    def graph(self):
+        return self._graph
+
+    @property
+    def dtype(self):
+        return self._variable.dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._variable.shape
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def device(self) -> str:
+        return self._variable.op.device
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def initializer(self):
+        """The op that assigns the initial value (``v/Assign``)."""
+        return self._initializer_op
+
+    @property
+    def initial_value(self) -> Tensor:
+        return self._initial_value
+
+    # -- conversion ----------------------------------------------------------------------------
+    def _as_tensor(self) -> Tensor:
+        return self._snapshot
+
+    def _as_graph_element(self) -> Tensor:
+        return self._variable
+
+    def _as_feed_tensor(self) -> Tensor:
+        return self._variable
+
+    def value(self) -> Tensor:
+        """The tensor that reads the variable (``v/read:0``)."""
+        return self._snapshot
+
+    def read_value(self) -> Tensor:
+        """A new read of the variable (an ``Identity`` op)."""
+        return array_ops.identity(self._variable, name="read")
+
+    def initialized_value(self) -> Tensor:
+        """The variable's value, initializing it first if needed (for initial values that
+        depend on another variable)."""
+        from flowkit.ops import control_flow_ops as cf
+        return cf.cond(is_variable_initialized(self), self.read_value,
+                       lambda: self._initial_value)
+
+    # -- updates -------------------------------------------------------------------------------
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        return state_ops.assign(self._variable, value, name=name)
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        return state_ops.assign_add(self._variable, delta, name=name)
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        return state_ops.assign_sub(self._variable, delta, name=name)
+
+    def load(self, value, session=None) -> None:
+        """Writes ``value`` into the variable in ``session`` without adding ops."""
+        from flowkit.session import _session_for
+        import numpy as np
+        sess = _session_for(session, self._graph, "Variable.load()")
+        value = np.asarray(value, dtype=self.dtype.as_numpy_dtype)
+        if not self.shape.is_compatible_with(value.shape):
+            raise ValueError(f"Cannot load a value of shape {value.shape} into variable "
+                             f"{self.name} of shape {self.shape}")
+        sess._set_variable(self._variable.op, value)
+
+    def eval(self, session=None):
+        return self._variable.eval(session=session)
+
+    def set_shape(self, shape) -> None:
+        self._variable.set_shape(shape)
+
+    def __repr__(self) -> str:
+        return (f"<tf.Variable '{self.op.name}:0' shape={self.shape} "
+                f"dtype={self.dtype.name}_ref>")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return self._snapshot.__bool__()
+
+    def __iter__(self):
+        return self._snapshot.__iter__()
+
+
+def _install_operators():
+    """Variables take part in arithmetic like their read tensor (``W * 2``, ``x @ W``...)."""
+    names = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+             "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
+             "__rmod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__",
+             "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__getitem__", "__and__",
+             "__rand__", "__or__", "__ror__", "__xor__", "__invert__"]
+    for n in names:
+        def method(self, *args, _n=n):
+            return getattr(self._snapshot, _n)(*args)
+        method.__name__ = n
+        setattr(Variable, n, method)
+
+
+_install_operators()
+
+
+# --------------------------------------------------------------------------------------------
+def global_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def variables_initializer(var_list, name="init"):
+    """An op that runs the initializers of ``var_list``."""
+    if not var_list:
+        return control_flow_ops.no_op(name=name)
+    return control_flow_ops.group(*[v.initializer for v in var_list], name=name)
+
+
+def global_variables_initializer():
+    """An op (named ``init``) that initializes every global variable that exists now.
+
+    Variables created after this call (an optimizer's slots, say) are not covered: create the
+    initializer after building the whole model.
+    """
+    return variables_initializer(global_variables(), name="init")
+
+
+def initialize_all_variables():
+    """The old name of :func:`global_variables_initializer` (deprecated in TF1, still works)."""
+    return global_variables_initializer()
+
+
+def local_variables_initializer():
+    return variables_initializer(local_variables(), name="init")
+
+
+initialize_local_variables = local_variables_initializer
+
+
+def is_variable_initialized(variable):
+    return state_ops.is_variable_initialized(variable)
+
+
+def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
+    """A 1-D string tensor naming the variables in ``var_list`` (default: all global and local
+    variables) that have no value in the session that runs it."""
+    if var_list is None:
+        var_list = global_variables() + local_variables()
+    return make_tensor("ReportUninitializedVariables", (),
+                       {"var_ops": [v.op for v in var_list]}, name)
+
+
+_ = dtypes
