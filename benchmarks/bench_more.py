@@ -1,0 +1,345 @@
+"""Workloads W4 (CNN), W5 (checkpoints), W6 (graph scale) and start-up / peak memory."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+import numpy as np
+
+
+# --------------------------------------------------------------------------------------------
+# W4: CNN training step
+# --------------------------------------------------------------------------------------------
+def _cnn_data(batch=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, 28, 28, 1)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    w = [(rng.standard_normal((5, 5, 1, 32)) * 0.1).astype(np.float32), np.zeros(32, np.float32),
+         (rng.standard_normal((5, 5, 32, 64)) * 0.05).astype(np.float32), np.zeros(64, np.float32),
+         (rng.standard_normal((3136, 1024)) * 0.02).astype(np.float32), np.zeros(1024, np.float32),
+         (rng.standard_normal((1024, 10)) * 0.05).astype(np.float32), np.zeros(10, np.float32)]
+    return x, y, w
+
+
+def _flowkit_cnn(w0, backend, device):
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 28, 28, 1], name="x")
+        y = tf.placeholder(tf.float32, [None, 10], name="y")
+        ws = [tf.Variable(v) for v in w0]
+        h = tf.nn.relu(tf.nn.conv2d(x, ws[0], [1, 1, 1, 1], "SAME") + ws[1])
+        h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+        h = tf.nn.relu(tf.nn.conv2d(h, ws[2], [1, 1, 1, 1], "SAME") + ws[3])
+        h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+        h = tf.reshape(h, [-1, 3136])
+        h = tf.nn.relu(tf.matmul(h, ws[4]) + ws[5])
+        logits = tf.matmul(h, ws[6]) + ws[7]
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
+        step = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+        init = tf.global_variables_initializer()
+    sess = tf.Session(graph=g, backend=backend, device=device)
+    sess.run(init)
+    return sess, x, y, loss, step
+
+
+def _windows(xp, k):
+    """(N, H, W, C) padded input -> (N, H-k+1, W-k+1, k, k, C) view, no copy."""
+    n, h, w, c = xp.shape
+    s = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp, (n, h - k + 1, w - k + 1, k, k, c), (s[0], s[1], s[2], s[1], s[2], s[3]),
+        writeable=False)
+
+
+class NumpyCNN:
+    """Hand-written NumPy CNN step: im2col convolutions as one matmul each."""
+
+    def __init__(self, w0):
+        self.w = [v.copy() for v in w0]
+
+    @staticmethod
+    def conv(x, w):
+        k = w.shape[0]
+        p = k // 2
+        xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        cols = _windows(xp, k).reshape(-1, k * k * x.shape[3])
+        out = cols @ w.reshape(-1, w.shape[3])
+        return out.reshape(x.shape[0], x.shape[1], x.shape[2], w.shape[3]), cols
+
+    @staticmethod
+    def conv_back(d, x_shape, w, cols):
+        k = w.shape[0]
+        p = k // 2
+        dflat = d.reshape(-1, w.shape[3])
+        gw = (cols.T @ dflat).reshape(w.shape)
+        dcols = (dflat @ w.reshape(-1, w.shape[3]).T).reshape(
+            x_shape[0], x_shape[1], x_shape[2], k, k, x_shape[3])
+        dxp = np.zeros((x_shape[0], x_shape[1] + 2 * p, x_shape[2] + 2 * p, x_shape[3]),
+                       np.float32)
+        for i in range(k):
+            for j in range(k):
+                dxp[:, i:i + x_shape[1], j:j + x_shape[2], :] += dcols[:, :, :, i, j, :]
+        return dxp[:, p:p + x_shape[1], p:p + x_shape[2], :], gw
+
+    @staticmethod
+    def pool(x):
+        n, h, w, c = x.shape
+        r = x.reshape(n, h // 2, 2, w // 2, 2, c)
+        out = r.max(axis=(2, 4))
+        mask = r == out[:, :, None, :, None, :]
+        return out, mask
+
+    @staticmethod
+    def pool_back(d, mask):
+        g = mask * d[:, :, None, :, None, :]
+        n, h2, _, w2, _, c = g.shape
+        return g.reshape(n, h2 * 2, w2 * 2, c)
+
+    def step(self, x, y, lr=np.float32(0.01)):
+        w1, b1, w2, b2, w3, b3, w4, b4 = self.w
+        c1, cols1 = self.conv(x, w1)
+        c1 += b1
+        r1 = np.maximum(c1, 0)
+        p1, m1 = self.pool(r1)
+        c2, cols2 = self.conv(p1, w2)
+        c2 += b2
+        r2 = np.maximum(c2, 0)
+        p2, m2 = self.pool(r2)
+        f = p2.reshape(-1, 3136)
+        z3 = f @ w3 + b3
+        h3 = np.maximum(z3, 0)
+        logits = h3 @ w4 + b4
+        m = logits.max(axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=1, keepdims=True)
+        loss = np.mean(-(y * (logits - m - np.log(s))).sum(axis=1))
+        d4 = (e / s - y) / np.float32(x.shape[0])
+        gw4, gb4 = h3.T @ d4, d4.sum(0)
+        d3 = (d4 @ w4.T) * (z3 > 0)
+        gw3, gb3 = f.T @ d3, d3.sum(0)
+        dp2 = (d3 @ w3.T).reshape(p2.shape)
+        dr2 = self.pool_back(dp2, m2) * (c2 > 0)
+        gb2 = dr2.sum(axis=(0, 1, 2))
+        dp1, gw2 = self.conv_back(dr2, p1.shape, w2, cols2)
+        dr1 = self.pool_back(dp1, m1) * (c1 > 0)
+        gb1 = dr1.sum(axis=(0, 1, 2))
+        _, gw1 = self.conv_back(dr1, x.shape, w1, cols1)
+        for v, gv in zip(self.w, (gw1, gb1, gw2, gb2, gw3, gb3, gw4, gb4)):
+            v -= lr * gv
+        return loss
+
+
+class TorchCNN:
+    def __init__(self, w0, device):
+        import torch
+        self.t = torch
+        # HWIO -> OIHW once, as a careful PyTorch user would store them.
+        self.w = [torch.tensor(v, device=device) for v in w0]
+        self.w[0] = torch.tensor(w0[0].transpose(3, 2, 0, 1).copy(), device=device)
+        self.w[2] = torch.tensor(w0[2].transpose(3, 2, 0, 1).copy(), device=device)
+        for v in self.w:
+            v.requires_grad_(True)
+
+    def step(self, x, y, lr=0.01):
+        t = self.t
+        F = t.nn.functional
+        w1, b1, w2, b2, w3, b3, w4, b4 = self.w
+        h = x.permute(0, 3, 1, 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, w1, b1, padding=2)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=2)), 2)
+        h = h.permute(0, 2, 3, 1).reshape(-1, 3136)
+        h = F.relu(h @ w3 + b3)
+        logits = h @ w4 + b4
+        loss = -(y * t.log_softmax(logits, 1)).sum(1).mean()
+        grads = t.autograd.grad(loss, self.w)
+        with t.no_grad():
+            for v, gv in zip(self.w, grads):
+                v.sub_(lr * gv)
+        return loss.detach()
+
+
+def w4_cnn(args, backend, device, row, alternate):
+    from run import _sync
+    x, y, w0 = _cnn_data(64)
+    sess, xp, yp, loss, step = _flowkit_cnn(w0, backend, device)
+    repeat = 4 if args.quick else 15
+    l_fk = sess.run([step, loss], {xp: x, yp: y})[1]
+    if backend == "numpy":
+        base = NumpyCNN(w0)
+        l_base = base.step(x, y)
+        fk, bt = alternate(lambda: sess.run(step, {xp: x, yp: y}), lambda: base.step(x, y),
+                           repeat, warmup=1)
+        target = 1.15
+    else:
+        import torch
+        base = TorchCNN(w0, device)
+        l_base = float(base.step(torch.tensor(x, device=device), torch.tensor(y, device=device)))
+
+        def fk_step():
+            sess.run(step, {xp: x, yp: y})
+            _sync(device)
+
+        def base_step():
+            base.step(torch.tensor(x, device=device), torch.tensor(y, device=device))
+            _sync(device)
+        fk, bt = alternate(fk_step, base_step, repeat, warmup=1)
+        target = 1.10
+    row("W4 CNN train step b64", backend, fk, bt, target, note=f"loss {l_fk:.5f} vs {l_base:.5f}")
+
+
+# --------------------------------------------------------------------------------------------
+# W5: checkpoints
+# --------------------------------------------------------------------------------------------
+def w5_checkpoint(args, row, alternate):
+    import h5py
+    import flowkit as tf
+    n_vars = 25
+    values = [np.random.default_rng(i).standard_normal(1_000_000).astype(np.float32)
+              for i in range(n_vars)]
+    g = tf.Graph()
+    with g.as_default():
+        vs = [tf.Variable(v, name=f"v{i}") for i, v in enumerate(values)]
+        saver = tf.train.Saver(max_to_keep=2)
+        init = tf.global_variables_initializer()
+    sess = tf.Session(graph=g)
+    sess.run(init)
+    d = tempfile.mkdtemp()
+    prefix = os.path.join(d, "model")
+    plain = os.path.join(d, "plain.h5")
+
+    def h5_save():
+        with h5py.File(plain, "w") as f:
+            for i in range(n_vars):
+                f.create_dataset(f"v{i}", data=sess._values[vs[i].op])
+
+    def h5_restore():
+        with h5py.File(plain, "r") as f:
+            for i in range(n_vars):
+                sess._values[vs[i].op][...] = f[f"v{i}"][()]
+    repeat = 3 if args.quick else 7
+    fk, bt = alternate(lambda: saver.save(sess, prefix), h5_save, repeat, warmup=1)
+    row("W5 save 25x1M floats", "numpy", fk, bt, 1.5)
+    fk, bt = alternate(lambda: saver.restore(sess, prefix), h5_restore, repeat, warmup=1)
+    row("W5 restore 25x1M floats", "numpy", fk, bt, 1.25)
+
+
+# --------------------------------------------------------------------------------------------
+# W6: graph scale
+# --------------------------------------------------------------------------------------------
+def w6_graph_scale(args, row, timeit):
+    import flowkit as tf
+    sizes = [1000, 10_000] if args.quick else [1000, 100_000]
+    results = {}
+    for n in sizes:
+        g = tf.Graph()
+        t0 = time.perf_counter()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [16], name="x")
+            y = x
+            for _ in range((n - 1) // 2):      # each step adds a Const and a Mul
+                y = y * 1.0001
+        build = time.perf_counter() - t0
+        n_ops = len(g.get_operations())
+        sess = tf.Session(graph=g)
+        feed = {x: np.ones(16, np.float32)}
+        t0 = time.perf_counter()
+        sess.run(y, feed)
+        plan = time.perf_counter() - t0
+        steady = timeit(lambda: sess.run(y, feed), 5 if n > 10_000 else 20)
+        k = np.float32(1.0001)
+        xv = np.ones(16, np.float32)
+
+        def written_out():
+            v = xv
+            for _ in range((n - 1) // 2):
+                v = v * k
+            return v
+        base = timeit(written_out, 5 if n > 10_000 else 20)
+        results[n] = (build, plan, steady, base, n_ops)
+        print(f"W6 {n_ops} ops: build {build * 1e3:.1f} ms, first run (plan) "
+              f"{plan * 1e3:.1f} ms, steady run {steady * 1e3:.2f} ms vs {base * 1e3:.2f} ms "
+              f"written out")
+    b, p, s, base, n_ops = results[sizes[0]]
+    print(f"  targets at 1,000 ops: build < 50 ms: {'yes' if b < 0.05 else 'NO'}; "
+          f"plan < 20 ms: {'yes' if p < 0.02 else 'NO'}")
+    row("W6 steady run 1000 ops", "numpy", s, base, 1.5)
+    big = sizes[-1]
+    scale = big / sizes[0]
+    bb, pb = results[big][0], results[big][1]
+    print(f"  growth x{scale:.0f} ops: build x{bb / b:.1f}, plan x{pb / p:.1f} "
+          f"(linear would be x{scale:.0f})")
+
+
+# --------------------------------------------------------------------------------------------
+# Start-up and memory
+# --------------------------------------------------------------------------------------------
+def startup(args, row):
+    code = ("import time; t0=time.perf_counter(); import flowkit as tf; t1=time.perf_counter();"
+            "import sys; a=tf.placeholder(tf.float32,[]); s=tf.Session();"
+            "s.run(a+1.0,{a:1.0}); t2=time.perf_counter();"
+            "print(t1-t0, t2-t1, 'torch' in sys.modules)")
+    env = dict(os.environ, FLOWKIT_BACKEND="numpy")
+    outs = []
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        outs.append(r.stdout.split())
+    imp = sorted(float(o[0]) for o in outs)[1]
+    first = sorted(float(o[1]) for o in outs)[1]
+    torch_loaded = outs[0][2]
+    print(f"start-up: import flowkit {imp * 1e3:.0f} ms (target < 500 ms: "
+          f"{'yes' if imp < 0.5 else 'NO'}), first run {first * 1e3:.0f} ms, torch imported: "
+          f"{torch_loaded} (target False)")
+
+
+def peak_memory(args, row):
+    from run import NumpyMLP, _flowkit_mlp, _mlp_data
+    x, y, w0 = _mlp_data(128)
+    sess, xp, yp, loss, step, _ = _flowkit_mlp(w0, "numpy", "cpu")
+    base = NumpyMLP(w0)
+    sess.run(step, {xp: x, yp: y})
+    base.step(x, y)
+
+    def peak(fn):
+        tracemalloc.start()
+        fn()
+        p = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return p
+    pf = peak(lambda: sess.run(step, {xp: x, yp: y}))
+    pb = peak(lambda: base.step(x, y))
+    print(f"peak memory W2 step: flowkit {pf / 2**20:.1f} MiB, NumPy {pb / 2**20:.1f} MiB, "
+          f"ratio {pf / pb:.2f} (target <= 1.3: {'yes' if pf / pb <= 1.3 else 'NO'})")
+    from bench_more import NumpyCNN, _cnn_data, _flowkit_cnn
+    x, y, w0 = _cnn_data(64)
+    sess, xp, yp, loss, step = _flowkit_cnn(w0, "numpy", "cpu")
+    base = NumpyCNN(w0)
+    sess.run(step, {xp: x, yp: y})
+    base.step(x, y)
+    pf = peak(lambda: sess.run(step, {xp: x, yp: y}))
+    pb = peak(lambda: base.step(x, y))
+    print(f"peak memory W4 step: flowkit {pf / 2**20:.1f} MiB, NumPy {pb / 2**20:.1f} MiB, "
+          f"ratio {pf / pb:.2f} (target <= 1.3: {'yes' if pf / pb <= 1.3 else 'NO'})")
+
+
+def run_more(args, backends, want, row, alternate, timeit):
+    for be in backends:
+        dev = args.device if be == "torch" else "cpu"
+        if want("W4"):
+            try:
+                w4_cnn(args, be, dev, row, alternate)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                print(f"W4 on {be}: could not run: {type(e).__name__}: {e}")
+    for name, fn in (("W5", lambda: w5_checkpoint(args, row, alternate)),
+                     ("W6", lambda: w6_graph_scale(args, row, timeit)),
+                     ("STARTUP", lambda: startup(args, row)),
+                     ("MEMORY", lambda: peak_memory(args, row))):
+        if want(name):
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001
+                print(f"{name}: could not run: {type(e).__name__}: {e}")

@@ -1,0 +1,299 @@
+"""flowkit benchmarks: each workload in flowkit and in a hand-written baseline, in one run.
+
+    python benchmarks/run.py            # everything
+    python benchmarks/run.py --quick    # about a minute
+    python benchmarks/run.py --only W1,W2 --backend numpy
+
+Each row prints the median time of flowkit and of the baseline (hand-written NumPy for the
+NumPy backend, hand-written PyTorch for the torch backend), their ratio, and the target from
+the performance issue. Both sides do the same work: the losses they compute are compared.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+ROWS = []
+
+
+def timeit(fn, repeat, warmup=2):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def alternate(fk, base, repeat, warmup=2):
+    """Times two functions alternately (so both see the same machine state); medians."""
+    for _ in range(warmup):
+        fk()
+        base()
+    a, b = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fk()
+        t1 = time.perf_counter()
+        base()
+        t2 = time.perf_counter()
+        a.append(t1 - t0)
+        b.append(t2 - t1)
+    return statistics.median(a), statistics.median(b)
+
+
+def row(name, backend, fk, base, target=None, unit="ms", note=""):
+    ratio = fk / base if base else float("nan")
+    met = "" if target is None else ("yes" if ratio <= target else "NO")
+    ROWS.append((name, backend, fk, base, ratio, target, met, unit, note))
+    scale = 1e3 if unit == "ms" else 1e6
+    tgt = "" if target is None else f"<= {target:.2f}x"
+    print(f"{name:<28} {backend:<6} {fk * scale:>10.3f} {base * scale:>10.3f} {unit:<3} "
+          f"{ratio:>7.2f}x {tgt:>9} {met:>4} {note}", flush=True)
+
+
+def header():
+    print(f"{'workload':<28} {'backend':<6} {'flowkit':>10} {'baseline':>10} {'':<3} "
+          f"{'ratio':>8} {'target':>9} {'met':>4}")
+
+
+# --------------------------------------------------------------------------------------------
+def w1_run_overhead(args):
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, [], name="a")
+        b = tf.placeholder(tf.float32, [], name="b")
+        c = a + b
+        x = a
+        for _ in range(10):
+            x = x * 1.0001
+        chain = x
+    sess = tf.Session(graph=g)
+    va, vb = np.float32(1.0), np.float32(2.0)
+    n = 2000 if args.quick else 20000
+    fk, base = alternate(lambda: [sess.run(c, {a: va, b: vb}) for _ in range(100)],
+                         lambda: [np.add(va, vb) for _ in range(100)], max(n // 100, 5))
+    per_run = fk / 100
+    ROWS.append(("W1 run c=a+b", "numpy", per_run, base / 100, per_run / (base / 100), None,
+                 "yes" if per_run <= 20e-6 else "NO", "us", "target <= 20 us per run"))
+    print(f"{'W1 run c=a+b':<28} {'numpy':<6} {per_run * 1e6:>10.3f} {base / 100 * 1e6:>10.3f} "
+          f"us  per run (target <= 20 us): {'yes' if per_run <= 20e-6 else 'NO'}")
+    k = 1.0001
+
+    def chain_np():
+        x = va
+        for _ in range(10):
+            x = x * np.float32(k)
+        return x
+    fk, base = alternate(lambda: [sess.run(chain, {a: va}) for _ in range(100)],
+                         lambda: [chain_np() for _ in range(100)], max(n // 100, 5))
+    row("W1 10-op scalar chain", "numpy", fk / 100, base / 100, None, "us")
+
+
+# --------------------------------------------------------------------------------------------
+def _mlp_data(batch, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, 784)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    w = [(rng.standard_normal((784, 512)) * 0.05).astype(np.float32),
+         np.zeros(512, np.float32),
+         (rng.standard_normal((512, 512)) * 0.05).astype(np.float32),
+         np.zeros(512, np.float32),
+         (rng.standard_normal((512, 10)) * 0.05).astype(np.float32),
+         np.zeros(10, np.float32)]
+    return x, y, w
+
+
+def _flowkit_mlp(w0, backend, device, train=True):
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 784], name="x")
+        y = tf.placeholder(tf.float32, [None, 10], name="y")
+        ws = [tf.Variable(v) for v in w0]
+        h1 = tf.nn.relu(tf.matmul(x, ws[0]) + ws[1])
+        h2 = tf.nn.relu(tf.matmul(h1, ws[2]) + ws[3])
+        logits = tf.matmul(h2, ws[4]) + ws[5]
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
+        step = tf.train.GradientDescentOptimizer(0.1).minimize(loss) if train else None
+        init = tf.global_variables_initializer()
+    sess = tf.Session(graph=g, backend=backend, device=device)
+    sess.run(init)
+    return sess, x, y, loss, step, logits
+
+
+class NumpyMLP:
+    """A careful hand-written NumPy MLP training step (what flowkit is compared against)."""
+
+    def __init__(self, w0):
+        self.w = [v.copy() for v in w0]
+
+    def forward(self, x):
+        w1, b1, w2, b2, w3, b3 = self.w
+        z1 = x @ w1
+        z1 += b1
+        h1 = np.maximum(z1, 0, out=z1)
+        z2 = h1 @ w2
+        z2 += b2
+        h2 = np.maximum(z2, 0, out=z2)
+        logits = h2 @ w3
+        logits += b3
+        return h1, h2, logits
+
+    def step(self, x, y, lr=np.float32(0.1)):
+        w1, b1, w2, b2, w3, b3 = self.w
+        h1, h2, logits = self.forward(x)
+        m = logits.max(axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=1, keepdims=True)
+        p = e / s
+        loss = np.mean(-(y * (logits - m - np.log(s))).sum(axis=1))
+        n = np.float32(x.shape[0])
+        d3 = (p - y) / n
+        gw3 = h2.T @ d3
+        gb3 = d3.sum(axis=0)
+        d2 = d3 @ w3.T
+        d2 *= h2 > 0
+        gw2 = h1.T @ d2
+        gb2 = d2.sum(axis=0)
+        d1 = d2 @ w2.T
+        d1 *= h1 > 0
+        gw1 = x.T @ d1
+        gb1 = d1.sum(axis=0)
+        for v, gv in zip(self.w, (gw1, gb1, gw2, gb2, gw3, gb3)):
+            v -= lr * gv
+        return loss
+
+
+class TorchMLP:
+    def __init__(self, w0, device):
+        import torch
+        self.t = torch
+        self.w = [torch.tensor(v, device=device) for v in w0]
+        self.device = device
+
+    def forward(self, x):
+        t = self.t
+        w1, b1, w2, b2, w3, b3 = self.w
+        h1 = t.relu(x @ w1 + b1)
+        h2 = t.relu(h1 @ w2 + b2)
+        return h1, h2, h2 @ w3 + b3
+
+    def step(self, x, y, lr=0.1):
+        t = self.t
+        with t.no_grad():
+            w1, b1, w2, b2, w3, b3 = self.w
+            h1, h2, logits = self.forward(x)
+            logp = t.log_softmax(logits, dim=1)
+            loss = -(y * logp).sum(dim=1).mean()
+            d3 = (logp.exp() - y) / x.shape[0]
+            d2 = (d3 @ w3.T) * (h2 > 0)
+            d1 = (d2 @ w2.T) * (h1 > 0)
+            grads = (x.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0), h2.T @ d3, d3.sum(0))
+            for v, gv in zip(self.w, grads):
+                v.sub_(lr * gv)
+            return loss
+
+
+def _sync(device):
+    if device.startswith("cuda"):
+        import torch
+        torch.cuda.synchronize()
+
+
+def w2_w3_mlp(args, backend, device):
+    x, y, w0 = _mlp_data(128)
+    sess, xp, yp, loss, step, logits = _flowkit_mlp(w0, backend, device)
+    repeat = 10 if args.quick else 40
+    if backend == "numpy":
+        base = NumpyMLP(w0)
+        l_fk = sess.run([step, loss], {xp: x, yp: y})[1]
+        l_base = base.step(x, y)
+        check = f"loss {l_fk:.5f} vs {l_base:.5f}"
+        fk, bt = alternate(lambda: sess.run(step, {xp: x, yp: y}), lambda: base.step(x, y), repeat)
+    else:
+        import torch
+        base = TorchMLP(w0, device)
+        tx, ty = torch.tensor(x, device=device), torch.tensor(y, device=device)
+        l_fk = sess.run([step, loss], {xp: x, yp: y})[1]
+        l_base = float(base.step(tx, ty))
+        check = f"loss {l_fk:.5f} vs {l_base:.5f}"
+
+        def fk_step():
+            sess.run(step, {xp: x, yp: y})
+            _sync(device)
+
+        def base_step():
+            # the baseline also takes its batch from host memory, as a feed does
+            base.step(torch.tensor(x, device=device), torch.tensor(y, device=device))
+            _sync(device)
+        fk, bt = alternate(fk_step, base_step, repeat)
+    row("W2 MLP train step b128", backend, fk, bt, 1.10, note=check)
+
+    xi = np.random.default_rng(1).standard_normal((1024, 784)).astype(np.float32)
+    sess2, xp2, _, _, _, logits2 = _flowkit_mlp(w0, backend, device, train=False)
+    if backend == "numpy":
+        base2 = NumpyMLP(w0)
+        fk, bt = alternate(lambda: sess2.run(logits2, {xp2: xi}), lambda: base2.forward(xi)[2],
+                           repeat)
+    else:
+        import torch
+        base2 = TorchMLP(w0, device)
+
+        def fk_inf():
+            sess2.run(logits2, {xp2: xi})
+
+        def base_inf():
+            with torch.no_grad():
+                base2.forward(torch.tensor(xi, device=device))[2].cpu().numpy()
+        fk, bt = alternate(fk_inf, base_inf, repeat)
+    row("W3 MLP inference b1024", backend, fk, bt, 1.10)
+
+
+# --------------------------------------------------------------------------------------------
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated workloads: W1,W2,W4,W5,W6,startup")
+    p.add_argument("--backend", default="", help="numpy or torch (default: both if installed)")
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args()
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    from flowkit import plugins
+    backends = [args.backend] if args.backend else \
+        [b for b in ("numpy", "torch") if b in plugins.backend_names()]
+    print(f"flowkit benchmarks on {os.cpu_count()} CPU(s), numpy {np.__version__}"
+          + (" (quick)" if args.quick else ""))
+    header()
+
+    def want(w):
+        return not only or w in only
+    if want("W1") and "numpy" in backends:
+        w1_run_overhead(args)
+    for be in backends:
+        dev = args.device if be == "torch" else "cpu"
+        if want("W2") or want("W3"):
+            w2_w3_mlp(args, be, dev)
+    import bench_more
+    bench_more.run_more(args, backends, want, row, alternate, timeit)
+    missed = [r for r in ROWS if r[6] == "NO"]
+    print(f"\n{len(ROWS)} rows; {len([r for r in ROWS if r[6] == 'yes'])} targets met, "
+          f"{len(missed)} missed" + (": " + ", ".join(f"{r[0]} ({r[1]})" for r in missed)
+                                      if missed else ""))
+
+
+if __name__ == "__main__":
+    main()
