@@ -1,0 +1,19 @@
+"""Every environment variable flowkit reads, in one table (the docs' table is generated from it).
+
+Example:
+    >>> [name for name, _, _ in ENV_VARS][:2]
+    ['FLOWKIT_BACKEND', 'FLOWKIT_DEVICE']
+"""
+
+#: ``(name, default, effect)`` for each environment variable.
+ENV_VARS = [
+    ("FLOWKIT_BACKEND", "numpy", "The backend of sessions created without `backend=`."),
+    ("FLOWKIT_DEVICE", "cpu", "The device of sessions created without `device=`."),
+    ("FLOWKIT_DISABLE_PLUGIN_AUTOLOAD", "", "`1`: load only the built-in plugins, not other "
+     "packages' `flowkit` entry points (the tests set it)."),
+    ("FLOWKIT_DISABLE_PLUGINS", "", "Comma-separated plugin names not to load."),
+    ("FLOWKIT_STRICT_PLUGINS", "", "`1`: a plugin that fails to load is an error, not a "
+     "warning."),
+    ("FLOWKIT_CHECK_KERNELS", "", "`1`: check every kernel's output dtype and shape against "
+     "its op's shape rule (slow; the tests set it)."),
+]
