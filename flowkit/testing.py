@@ -110,3 +110,115 @@ def available_backends(include_cuda=False) -> list:
             if ok and (include_cuda or not dev.startswith("cuda")):
                 out.append((name, dev))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Backend conformance: run every case on a backend and on the NumPy reference.
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Case:
+    """One conformance case: ``build(*placeholders) -> tensor`` applied to ``inputs``.
+
+    Attributes:
+        name: a short label (usually the op type it exercises).
+        build: makes the graph from one placeholder per input.
+        inputs: NumPy arrays; their dtypes give the placeholders' dtypes.
+        grad: also run :func:`check_gradients` through the backend (float inputs only).
+        random: the op draws random numbers: compare dtype and shape only, and the moments
+            loosely, not the values.
+    """
+
+    name: str
+    build: object
+    inputs: list
+    grad: bool = False
+    random: bool = False
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+
+@dataclass
+class ConformanceReport:
+    """What :func:`run_conformance` found: failures, and which op types the cases covered."""
+
+    backend: str
+    device: str
+    failures: list = field(default_factory=list)
+    passed: int = 0
+    covered: set = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def missing(self) -> list:
+        """Required op types that no case exercised (forward or in its gradient)."""
+        from flowkit.framework.registry import REQUIRED_KERNELS
+        return sorted(REQUIRED_KERNELS - self.covered)
+
+    def __str__(self) -> str:
+        head = (f"conformance of backend '{self.backend}' on {self.device}: {self.passed} "
+                f"passed, {len(self.failures)} failed")
+        return "\n".join([head] + [f"  {name}: {msg}" for name, msg in self.failures])
+
+
+def _run_case(case, backend, device):
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        phs = [tf.placeholder(tf.as_dtype(np.asarray(x).dtype), np.shape(x), name=f"in{i}")
+               for i, x in enumerate(case.inputs)]
+        out = case.build(*phs)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    with tf.Session(graph=g, backend=backend, device=device) as sess:
+        vals = sess.run(list(outs), dict(zip(phs, case.inputs)))
+    return g, outs, vals
+
+
+def run_conformance(backend, device="cpu", cases=None, gradients=True) -> ConformanceReport:
+    """Runs every case (default: :data:`flowkit.testing_cases.CASES`) on ``backend`` and on
+    the NumPy reference backend, compares values, dtypes and shapes, and checks gradients
+    through ``backend``. Backend authors call this from their test suite.
+
+    Example:
+        >>> report = run_conformance("numpy", cases=[Case("Add", lambda a: a + a,
+        ...                                            [np.ones(3, np.float32)])])
+        >>> report.ok, report.passed
+        (True, 1)
+    """
+    if cases is None:
+        from flowkit.testing_cases import CASES as cases
+    report = ConformanceReport(backend, device)
+    for case in cases:
+        try:
+            g, outs, got = _run_case(case, backend, device)
+            _, _, want = _run_case(case, "numpy", "cpu")
+            report.covered |= {op.type for op in g.get_operations()}
+            for i, (a, b) in enumerate(zip(got, want)):
+                a, b = np.asarray(a), np.asarray(b)
+                if a.dtype != b.dtype or a.shape != b.shape:
+                    raise AssertionError(f"output {i}: got {a.dtype}{a.shape}, reference "
+                                         f"{b.dtype}{b.shape}")
+                if case.random:
+                    if a.size > 100 and a.dtype.kind == "f" and \
+                            abs(float(a.mean()) - float(b.mean())) > 0.2 * max(1, b.std()):
+                        raise AssertionError(f"output {i}: mean {a.mean():.3f} vs reference "
+                                             f"{b.mean():.3f}")
+                    continue
+                if a.dtype.kind in "fc":
+                    np.testing.assert_allclose(a, b, rtol=case.rtol, atol=case.atol,
+                                               err_msg=f"output {i}")
+                else:
+                    np.testing.assert_array_equal(a, b, err_msg=f"output {i}")
+            if gradients and case.grad:
+                import flowkit as tf
+                with tf.Graph().as_default() as gg:
+                    rep = check_gradients(case.build, case.inputs, backend=backend,
+                                          device=device)
+                    report.covered |= {op.type for op in gg.get_operations()}
+                if not rep.ok:
+                    raise AssertionError(str(rep))
+            report.passed += 1
+        except Exception as e:  # noqa: BLE001 - collect every failure
+            report.failures.append((case.name, f"{type(e).__name__}: {e}"))
+    return report
