@@ -1,6 +1,8 @@
-"""Math ops: elementwise arithmetic, comparisons, matrix products and reductions.
+"""Math ops: elementwise arithmetic, comparisons, logic, matrix products and reductions.
 
 Each op type is declared once: its builder, its shape rule and its gradient rule side by side.
+Shape rules also check dtypes, as TF1 does when the graph is built: no implicit promotion
+(``float32 + int32`` is a ``TypeError``), ``tf.sqrt`` wants floats, ``tf.logical_and`` bools.
 
 Example:
     >>> import flowkit as tf
@@ -10,43 +12,119 @@ Example:
 """
 from __future__ import annotations
 
-__all__ = ["add", "subtract", "multiply", "divide", "truediv", "negative", "matmul", "add_n", "reduce_sum", "reduce_mean"]
+__all__ = [
+    # binary arithmetic
+    "add", "subtract", "multiply", "divide", "truediv", "div", "floordiv", "floor_div", "mod",
+    "floormod", "pow", "maximum", "minimum", "squared_difference",
+    # unary
+    "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "sin", "cos",
+    "tanh", "sigmoid", "reciprocal", "round", "floor", "ceil",
+    # comparisons and logic
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+    "logical_or", "logical_not", "logical_xor", "clip_by_value",
+    # sums and products of tensors
+    "add_n", "matmul", "tensordot", "cumsum", "cumprod",
+    # reductions
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
+    "reduce_all", "argmax", "argmin",
+]
+
+import numbers
 
 from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops.core import (broadcast_shape, op_scope, convert_pair, convert_to_tensor, make_tensor,
-                              normalize_axis, same_dtype_shape, unbroadcast)
+from flowkit.ops.core import (broadcast_shape, op_scope, convert_pair, convert_to_tensor,
+                              make_tensor, normalize_axis, unbroadcast)
 
 
 # --------------------------------------------------------------------------------------------
-# Binary elementwise ops (NumPy broadcasting, no implicit dtype promotion)
+# Dtype checks (TF1 rejects these when the graph is built)
 # --------------------------------------------------------------------------------------------
+_FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
+_INTS = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8)
+_KINDS = {
+    "float": _FLOATS,
+    "signed": _FLOATS + _INTS[:4],
+    "number": _FLOATS + _INTS,
+    "number_or_string": _FLOATS + _INTS + (dtypes.string,),
+    "bool": (dtypes.bool,),
+    "any": dtypes.ALL,
+}
+
+
+def check_kind(t: Tensor, kind: str, param: str = "x") -> None:
+    """Raises TF1's ``TypeError`` when ``t``'s dtype is not among the ``kind`` group."""
+    allowed = _KINDS[kind]
+    if t.dtype in allowed:
+        return
+    if kind == "bool":
+        raise TypeError(f"Input '{param}' has type {t.dtype.name} that does not match "
+                        "expected type of bool.")
+    raise TypeError(f"Value passed to parameter '{param}' has DataType {t.dtype.name} not in "
+                    f"list of allowed values: {', '.join(d.name for d in allowed)}")
+
+
 def check_same_dtype(op_type, x, y):
     if x.dtype is not y.dtype:
         raise TypeError(f"Input 'y' of '{op_type}' Op has type {y.dtype.name} that does not "
                         f"match type {x.dtype.name} of argument 'x'.")
 
 
-def binary_shape(inputs, attrs):
-    x, y = inputs
-    return [(x.dtype, broadcast_shape(x.shape, y.shape))]
+def elementwise_shape(kind: str, out_dtype=None):
+    """A shape rule for elementwise ops: inputs of one dtype in the ``kind`` group, broadcast
+    together; the output has the inputs' dtype, or ``out_dtype`` (``bool`` for comparisons)."""
+    def rule(inputs, attrs):
+        x = inputs[0]
+        shape = x.shape
+        for param, t in zip("xy", inputs):
+            if t.dtype is not x.dtype:
+                raise TypeError(f"Input '{param}' has type {t.dtype.name} that does not match "
+                                f"type {x.dtype.name} of argument 'x'.")
+            check_kind(t, kind, param)
+            shape = broadcast_shape(shape, t.shape)
+        return [(out_dtype or x.dtype, shape)]
+    return rule
 
 
-def compare_shape(inputs, attrs):
-    x, y = inputs
-    return [(dtypes.bool, broadcast_shape(x.shape, y.shape))]
+# Kept for op modules that build on them (any dtypes, broadcast shapes).
+binary_shape = elementwise_shape("any")
+compare_shape = elementwise_shape("any", dtypes.bool)
 
 
 def binary(op_type, x, y, name=None, default_name=None) -> Tensor:
-    """Builds a binary elementwise op after converting and dtype-checking both operands."""
+    """Builds a binary elementwise op after converting and dtype-checking both operands.
+
+    A Python or NumPy operand takes the dtype of the tensor operand; constants made here are
+    named ``<op>/x`` and ``<op>/y`` as in TF1.
+    """
     with op_scope(name, default_name or op_type, (x, y)) as scope:
         x, y = convert_pair(x, y)
         check_same_dtype(op_type, x, y)
         return make_tensor(op_type, (x, y), None, scope)
 
 
+def unary(op_type, x, name=None) -> Tensor:
+    """Builds a one-input elementwise op named ``name`` or ``op_type``."""
+    with op_scope(name, op_type, (x,)) as scope:
+        x = convert_to_tensor(x, name="x")
+        return make_tensor(op_type, (x,), None, scope)
+
+
+def _cast(x, dtype):
+    from flowkit.ops.array_ops import cast
+    return cast(x, dtype)
+
+
+def _mask(condition, like):
+    """A bool tensor as 0/1 in ``like``'s dtype, to select gradients without a Select op."""
+    return _cast(condition, like.dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Binary arithmetic (NumPy broadcasting, no implicit dtype promotion)
+# --------------------------------------------------------------------------------------------
 def _add_grad(op, g):
     x, y = op.inputs
     return [unbroadcast(g, x), unbroadcast(g, y)]
@@ -67,14 +145,58 @@ def _div_grad(op, g):
     return [unbroadcast(g / y, x), unbroadcast(negative(g) * x / (y * y), y)]
 
 
-register_op("Add", shape=binary_shape, grad=_add_grad)
-register_op("Sub", shape=binary_shape, grad=_sub_grad)
-register_op("Mul", shape=binary_shape, grad=_mul_grad)
-register_op("RealDiv", shape=binary_shape, grad=_div_grad)
+def _floormod_grad(op, g):
+    # x mod y = x - floor(x / y) * y; floor has zero derivative almost everywhere.
+    x, y = op.inputs
+    return [unbroadcast(g, x), unbroadcast(g * negative(floordiv(x, y)), y)]
+
+
+def _pow_grad(op, g):
+    x, y = op.inputs
+    z = op.outputs[0]
+    gx = g * y * pow(x, y - 1)
+    # d(x^y)/dy = x^y log(x), taken as 0 where x <= 0 (as TF does).
+    positive = _mask(greater(x, 0), x)
+    safe_x = x * positive + (1 - positive)
+    gy = g * z * log(safe_x)
+    return [unbroadcast(gx, x), unbroadcast(gy, y)]
+
+
+def _maximum_grad(op, g):
+    x, y = op.inputs
+    x_wins = greater_equal(x, y)         # ties go to x
+    return [unbroadcast(g * _mask(x_wins, g), x),
+            unbroadcast(g * _mask(logical_not(x_wins), g), y)]
+
+
+def _minimum_grad(op, g):
+    x, y = op.inputs
+    x_wins = less_equal(x, y)
+    return [unbroadcast(g * _mask(x_wins, g), x),
+            unbroadcast(g * _mask(logical_not(x_wins), g), y)]
+
+
+def _squared_difference_grad(op, g):
+    x, y = op.inputs
+    d = g * (2 * (x - y))
+    return [unbroadcast(d, x), unbroadcast(negative(d), y)]
+
+
+register_op("Add", shape=elementwise_shape("number_or_string"), grad=_add_grad)
+register_op("Sub", shape=elementwise_shape("number"), grad=_sub_grad)
+register_op("Mul", shape=elementwise_shape("number"), grad=_mul_grad)
+register_op("RealDiv", shape=elementwise_shape("number"), grad=_div_grad)
+register_op("FloorDiv", shape=elementwise_shape("number"), grad=None)
+register_op("FloorMod", shape=elementwise_shape("number"), grad=_floormod_grad)
+register_op("Pow", shape=elementwise_shape("number"), grad=_pow_grad)
+register_op("Maximum", shape=elementwise_shape("number"), grad=_maximum_grad)
+register_op("Minimum", shape=elementwise_shape("number"), grad=_minimum_grad)
+register_op("SquaredDifference", shape=elementwise_shape("number"),
+            grad=_squared_difference_grad)
 
 
 def add(x, y, name=None) -> Tensor:
-    """``x + y`` elementwise, with broadcasting."""
+    """``x + y`` elementwise, with broadcasting (strings are concatenated)."""
     return binary("Add", x, y, name)
 
 
@@ -89,34 +211,326 @@ def multiply(x, y, name=None) -> Tensor:
 
 
 def truediv(x, y, name=None) -> Tensor:
-    """``x / y``; integer inputs are cast to floats first, as in TF1 (int32 -> float64)."""
+    """``x / y``; integer inputs are cast to floats first, as in TF1 (int32 -> float64).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.truediv(7, 2)))
+        3.5
+    """
     with op_scope(name, "truediv", (x, y)) as scope:
         x, y = convert_pair(x, y)
         check_same_dtype("RealDiv", x, y)
         if x.dtype.is_integer:
             target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
-            from flowkit.ops.array_ops import cast
-            x, y = cast(x, target), cast(y, target)
+            x, y = _cast(x, target), _cast(y, target)
         return make_tensor("RealDiv", (x, y), None, scope)
 
 
-divide = truediv
+def divide(x, y, name=None) -> Tensor:
+    """``x / y`` as Python 3 divides: the same as :func:`truediv`."""
+    return truediv(x, y, name)
+
+
+def floordiv(x, y, name=None) -> Tensor:
+    """``x // y``: division rounded toward minus infinity (ints and floats)."""
+    return binary("FloorDiv", x, y, name, "floordiv")
+
+
+def floor_div(x, y, name=None) -> Tensor:
+    """The raw ``FloorDiv`` op (default name "FloorDiv"); see :func:`floordiv`."""
+    return binary("FloorDiv", x, y, name)
+
+
+def div(x, y, name=None) -> Tensor:
+    """TF1's old ``tf.div``: floor division for integers, real division for floats.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.div(-7, 2)), sess.run(tf.div(-7.0, 2.0)))
+        -4 -3.5
+    """
+    with op_scope(name, "div", (x, y)) as scope:
+        x, y = convert_pair(x, y)
+        check_same_dtype("Div", x, y)
+        op_type = "FloorDiv" if x.dtype.is_integer else "RealDiv"
+        return make_tensor(op_type, (x, y), None, scope)
+
+
+def mod(x, y, name=None) -> Tensor:
+    """``x % y`` with the sign of ``y`` (Python's rule), for ints and floats."""
+    return binary("FloorMod", x, y, name)
+
+
+floormod = mod
+
+
+def pow(x, y, name=None) -> Tensor:  # noqa: A001 - TF1's public name
+    """``x ** y`` elementwise."""
+    return binary("Pow", x, y, name)
+
+
+def maximum(x, y, name=None) -> Tensor:
+    """The larger of ``x`` and ``y`` elementwise; the gradient goes to the one selected
+    (to ``x`` on ties)."""
+    return binary("Maximum", x, y, name)
+
+
+def minimum(x, y, name=None) -> Tensor:
+    """The smaller of ``x`` and ``y`` elementwise (ties: the gradient goes to ``x``)."""
+    return binary("Minimum", x, y, name)
+
+
+def squared_difference(x, y, name=None) -> Tensor:
+    """``(x - y) ** 2`` elementwise."""
+    return binary("SquaredDifference", x, y, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Unary elementwise ops. Gradients that use the output y (exp, tanh...) stay differentiable
+# twice, because y is itself a node that depends on x.
+# --------------------------------------------------------------------------------------------
+def unary_shape(kind: str):
+    def rule(inputs, attrs):
+        check_kind(inputs[0], kind)
+        return [(inputs[0].dtype, inputs[0].shape)]
+    return rule
+
+
+def _y(op):
+    return op.outputs[0]
+
+
+def _x(op):
+    return op.inputs[0]
+
+
+register_op("Neg", shape=unary_shape("signed"), grad=lambda op, g: [negative(g)])
+register_op("Abs", shape=unary_shape("signed"), grad=lambda op, g: [g * sign(_x(op))])
+register_op("Sign", shape=unary_shape("signed"),
+            grad=lambda op, g: [_zeros_like(_x(op))])   # TF1: zeros, not None
+register_op("Square", shape=unary_shape("signed"), grad=lambda op, g: [g * (2 * _x(op))])
+register_op("Sqrt", shape=unary_shape("float"), grad=lambda op, g: [g * 0.5 / _y(op)])
+register_op("Rsqrt", shape=unary_shape("float"),
+            grad=lambda op, g: [g * -0.5 * (_y(op) * _y(op) * _y(op))])
+register_op("Exp", shape=unary_shape("float"), grad=lambda op, g: [g * _y(op)])
+register_op("Log", shape=unary_shape("float"), grad=lambda op, g: [g / _x(op)])
+register_op("Log1p", shape=unary_shape("float"), grad=lambda op, g: [g / (1 + _x(op))])
+register_op("Sin", shape=unary_shape("float"), grad=lambda op, g: [g * cos(_x(op))])
+register_op("Cos", shape=unary_shape("float"), grad=lambda op, g: [negative(g) * sin(_x(op))])
+register_op("Tanh", shape=unary_shape("float"),
+            grad=lambda op, g: [g * (1 - _y(op) * _y(op))])
+register_op("Sigmoid", shape=unary_shape("float"),
+            grad=lambda op, g: [g * (_y(op) * (1 - _y(op)))])
+register_op("Reciprocal", shape=unary_shape("signed"),
+            grad=lambda op, g: [negative(g) * (_y(op) * _y(op))])
+# Piecewise constant: TF1 gives them no gradient at all (tf.gradients returns None).
+register_op("Round", shape=unary_shape("float"), grad=None)
+register_op("Floor", shape=unary_shape("float"), grad=None)
+register_op("Ceil", shape=unary_shape("float"), grad=None)
+
+
+def _zeros_like(x):
+    from flowkit.ops.array_ops import zeros_like
+    return zeros_like(x)
 
 
 def negative(x, name=None) -> Tensor:
     """``-x`` elementwise."""
+    return unary("Neg", x, name)
+
+
+def abs(x, name=None) -> Tensor:  # noqa: A001 - TF1's public name
+    """``|x|`` elementwise."""
+    return unary("Abs", x, name)
+
+
+def sign(x, name=None) -> Tensor:
+    """-1, 0 or 1 elementwise, in ``x``'s dtype."""
+    return unary("Sign", x, name)
+
+
+def square(x, name=None) -> Tensor:
+    """``x * x`` elementwise."""
+    return unary("Square", x, name)
+
+
+def sqrt(x, name=None) -> Tensor:
+    """Square root, for float tensors."""
+    return unary("Sqrt", x, name)
+
+
+def rsqrt(x, name=None) -> Tensor:
+    """``1 / sqrt(x)``, for float tensors."""
+    return unary("Rsqrt", x, name)
+
+
+def exp(x, name=None) -> Tensor:
+    """``e ** x`` elementwise, for float tensors."""
+    return unary("Exp", x, name)
+
+
+def log(x, name=None) -> Tensor:
+    """Natural logarithm, for float tensors."""
+    return unary("Log", x, name)
+
+
+def log1p(x, name=None) -> Tensor:
+    """``log(1 + x)``, accurate for small ``x``."""
+    return unary("Log1p", x, name)
+
+
+def sin(x, name=None) -> Tensor:
+    """Sine, for float tensors."""
+    return unary("Sin", x, name)
+
+
+def cos(x, name=None) -> Tensor:
+    """Cosine, for float tensors."""
+    return unary("Cos", x, name)
+
+
+def tanh(x, name=None) -> Tensor:
+    """Hyperbolic tangent (also ``tf.nn.tanh``)."""
+    return unary("Tanh", x, name)
+
+
+def sigmoid(x, name=None) -> Tensor:
+    """``1 / (1 + exp(-x))``, computed without overflow (also ``tf.nn.sigmoid``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.sigmoid([0.0, -1000.0])))
+        [0.5 0. ]
+    """
+    return unary("Sigmoid", x, name)
+
+
+def reciprocal(x, name=None) -> Tensor:
+    """``1 / x`` elementwise (integer division for integer tensors, as in TF)."""
+    return unary("Reciprocal", x, name)
+
+
+def round(x, name=None) -> Tensor:  # noqa: A001 - TF1's public name
+    """Rounds to the nearest integer, halves to even ("banker's rounding", as TF does).
+
+    Integer tensors are returned unchanged.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.round([0.5, 1.5, 2.5, -0.5])))
+        [ 0.  2.  2. -0.]
+    """
     x = convert_to_tensor(x)
-    return make_tensor("Neg", (x,), None, name or "Neg")
+    if x.dtype.is_integer:
+        return x
+    return unary("Round", x, name)
 
 
-register_op("Neg", shape=same_dtype_shape, grad=lambda op, g: [negative(g)])
+def floor(x, name=None) -> Tensor:
+    """The largest integer not greater than ``x``, elementwise (float tensors)."""
+    return unary("Floor", x, name)
 
 
+def ceil(x, name=None) -> Tensor:
+    """The smallest integer not less than ``x``, elementwise (float tensors)."""
+    return unary("Ceil", x, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Comparisons and logic: bool results, no gradient
+# --------------------------------------------------------------------------------------------
+register_op("Equal", shape=elementwise_shape("any", dtypes.bool), grad=None)
+register_op("NotEqual", shape=elementwise_shape("any", dtypes.bool), grad=None)
+for _type in ("Less", "LessEqual", "Greater", "GreaterEqual"):
+    register_op(_type, shape=elementwise_shape("number", dtypes.bool), grad=None)
+register_op("LogicalAnd", shape=elementwise_shape("bool"), grad=None)
+register_op("LogicalOr", shape=elementwise_shape("bool"), grad=None)
+register_op("LogicalNot", shape=unary_shape("bool"), grad=None)
+
+
+def equal(x, y, name=None) -> Tensor:
+    """``x == y`` elementwise, as a bool tensor."""
+    return binary("Equal", x, y, name)
+
+
+def not_equal(x, y, name=None) -> Tensor:
+    """``x != y`` elementwise, as a bool tensor."""
+    return binary("NotEqual", x, y, name)
+
+
+def less(x, y, name=None) -> Tensor:
+    """``x < y`` elementwise, as a bool tensor."""
+    return binary("Less", x, y, name)
+
+
+def less_equal(x, y, name=None) -> Tensor:
+    """``x <= y`` elementwise, as a bool tensor."""
+    return binary("LessEqual", x, y, name)
+
+
+def greater(x, y, name=None) -> Tensor:
+    """``x > y`` elementwise, as a bool tensor."""
+    return binary("Greater", x, y, name)
+
+
+def greater_equal(x, y, name=None) -> Tensor:
+    """``x >= y`` elementwise, as a bool tensor."""
+    return binary("GreaterEqual", x, y, name)
+
+
+def logical_and(x, y, name=None) -> Tensor:
+    """``x AND y`` of bool tensors."""
+    return binary("LogicalAnd", x, y, name)
+
+
+def logical_or(x, y, name=None) -> Tensor:
+    """``x OR y`` of bool tensors."""
+    return binary("LogicalOr", x, y, name)
+
+
+def logical_not(x, name=None) -> Tensor:
+    """``NOT x`` of a bool tensor."""
+    return unary("LogicalNot", x, name)
+
+
+def logical_xor(x, y, name="LogicalXor") -> Tensor:
+    """``x XOR y`` of bool tensors, built as TF1 does: ``(x OR y) AND NOT (x AND y)``."""
+    with op_scope(name, "LogicalXor", (x, y)) as scope:
+        x, y = convert_pair(x, y)
+        return make_tensor("LogicalAnd", (logical_or(x, y), logical_not(logical_and(x, y))),
+                           None, scope)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
+    """Clips ``t`` to ``[clip_value_min, clip_value_max]`` (a ``Minimum`` then a ``Maximum``,
+    so the gradient passes where ``t`` is inside the interval, boundaries included).
+
+    Raises:
+        ValueError: the clip values would broadcast ``t`` to a bigger shape.
+    """
+    with op_scope(name, "clip_by_value", (t, clip_value_min, clip_value_max)) as scope:
+        t = convert_to_tensor(t, name="t")
+        t_min = minimum(t, clip_value_max)
+        t.shape.assert_is_compatible_with(t_min.shape)
+        out = maximum(t_min, clip_value_min, name=scope)
+        t.shape.assert_is_compatible_with(out.shape)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sums of tensors, matrix products
+# --------------------------------------------------------------------------------------------
 def _add_n_shape(inputs, attrs):
     s = inputs[0].shape
     for t in inputs[1:]:
         check_same_dtype("AddN", inputs[0], t)
         s = s.merge_with(t.shape)
+    check_kind(inputs[0], "number", "inputs")
     return [(inputs[0].dtype, s)]
 
 
@@ -124,22 +538,30 @@ register_op("AddN", shape=_add_n_shape, grad=lambda op, g: [g] * len(op.inputs))
 
 
 def add_n(inputs, name=None) -> Tensor:
-    """Sums a list of tensors of the same shape and dtype."""
+    """Sums a list of tensors of the same shape and dtype.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.add_n([[1, 2], [10, 20], [100, 200]])))
+        [111 222]
+    """
     if not inputs or not isinstance(inputs, (list, tuple)):
         raise ValueError("inputs must be a list of at least one Tensor with the same dtype "
                          "and shape")
     inputs = [convert_to_tensor(t) for t in inputs]
     if len(inputs) == 1:
-        from flowkit.ops.array_ops import identity
-        return identity(inputs[0], name=name or "AddN")
+        if name:
+            from flowkit.ops.array_ops import identity
+            return identity(inputs[0], name=name)
+        return inputs[0]
     return make_tensor("AddN", inputs, None, name or "AddN")
 
 
-# --------------------------------------------------------------------------------------------
-# Matrix product
-# --------------------------------------------------------------------------------------------
 def _matmul_shape(inputs, attrs):
     a, b = inputs
+    check_same_dtype("MatMul", a, b)
+    check_kind(a, "number", "a")
     ta, tb = attrs["transpose_a"], attrs["transpose_b"]
     if a.shape.ndims is None or b.shape.ndims is None:
         return [(a.dtype, TensorShape(None))]
@@ -167,8 +589,8 @@ def _matmul_grad(op, g):
     else:
         ga, gb = matmul(b, g, transpose_a=True, transpose_b=True), \
             matmul(g, a, transpose_a=True, transpose_b=True)
-    if a.shape.ndims is not None and b.shape.ndims is not None and \
-            (a.shape.ndims > 2 or b.shape.ndims > 2):
+    if a.shape.ndims != 2 or b.shape.ndims != 2:
+        # Batched: sum the gradient over the batch dims an input was broadcast along.
         ga, gb = unbroadcast(ga, a), unbroadcast(gb, b)
     return [ga, gb]
 
@@ -178,7 +600,8 @@ register_op("MatMul", shape=_matmul_shape, grad=_matmul_grad)
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, name=None) -> Tensor:
-    """Matrix product ``a @ b`` of rank-2 tensors, or batched over leading dimensions.
+    """Matrix product ``a @ b`` of rank-2 tensors, or batched over leading dimensions (which
+    broadcast, as in NumPy).
 
     Example:
         >>> import flowkit as tf
@@ -194,10 +617,144 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         return make_tensor("MatMul", (a, b), attrs, scope)
 
 
+def _tensordot_axes(axes, ra, rb):
+    if isinstance(axes, numbers.Integral) or (isinstance(axes, Tensor)):
+        from flowkit.ops.core import constant_value
+        n = int(constant_value(axes)) if isinstance(axes, Tensor) else int(axes)
+        if n < 0 or n > min(ra, rb):
+            raise ValueError(f"'axes' must be at most the rank of both inputs and >= 0; got "
+                             f"{n} for ranks {ra} and {rb}")
+        return list(range(ra - n, ra)), list(range(n))
+    if len(axes) != 2:
+        raise ValueError(f"'axes' must be an int or a pair of axis lists; got {axes!r}")
+    a_axes, b_axes = ([int(i)] if isinstance(i, numbers.Integral) else [int(j) for j in i]
+                      for i in axes)
+    if len(a_axes) != len(b_axes):
+        raise ValueError(f"Different number of contraction axes 'a' and 'b', {len(a_axes)} != "
+                         f"{len(b_axes)}.")
+    return [i % ra for i in a_axes], [i % rb for i in b_axes]
+
+
+def _dims_product(static, dynamic):
+    """The product of some dims: an int when all are known, else an int32 scalar tensor."""
+    if None not in static:
+        n = 1
+        for d in static:
+            n *= d
+        return n
+    from flowkit.ops.array_ops import stack
+    return reduce_prod(stack(dynamic))
+
+
+def tensordot(a, b, axes, name=None) -> Tensor:
+    """Sums products of ``a`` and ``b`` over the given axes (``axes=1`` is a matrix product;
+    an int ``n`` pairs the last ``n`` axes of ``a`` with the first ``n`` of ``b``).
+
+    Built as TF1 builds it: a reshape of each input to a matrix, a ``MatMul``, a reshape back.
+    The ranks of ``a`` and ``b`` must be known.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a, b = tf.ones([2, 3, 4]), tf.ones([4, 5])
+        >>> tf.tensordot(a, b, 1).shape.as_list()
+        [2, 3, 5]
+    """
+    from flowkit.ops import array_ops
+    with op_scope(name, "Tensordot", (a, b)) as scope:
+        a, b = convert_pair(a, b)
+        check_same_dtype("Tensordot", a, b)
+        ra, rb = a.shape.ndims, b.shape.ndims
+        if ra is None or rb is None:
+            raise ValueError("tensordot needs inputs of known rank")
+        a_axes, b_axes = _tensordot_axes(axes, ra, rb)
+        free_a = [i for i in range(ra) if i not in a_axes]
+        free_b = [i for i in range(rb) if i not in b_axes]
+        da, db = a.shape.as_tuple(), b.shape.as_tuple()
+        for i, j in zip(a_axes, b_axes):
+            if da[i] is not None and db[j] is not None and da[i] != db[j]:
+                raise ValueError(f"Dimensions must be equal, but are {da[i]} and {db[j]} for "
+                                 f"tensordot of shapes {a.shape} and {b.shape}")
+        known = (a.shape.is_fully_defined() and b.shape.is_fully_defined())
+        sa = None if known else array_ops.unstack(array_ops.shape(a), num=ra)
+        sb = None if known else array_ops.unstack(array_ops.shape(b), num=rb)
+        if free_a + a_axes != list(range(ra)):      # contracted axes last in a...
+            a = array_ops.transpose(a, free_a + a_axes)
+        if b_axes + free_b != list(range(rb)):      # ...and first in b
+            b = array_ops.transpose(b, b_axes + free_b)
+
+        def pick(static, dynamic, idx):
+            return [static[i] for i in idx], None if dynamic is None else [dynamic[i] for i in idx]
+        m = _dims_product(*pick(da, sa, free_a))
+        k = _dims_product(*pick(da, sa, a_axes))
+        n = _dims_product(*pick(db, sb, free_b))
+        product = matmul(array_ops.reshape(a, [m, k]), array_ops.reshape(b, [k, n]))
+        out_static = [da[i] for i in free_a] + [db[j] for j in free_b]
+        if None in out_static:
+            out_shape = [sa[i] for i in free_a] + [sb[j] for j in free_b]
+        else:
+            out_shape = out_static
+        return array_ops.reshape(product, out_shape, name=scope)
+
+
+# --------------------------------------------------------------------------------------------
+# Cumulative sums and products along one axis
+# --------------------------------------------------------------------------------------------
+def _cumulative_shape(inputs, attrs):
+    x = inputs[0]
+    check_kind(x, "number")
+    n = x.shape.ndims
+    if n is not None and not -n <= attrs["axis"] < n:
+        raise ValueError(f"axis {attrs['axis']} is out of range for a tensor of rank {n}")
+    return [(x.dtype, x.shape)]
+
+
+def _cumsum_grad(op, g):
+    a = op.attrs
+    return [cumsum(g, a["axis"], exclusive=a["exclusive"], reverse=not a["reverse"])]
+
+
+def _cumprod_grad(op, g):
+    # As TF: exact where x != 0 (the zero-safe product gradient is in _prod_grad).
+    x, a = op.inputs[0], op.attrs
+    out = cumsum(op.outputs[0] * g, a["axis"], exclusive=a["exclusive"],
+                 reverse=not a["reverse"])
+    return [out / x]
+
+
+register_op("Cumsum", shape=_cumulative_shape, grad=_cumsum_grad)
+register_op("Cumprod", shape=_cumulative_shape, grad=_cumprod_grad)
+
+
+def _cumulative(op_type, x, axis, exclusive, reverse, name):
+    with op_scope(name, op_type, (x,)) as scope:
+        x = convert_to_tensor(x, name="x")
+        attrs = {"axis": int(axis), "exclusive": bool(exclusive), "reverse": bool(reverse)}
+        return make_tensor(op_type, (x,), attrs, scope)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None) -> Tensor:
+    """Running sums along ``axis``; ``exclusive`` leaves out the current element, ``reverse``
+    sums from the end.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cumsum([1, 2, 3], exclusive=True)))
+        [0 1 3]
+    """
+    return _cumulative("Cumsum", x, axis, exclusive, reverse, name)
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None) -> Tensor:
+    """Running products along ``axis`` (``exclusive`` and ``reverse`` as in :func:`cumsum`)."""
+    return _cumulative("Cumprod", x, axis, exclusive, reverse, name)
+
+
 # --------------------------------------------------------------------------------------------
 # Reductions
 # --------------------------------------------------------------------------------------------
 def reduce_shape(inputs, attrs):
+    """Shape rule of the ``reduce_*`` ops (attrs ``axis``: tuple or None, ``keepdims``)."""
     x = inputs[0]
     axis, keep = attrs["axis"], attrs["keepdims"]
     if x.shape.ndims is None:
@@ -207,16 +764,24 @@ def reduce_shape(inputs, attrs):
         out = [1] * len(dims) if keep else []
     else:
         axis = {a % max(len(dims), 1) for a in axis}
-        out = [(1 if keep else None) if i in axis else d for i, d in enumerate(dims)]
-        if not keep:
+        if keep:
+            out = [1 if i in axis else d for i, d in enumerate(dims)]
+        else:
             out = [d for i, d in enumerate(dims) if i not in axis]
     return [(x.dtype, TensorShape(out))]
+
+
+def reduce_shape_of(kind: str):
+    """:func:`reduce_shape` with a dtype check (``"number"`` or ``"bool"``)."""
+    def rule(inputs, attrs):
+        check_kind(inputs[0], kind, "input")
+        return reduce_shape(inputs, attrs)
+    return rule
 
 
 def reduction(op_type, input_tensor, axis, keepdims, name, keep_dims=None,
               reduction_indices=None, default_name=None) -> Tensor:
     """Shared argument handling of the ``reduce_*`` builders (TF1's old names included)."""
-    x = convert_to_tensor(input_tensor)
     if reduction_indices is not None:
         if axis is not None:
             raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
@@ -225,8 +790,10 @@ def reduction(op_type, input_tensor, axis, keepdims, name, keep_dims=None,
         if keepdims is not None:
             raise ValueError("Can not specify both 'keepdims' and 'keep_dims'.")
         keepdims = keep_dims
-    attrs = {"axis": normalize_axis(axis, x.shape.ndims), "keepdims": bool(keepdims)}
-    return make_tensor(op_type, (x,), attrs, name or default_name or op_type)
+    with op_scope(name, default_name or op_type, (input_tensor,)) as scope:
+        x = convert_to_tensor(input_tensor, name="input")
+        attrs = {"axis": normalize_axis(axis, x.shape.ndims), "keepdims": bool(keepdims)}
+        return make_tensor(op_type, (x,), attrs, scope)
 
 
 def _reduced_grad_shape(op):
@@ -249,12 +816,16 @@ register_op("ReducedShape", shape=_reduced_shape_shape, grad=None,
             doc="Input shape with the reduced axes set to 1.")
 
 
+def _input_shape(x):
+    from flowkit.ops import array_ops
+    return x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
+
+
 def _sum_grad(op, g):
     from flowkit.ops import array_ops
     x = op.inputs[0]
     g = array_ops.reshape(g, _reduced_grad_shape(op))
-    return [array_ops.broadcast_to(g, array_ops.shape(x) if not x.shape.is_fully_defined()
-                                   else x.shape.as_list())]
+    return [array_ops.broadcast_to(g, _input_shape(x))]
 
 
 def _mean_grad(op, g):
@@ -269,13 +840,64 @@ def _mean_grad(op, g):
     return [gx / factor]
 
 
-register_op("Sum", shape=reduce_shape, grad=_sum_grad)
-register_op("Mean", shape=reduce_shape, grad=_mean_grad)
+def _min_max_grad(op, g):
+    """The gradient goes to the elements equal to the result, split equally among ties."""
+    from flowkit.ops import array_ops
+    x = op.inputs[0]
+    shape = _reduced_grad_shape(op)
+    y = array_ops.reshape(op.outputs[0], shape)
+    g = array_ops.reshape(g, shape)
+    hits = _mask(equal(y, x), g)
+    count = reduce_sum(hits, op.attrs["axis"], keepdims=True)
+    return [hits / count * g]
+
+
+def _others_product(x, axes):
+    """For each element of ``x``: the product of the *other* elements reduced with it over
+    ``axes``, without dividing (so zeros are fine). Along one axis it is an exclusive product
+    from the left times one from the right; each further axis multiplies in the products of
+    the other slices along it."""
+    first, rest = axes[0], axes[1:]
+    out = cumprod(x, first, exclusive=True) * cumprod(x, first, exclusive=True, reverse=True)
+    if rest:
+        out = out * _others_product(reduce_prod(x, first, keepdims=True), rest)
+    return out
+
+
+def _prod_grad(op, g):
+    from flowkit.ops import array_ops
+    x, axis = op.inputs[0], op.attrs["axis"]
+    g = array_ops.reshape(g, _reduced_grad_shape(op))
+    if axis is None:
+        others = array_ops.reshape(_others_product(array_ops.reshape(x, [-1]), [0]),
+                                   _input_shape(x))
+    elif not axis:
+        return [g]
+    else:
+        others = _others_product(x, list(axis))
+    return [g * others]
+
+
+register_op("Sum", shape=reduce_shape_of("number"), grad=_sum_grad)
+register_op("Mean", shape=reduce_shape_of("number"), grad=_mean_grad)
+register_op("Max", shape=reduce_shape_of("number"), grad=_min_max_grad)
+register_op("Min", shape=reduce_shape_of("number"), grad=_min_max_grad)
+register_op("Prod", shape=reduce_shape_of("number"), grad=_prod_grad)
+register_op("Any", shape=reduce_shape_of("bool"), grad=None)
+register_op("All", shape=reduce_shape_of("bool"), grad=None)
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None) -> Tensor:
-    """Sum over ``axis`` (all axes when ``None``); ``keepdims`` keeps reduced axes as 1."""
+    """Sum over ``axis`` (all axes when ``None``); ``keepdims`` keeps reduced axes as 1.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[1, 2, 3], [4, 5, 6]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_sum(x, axis=-1)), sess.run(tf.reduce_sum(x)))
+        [ 6 15] 21
+    """
     return reduction("Sum", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
@@ -285,8 +907,96 @@ def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_ind
     return reduction("Mean", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
+def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    """Maximum over ``axis``; the gradient is shared equally by the elements that tie."""
+    return reduction("Max", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    """Minimum over ``axis``; the gradient is shared equally by the elements that tie."""
+    return reduction("Min", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+                keep_dims=None) -> Tensor:
+    """Product over ``axis`` (its gradient is exact where some elements are zero)."""
+    return reduction("Prod", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    """Logical OR over ``axis`` of a bool tensor."""
+    return reduction("Any", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    """Logical AND over ``axis`` of a bool tensor."""
+    return reduction("All", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
+
+
+def _arg_shape(inputs, attrs):
+    x, axis, out = inputs[0], attrs["axis"], attrs["output_type"]
+    check_kind(x, "number", "input")
+    if out not in (dtypes.int16, dtypes.int32, dtypes.int64):
+        raise TypeError(f"Value passed to parameter 'output_type' has DataType {out.name} not "
+                        "in list of allowed values: int16, int32, int64")
+    if x.shape.ndims is None:
+        return [(out, TensorShape(None))]
+    n = x.shape.ndims
+    if not -n <= axis < n:
+        raise ValueError(f"Dimension ({axis}) must be in the range [{-n}, {n}), where {n} is "
+                         "the number of dimensions in the input.")
+    dims = list(x.shape.as_tuple())
+    del dims[axis % n]
+    return [(out, TensorShape(dims))]
+
+
+register_op("ArgMax", shape=_arg_shape, grad=None)
+register_op("ArgMin", shape=_arg_shape, grad=None)
+
+
+def _arg(op_type, input, axis, name, dimension, output_type):
+    if dimension is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dimension'")
+        axis = dimension
+    if axis is None:
+        axis = 0   # TF1's default
+    if isinstance(axis, Tensor):
+        from flowkit.ops.core import constant_value
+        value = constant_value(axis)
+        if value is None:
+            raise ValueError(f"axis must be known when the graph is built; got {axis.name}")
+        axis = value
+    with op_scope(name, op_type, (input,)) as scope:
+        x = convert_to_tensor(input, name="input")
+        attrs = {"axis": int(axis), "output_type": dtypes.as_dtype(output_type)}
+        return make_tensor(op_type, (x,), attrs, scope)
+
+
+def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Tensor:
+    """The index of the largest value along ``axis`` (default 0), as int64 unless
+    ``output_type`` says otherwise; ``dimension`` is TF1's old name of ``axis``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.argmax([[1, 9, 3], [7, 2, 8]], axis=1)))
+        [1 2]
+    """
+    return _arg("ArgMax", input, axis, name, dimension, output_type)
+
+
+def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Tensor:
+    """The index of the smallest value along ``axis`` (default 0); see :func:`argmax`."""
+    return _arg("ArgMin", input, axis, name, dimension, output_type)
+
+
 # --------------------------------------------------------------------------------------------
-# Python operators on Tensor
+# Python operators on Tensor, with TF1's op names (``a + b`` is named "add", ``a < b`` "Less")
 # --------------------------------------------------------------------------------------------
 def _install_operators():
     def op_pair(fn, name):
@@ -301,8 +1011,21 @@ def _install_operators():
     Tensor.__sub__, Tensor.__rsub__ = op_pair(subtract, "sub")
     Tensor.__mul__, Tensor.__rmul__ = op_pair(multiply, "mul")
     Tensor.__truediv__, Tensor.__rtruediv__ = op_pair(truediv, "truediv")
-    Tensor.__matmul__, Tensor.__rmatmul__ = op_pair(matmul, None)
+    Tensor.__floordiv__, Tensor.__rfloordiv__ = op_pair(floordiv, "floordiv")
+    Tensor.__mod__, Tensor.__rmod__ = op_pair(mod, "mod")
+    Tensor.__pow__, Tensor.__rpow__ = op_pair(pow, "pow")
+    Tensor.__matmul__, Tensor.__rmatmul__ = op_pair(matmul, "matmul")
+    Tensor.__and__, Tensor.__rand__ = op_pair(logical_and, "and")
+    Tensor.__or__, Tensor.__ror__ = op_pair(logical_or, "or")
+    Tensor.__xor__, Tensor.__rxor__ = op_pair(logical_xor, "xor")
+    # Comparisons: Python reflects `2 < t` into `t > 2` itself. `==` stays identity, as in TF1.
+    Tensor.__lt__ = lambda self, other: less(self, other)
+    Tensor.__le__ = lambda self, other: less_equal(self, other)
+    Tensor.__gt__ = lambda self, other: greater(self, other)
+    Tensor.__ge__ = lambda self, other: greater_equal(self, other)
     Tensor.__neg__ = lambda self: negative(self)
+    Tensor.__abs__ = lambda self: abs(self)
+    Tensor.__invert__ = lambda self: logical_not(self)
 
 
 _install_operators()

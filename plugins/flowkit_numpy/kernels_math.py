@@ -1,7 +1,45 @@
-"""NumPy kernels of the math ops (flowkit/ops/math_ops.py)."""
+"""NumPy kernels of the math ops (flowkit/ops/math_ops.py).
+
+Every kernel returns exactly the dtype its op promised: NumPy widens some results (``np.sum``
+of int32 is int64 on Linux), so those kernels pass ``dtype=`` explicitly.
+"""
 from __future__ import annotations
 
 import numpy as np
+
+
+def _quiet(fn):
+    """Floating-point edge cases (1/0, log(-1)) give inf/nan as in TF, without warnings."""
+    def kernel(attrs, *xs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return fn(*xs)
+    return kernel
+
+
+def _int_checked(fn):
+    """Integer division by zero is an error in TF (NumPy would return 0 with a warning)."""
+    def kernel(attrs, x, y):
+        if np.asarray(y).dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+            raise ZeroDivisionError("Integer division by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return fn(x, y)
+    return kernel
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))       # never overflows
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _rsqrt(x):
+    return (1 / np.sqrt(x)).astype(np.asarray(x).dtype, copy=False)
+
+
+def _equal(fn):
+    def kernel(attrs, x, y):
+        out = fn(x, y)
+        return np.asarray(out, dtype=np.bool_)   # object (string) arrays compare to objects
+    return kernel
 
 
 def _matmul(attrs, a, b):
@@ -12,19 +50,33 @@ def _matmul(attrs, a, b):
     return np.matmul(a, b)
 
 
-def _reduce(fn):
+def _reduce(fn, keep_dtype=True):
     def kernel(attrs, x):
-        return fn(x, axis=attrs["axis"], keepdims=attrs["keepdims"])
+        kw = {"dtype": x.dtype} if keep_dtype else {}
+        return fn(x, axis=attrs["axis"], keepdims=attrs["keepdims"], **kw)
+    return kernel
+
+
+def _extreme(fn, floor):
+    """Max/Min; an empty reduction gives -inf/+inf (the smallest/largest int), as in TF."""
+    def kernel(attrs, x):
+        x = np.asarray(x)
+        if x.dtype.kind == "f":
+            initial = floor * np.inf
+        else:
+            info = np.iinfo(x.dtype)
+            initial = info.min if floor < 0 else info.max
+        return fn(x, axis=attrs["axis"], keepdims=attrs["keepdims"], initial=initial)
     return kernel
 
 
 def _mean(attrs, x):
-    out = np.mean(x, axis=attrs["axis"], keepdims=attrs["keepdims"])
     if x.dtype.kind in "iub":
         # TF's integer mean is the truncated integer division of the sum.
         s = np.sum(x, axis=attrs["axis"], keepdims=attrs["keepdims"], dtype=np.int64)
         n = x.size // max(np.size(s), 1)
         return (np.trunc(s / max(n, 1))).astype(x.dtype)
+    out = np.mean(x, axis=attrs["axis"], keepdims=attrs["keepdims"])
     return np.asarray(out, dtype=x.dtype)
 
 
@@ -38,15 +90,82 @@ def _reduced_shape(attrs, shape):
     return out
 
 
+def _cumulative(fn, identity):
+    def kernel(attrs, x):
+        x = np.asarray(x)
+        axis = attrs["axis"]
+        if attrs["reverse"]:
+            x = np.flip(x, axis)
+        if attrs["exclusive"]:
+            # Shift by one along the axis: [identity, x0, ..., x(n-2)].
+            first = np.full_like(np.take(x, [0], axis=axis), identity)
+            rest = np.take(x, np.arange(x.shape[axis] - 1), axis=axis)
+            x = np.concatenate([first, rest], axis=axis)
+        out = fn(x, axis=axis, dtype=x.dtype)
+        return np.flip(out, axis) if attrs["reverse"] else out
+    return kernel
+
+
+def _arg(fn):
+    def kernel(attrs, x):
+        return np.asarray(fn(x, axis=attrs["axis"])).astype(attrs["output_type"].as_numpy_dtype)
+    return kernel
+
+
 KERNELS = {
+    # binary arithmetic
     "Add": lambda attrs, x, y: np.add(x, y),
     "Sub": lambda attrs, x, y: np.subtract(x, y),
     "Mul": lambda attrs, x, y: np.multiply(x, y),
-    "RealDiv": lambda attrs, x, y: np.true_divide(x, y),
+    "RealDiv": _quiet(np.true_divide),
+    "FloorDiv": _int_checked(np.floor_divide),
+    "FloorMod": _int_checked(np.mod),
+    "Pow": _quiet(np.power),
+    "Maximum": lambda attrs, x, y: np.maximum(x, y),
+    "Minimum": lambda attrs, x, y: np.minimum(x, y),
+    "SquaredDifference": lambda attrs, x, y: np.square(np.subtract(x, y)),
+    # unary
     "Neg": lambda attrs, x: np.negative(x),
-    "MatMul": _matmul,
+    "Abs": lambda attrs, x: np.abs(x),
+    "Sign": lambda attrs, x: np.sign(x),
+    "Square": lambda attrs, x: np.square(x),
+    "Sqrt": _quiet(np.sqrt),
+    "Rsqrt": _quiet(_rsqrt),
+    "Exp": _quiet(np.exp),
+    "Log": _quiet(np.log),
+    "Log1p": _quiet(np.log1p),
+    "Sin": lambda attrs, x: np.sin(x),
+    "Cos": lambda attrs, x: np.cos(x),
+    "Tanh": lambda attrs, x: np.tanh(x),
+    "Sigmoid": lambda attrs, x: _sigmoid(np.asarray(x)),
+    "Reciprocal": _quiet(np.reciprocal),
+    "Round": lambda attrs, x: np.round(x),      # halves to even, like TF
+    "Floor": lambda attrs, x: np.floor(x),
+    "Ceil": lambda attrs, x: np.ceil(x),
+    # comparisons and logic
+    "Equal": _equal(np.equal),
+    "NotEqual": _equal(np.not_equal),
+    "Less": lambda attrs, x, y: np.less(x, y),
+    "LessEqual": lambda attrs, x, y: np.less_equal(x, y),
+    "Greater": lambda attrs, x, y: np.greater(x, y),
+    "GreaterEqual": lambda attrs, x, y: np.greater_equal(x, y),
+    "LogicalAnd": lambda attrs, x, y: np.logical_and(x, y),
+    "LogicalOr": lambda attrs, x, y: np.logical_or(x, y),
+    "LogicalNot": lambda attrs, x: np.logical_not(x),
+    # sums and products of tensors
     "AddN": lambda attrs, *xs: sum(xs[1:], xs[0]),
+    "MatMul": _matmul,
+    "Cumsum": _cumulative(np.cumsum, 0),
+    "Cumprod": _cumulative(np.cumprod, 1),
+    # reductions
     "Sum": _reduce(np.sum),
     "Mean": _mean,
+    "Prod": _reduce(np.prod),
+    "Max": _extreme(np.max, -1),
+    "Min": _extreme(np.min, +1),
+    "Any": _reduce(np.any, keep_dtype=False),
+    "All": _reduce(np.all, keep_dtype=False),
+    "ArgMax": _arg(np.argmax),
+    "ArgMin": _arg(np.argmin),
     "ReducedShape": _reduced_shape,
 }
