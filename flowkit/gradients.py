@@ -36,20 +36,35 @@ def _differentiable(t: Tensor) -> bool:
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
-              gate_gradients=False, aggregation_method=None, stop_gradients=None):
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none"):
     """Returns ``[sum over ys of d(y)/d(x) for x in xs]``, with ``None`` where ``ys`` do not
     depend on ``x`` (or only through ``stop_gradient`` / ``stop_gradients``).
+
+    A tensor used by several ops gets the sum of the gradients through each use; with several
+    ``ys`` the result is the gradient of their sum (weighted by ``grad_ys``). The new ops are
+    named under ``name`` (``gradients/``, then ``gradients_1/``...), and each remembers the
+    forward op it differentiates (``op.gradient_of``).
 
     Args:
         ys: a tensor or list of tensors to differentiate.
         xs: a tensor, variable, or list of them.
         grad_ys: optional weights for each ``y`` (same shapes); default ones.
         name: name scope of the new ops.
-        stop_gradients: tensors through which no gradient flows.
+        stop_gradients: tensors through which no gradient flows (they are treated as
+            constants; a gradient *with respect to* one of them is still computed).
+        unconnected_gradients: ``"none"`` (TF1's default) gives ``None`` for an ``x`` that
+            ``ys`` do not depend on; ``"zero"`` gives zeros shaped like ``x``.
+        colocate_gradients_with_ops, gate_gradients, aggregation_method: accepted for TF1
+            compatibility; they change nothing here.
 
     Raises:
-        ValueError: ``grad_ys`` and ``ys`` have different lengths.
+        ValueError: ``grad_ys`` and ``ys`` have different lengths, or
+            ``unconnected_gradients`` is not ``"none"`` or ``"zero"``.
     """
+    unconnected = getattr(unconnected_gradients, "value", unconnected_gradients)
+    if unconnected not in ("none", "zero"):
+        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
     ys = [convert_to_tensor(y) for y in _as_list(ys)]
     xs = [_as_x_tensor(x) for x in _as_list(xs)]
     if grad_ys is None:
@@ -58,7 +73,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         grad_ys = _as_list(grad_ys)
         if len(grad_ys) != len(ys):
             raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
-    stops = {t.op for t in _as_list(stop_gradients)} if stop_gradients is not None else set()
+    # As in TF1, stopping is per op: no gradient flows into the op producing a stop tensor.
+    stops = set() if stop_gradients is None else \
+        {_as_x_tensor(t).op for t in _as_list(stop_gradients)}
     graph = ys[0].graph if ys else None
     if graph is None:
         return [None] * len(xs)
@@ -84,8 +101,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     # pending[op] = number of consumer edges inside `between` still to deliver a gradient.
     pending = {op: 0 for op in between}
     for op in between:
-        if op in stops:
-            continue
         for t in op.inputs:
             if t.op in between:
                 pending[t.op] += 1
@@ -106,8 +121,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             for t, g in zip(op.outputs, out_grads):
                 if g is not None:
                     grads[t] = [g]
-            propagate = op not in stops and any(g is not None
-                                                                     for g in out_grads)
+            # An op of stop_gradients keeps its outputs' gradients but passes none upstream.
+            propagate = op not in stops and any(g is not None for g in out_grads)
             if propagate and op.op_def.grad_fn is not None:
                 if len(op.outputs) > 1:
                     from flowkit.ops.array_ops import zeros_like
@@ -124,14 +139,15 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     if g is not None and _differentiable(t) and t.op in between:
                         grads.setdefault(t, []).append(g)
             for t in op.inputs:
-                if t.op in between and op not in stops:
+                if t.op in between:
                     pending[t.op] -= 1
                     if pending[t.op] == 0:
                         ready.append(t.op)
             ready.sort(key=lambda o: o._id)
-        result = []
-        for x in xs:
-            result.append(_aggregate(grads.get(x)))
+        result = [_aggregate(grads.get(x)) for x in xs]
+        if unconnected == "zero":
+            from flowkit.ops.array_ops import zeros_like
+            result = [zeros_like(x) if g is None else g for x, g in zip(xs, result)]
     return result
 
 

@@ -1,2 +1,158 @@
-"""placeholder module, filled by its issue"""
-__all__ = []
+"""Learning-rate schedules: graph functions of the global step.
+
+Each schedule returns a scalar *tensor* computed from ``global_step`` (usually
+``tf.train.get_or_create_global_step()``), so passing it as an optimizer's learning rate makes
+the rate change as ``minimize(..., global_step=step)`` counts steps. The dtype is the
+learning rate's (float32 for a Python number); the step is cast to it.
+
+Example:
+    >>> import flowkit as tf
+    >>> step = tf.train.get_or_create_global_step()
+    >>> lr = tf.train.exponential_decay(0.1, step, decay_steps=10, decay_rate=0.5,
+    ...                                 staircase=True)
+    >>> with tf.Session() as sess:
+    ...     sess.run(step.initializer)
+    ...     print(sess.run(lr), sess.run(lr, {step: 25}))
+    0.1 0.025
+"""
+from __future__ import annotations
+
+import math
+
+from flowkit.framework.graph import name_scope
+from flowkit.ops import array_ops, math_ops
+from flowkit.ops.core import convert_to_tensor
+
+__all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay",
+           "natural_exp_decay", "inverse_time_decay", "cosine_decay"]
+
+
+def _require_step(global_step, what):
+    if global_step is None:
+        raise ValueError(f"global_step is required for {what}.")
+
+
+def _prepare(learning_rate, global_step, *others):
+    """The learning rate as a tensor, and the step and ``others`` cast to its dtype."""
+    lr = convert_to_tensor(learning_rate, name="learning_rate")
+    if not lr.dtype.is_floating:
+        raise ValueError(f"learning_rate must be a floating-point value, got {lr.dtype.name}")
+    dt = lr.dtype
+    step = array_ops.cast(convert_to_tensor(global_step), dt)
+    cast = [array_ops.cast(convert_to_tensor(o, dtype=None if hasattr(o, "dtype") else dt), dt)
+            for o in others]
+    return (lr, step, *cast)
+
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``learning_rate * decay_rate ** (global_step / decay_steps)``; with ``staircase`` the
+    exponent is floored, so the rate drops every ``decay_steps`` steps."""
+    _require_step(global_step, "exponential_decay")
+    with name_scope(name, "ExponentialDecay", [learning_rate, global_step]) as scope:
+        lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
+        p = step / steps
+        if staircase:
+            p = math_ops.floor(p)
+        return math_ops.multiply(lr, math_ops.pow(rate, p), name=scope)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``learning_rate * exp(-decay_rate * global_step / decay_steps)`` (exponent floored
+    with ``staircase``)."""
+    _require_step(global_step, "natural_exp_decay")
+    with name_scope(name, "NaturalExpDecay", [learning_rate, global_step]) as scope:
+        lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
+        p = step / steps
+        if staircase:
+            p = math_ops.floor(p)
+        return math_ops.multiply(lr, math_ops.pow(math_ops.exp(-rate), p), name=scope)
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                       name=None):
+    """``learning_rate / (1 + decay_rate * global_step / decay_steps)`` (the ratio floored
+    with ``staircase``)."""
+    _require_step(global_step, "inverse_time_decay")
+    with name_scope(name, "InverseTimeDecay", [learning_rate, global_step]) as scope:
+        lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
+        p = step / steps
+        if staircase:
+            p = math_ops.floor(p)
+        return math_ops.truediv(lr, 1.0 + rate * p, name=scope)
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
+                     power=1.0, cycle=False, name=None):
+    """Goes from ``learning_rate`` to ``end_learning_rate`` in ``decay_steps`` steps::
+
+        (learning_rate - end_learning_rate) * (1 - step / decay_steps) ** power
+            + end_learning_rate
+
+    Without ``cycle`` the step is capped at ``decay_steps`` (then the rate stays at the end
+    value); with ``cycle``, ``decay_steps`` is stretched to the next multiple of itself above
+    the step, so the decay starts again from a lower height.
+    """
+    _require_step(global_step, "polynomial_decay")
+    with name_scope(name, "PolynomialDecay", [learning_rate, global_step]) as scope:
+        lr, step, steps, end, pw = _prepare(learning_rate, global_step, decay_steps,
+                                            end_learning_rate, power)
+        if cycle:
+            one = convert_to_tensor(1.0, dtype=lr.dtype)
+            multiplier = array_ops.where(math_ops.equal(step, 0.0), one,
+                                         math_ops.ceil(step / steps))
+            steps = steps * multiplier
+        else:
+            step = math_ops.minimum(step, steps)
+        p = step / steps
+        return math_ops.add((lr - end) * math_ops.pow(1.0 - p, pw), end, name=scope)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    """Half a cosine from ``learning_rate`` down to ``alpha * learning_rate`` over
+    ``decay_steps`` steps, then flat::
+
+        learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) /
+                                                       decay_steps)) + alpha)
+    """
+    _require_step(global_step, "cosine_decay")
+    with name_scope(name, "CosineDecay", [learning_rate, global_step]) as scope:
+        lr, step, steps, a = _prepare(learning_rate, global_step, decay_steps, alpha)
+        fraction = math_ops.minimum(step, steps) / steps
+        cosine = 0.5 * (1.0 + math_ops.cos(math.pi * fraction))
+        return math_ops.multiply(lr, (1.0 - a) * cosine + a, name=scope)
+
+
+def piecewise_constant(x, boundaries, values, name=None):
+    """``values[0]`` while ``x <= boundaries[0]``, ``values[i]`` while
+    ``boundaries[i-1] < x <= boundaries[i]``, and ``values[-1]`` after the last boundary.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, [])
+        >>> lr = tf.train.piecewise_constant(step, [100, 200], [1.0, 0.5, 0.25])
+        >>> with tf.Session() as sess:
+        ...     print([float(sess.run(lr, {step: s})) for s in (0, 100, 101, 200, 201)])
+        [1.0, 1.0, 0.5, 0.5, 0.25]
+
+    Raises:
+        ValueError: ``len(values) != len(boundaries) + 1``, or the values differ in dtype.
+    """
+    boundaries, values = list(boundaries), list(values)
+    if len(boundaries) != len(values) - 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+    with name_scope(name, "PiecewiseConstant", [x]) as scope:
+        x = convert_to_tensor(x)
+        values = [convert_to_tensor(v) for v in values]
+        if any(v.dtype is not values[0].dtype for v in values):
+            raise ValueError(f"values must have elements all with the same dtype "
+                             f"({', '.join(v.dtype.name for v in values)}).")
+        bounds = []
+        for b in boundaries:
+            b = convert_to_tensor(b, dtype=None if hasattr(b, "dtype") else x.dtype)
+            bounds.append(b if b.dtype is x.dtype else array_ops.cast(b, x.dtype))
+        out = values[-1]
+        for b, v in reversed(list(zip(bounds, values))):
+            out = array_ops.where(math_ops.less_equal(x, b), v, out)
+        return array_ops.identity(out, name=scope)

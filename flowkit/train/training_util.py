@@ -1,2 +1,89 @@
-"""placeholder module, filled by its issue"""
-__all__ = []
+"""The global step: an int64 variable that counts training steps.
+
+It lives in the ``GLOBAL_STEP`` collection (and ``GLOBAL_VARIABLES``), is named
+``global_step``, and is incremented by ``optimizer.minimize(loss, global_step=...)``.
+Learning-rate schedules read it.
+
+Example:
+    >>> import flowkit as tf
+    >>> step = tf.train.get_or_create_global_step()
+    >>> step.name, step.dtype.name, tf.train.get_global_step() is step
+    ('global_step:0', 'int64', True)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from flowkit.framework.graph import GraphKeys, get_default_graph
+
+__all__ = ["create_global_step", "get_global_step", "get_or_create_global_step",
+           "assert_global_step", "global_step"]
+
+
+def _check(t) -> None:
+    if not t.dtype.is_integer:
+        raise TypeError(f"Existing \"global_step\" does not have integer type: {t.dtype.name}")
+    if t.shape.ndims != 0 and t.shape.ndims is not None:
+        raise TypeError(f"Existing \"global_step\" is not scalar: {t.shape}")
+
+
+def assert_global_step(global_step_tensor) -> None:
+    """``TypeError`` unless ``global_step_tensor`` is a scalar integer variable or tensor."""
+    if not (hasattr(global_step_tensor, "_as_graph_element") or
+            hasattr(global_step_tensor, "dtype")):
+        raise TypeError(f"Existing \"global_step\" must be a Variable or Tensor: "
+                        f"{global_step_tensor}.")
+    _check(global_step_tensor)
+
+
+def get_global_step(graph=None):
+    """The global step of ``graph`` (default: the default graph), or ``None``.
+
+    It is the one variable in the ``GLOBAL_STEP`` collection, else the tensor named
+    ``global_step:0``.
+
+    Raises:
+        TypeError: the global step found is not a scalar integer.
+    """
+    graph = graph or get_default_graph()
+    found = graph.get_collection(GraphKeys.GLOBAL_STEP)
+    if len(found) > 1:
+        raise ValueError("Multiple tensors in global_step collection.")
+    if found:
+        step = found[0]
+    else:
+        try:
+            step = graph.get_tensor_by_name("global_step:0")
+        except KeyError:
+            return None
+    assert_global_step(step)
+    return step
+
+
+def create_global_step(graph=None):
+    """Creates the global step of ``graph``: an int64 scalar variable named ``global_step``,
+    starting at 0, not trainable, in the ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP``
+    collections.
+
+    Raises:
+        ValueError: the graph already has a global step.
+    """
+    from flowkit.variables import Variable
+    graph = graph or get_default_graph()
+    if get_global_step(graph) is not None:
+        raise ValueError("\"global_step\" already exists.")
+    with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
+        return Variable(np.int64(0), trainable=False, name="global_step",
+                        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
+
+
+def get_or_create_global_step(graph=None):
+    """The global step of ``graph``, created first if there is none."""
+    graph = graph or get_default_graph()
+    step = get_global_step(graph)
+    return step if step is not None else create_global_step(graph)
+
+
+def global_step(sess, global_step_tensor) -> int:
+    """The value of the global step in ``sess``, as a Python int."""
+    return int(sess.run(global_step_tensor))

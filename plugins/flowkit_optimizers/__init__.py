@@ -1,4 +1,15 @@
-"""The standard optimizers, registered through the optimizer hook."""
+"""The standard optimizers, contributed through the optimizer hook.
+
+This package is an ordinary flowkit plugin: the one hook below returns the optimizer classes,
+and flowkit makes each reachable as ``tf.train.<ClassName>``. Each optimizer lives in its own
+short module and writes its update rule with flowkit ops (``tf.assign_sub`` and friends), so
+every backend can run it.
+
+Example:
+    >>> import flowkit as tf
+    >>> sorted(tf.train.GradientDescentOptimizer.__module__.split(".")[:1])
+    ['flowkit_optimizers']
+"""
 from __future__ import annotations
 
 from flowkit.plugins import hookimpl
@@ -8,4 +19,11 @@ __version__ = "0.1.0"
 
 @hookimpl
 def flowkit_register_optimizers():
-    return []
+    from flowkit_optimizers.adadelta import AdadeltaOptimizer
+    from flowkit_optimizers.adagrad import AdagradOptimizer
+    from flowkit_optimizers.adam import AdamOptimizer
+    from flowkit_optimizers.gradient_descent import GradientDescentOptimizer
+    from flowkit_optimizers.momentum import MomentumOptimizer
+    from flowkit_optimizers.rmsprop import RMSPropOptimizer
+    return [GradientDescentOptimizer, MomentumOptimizer, AdagradOptimizer, AdadeltaOptimizer,
+            RMSPropOptimizer, AdamOptimizer]

@@ -1,0 +1,96 @@
+"""The bundled digits data and the `flowkit demo` main job."""
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from flowkit import cli, datasets
+from flowkit.commands import demo
+
+
+# -- data -----------------------------------------------------------------------------------------
+def test_load_digits_splits():
+    d = datasets.load_digits()
+    assert d.train_images.shape == (1438, 8, 8) and d.test_images.shape == (359, 8, 8)
+    assert d.train_images.dtype == np.float32 and d.train_labels.dtype == np.int64
+    assert 0.0 <= d.train_images.min() and d.train_images.max() <= 1.0
+    labels = np.concatenate([d.train_labels, d.test_labels])
+    assert sorted(set(labels.tolist())) == list(range(10))
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    # every image is in exactly one split
+    all_imgs = np.concatenate([d.train_images, d.test_images]).reshape(1797, -1)
+    assert len({row.tobytes() for row in all_imgs}) >= 1790   # (a few digits repeat)
+
+
+def test_load_digits_is_deterministic():
+    a, b = datasets.load_digits(), datasets.load_digits()
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    c = datasets.load_digits(seed=1)
+    assert not np.array_equal(a.test_labels, c.test_labels)
+    small = datasets.load_digits(test_fraction=0.5)
+    assert len(small.test_labels) == 898 or len(small.test_labels) == 899
+    with pytest.raises(ValueError, match="test_fraction"):
+        datasets.load_digits(test_fraction=1.0)
+
+
+def test_one_hot():
+    np.testing.assert_array_equal(datasets.one_hot([1, 0], 3), [[0, 1, 0], [1, 0, 0]])
+
+
+# -- the demo -------------------------------------------------------------------------------------
+def test_softmax_demo_converges():
+    out = io.StringIO()
+    result = demo.train(model="softmax", stream=out)
+    assert result["test_accuracy"] >= 0.92
+    assert result["losses"][-1] < result["losses"][0] / 3
+    assert result["steps"] == 25 * 45
+    text = out.getvalue()
+    assert "\r" in text and "loss" in text and text.count("\n") == 1 + 25
+    assert text.startswith("softmax model on the 8x8 digits: 1438 training and 359 test")
+
+
+def test_demo_is_deterministic():
+    a = demo.train(model="softmax", epochs=2, quiet=True, seed=3)
+    b = demo.train(model="softmax", epochs=2, quiet=True, seed=3)
+    assert a["losses"] == b["losses"] and a["test_accuracy"] == b["test_accuracy"]
+
+
+def test_demo_on_every_backend(backend):
+    r = demo.train(model="softmax", epochs=2, batch_size=128, quiet=True, backend=backend[0],
+                   device=backend[1])
+    assert (r["backend"], r["device"]) == backend
+    assert r["test_accuracy"] > 0.8
+
+
+def test_cnn_demo_runs():
+    r = demo.train(model="cnn", epochs=1, quiet=True)
+    assert r["test_accuracy"] > 0.6
+    assert np.isfinite(r["losses"]).all()
+
+
+@pytest.mark.slow
+def test_cnn_demo_reaches_its_accuracy():
+    assert demo.train(model="cnn", quiet=True)["test_accuracy"] >= 0.96
+
+
+def test_cli_dispatch(capsys):
+    assert cli.main(["demo", "--epochs", "1", "--quiet", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("test accuracy: 0.") and "softmax model" in out and "\r" not in out
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--model", "nope"])
+    with pytest.raises(ValueError, match="positive"):
+        demo.train(epochs=0)
+    assert cli.main(["demo", "--backend", "nope", "--quiet"]) == 2
+    assert "No backend named 'nope'" in capsys.readouterr().err
+
+
+def test_python_dash_m():
+    proc = subprocess.run([sys.executable, "-m", "flowkit", "demo", "--epochs", "1",
+                           "--batch-size", "256", "--quiet"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "test accuracy:" in proc.stdout
