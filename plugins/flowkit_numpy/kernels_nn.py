@@ -1,11 +1,262 @@
-"""NumPy kernels of the neural-network ops (flowkit/ops/nn_ops.py)."""
+"""NumPy kernels of the neural-network ops (flowkit/ops/nn_ops.py).
+
+Convolutions use im2col: a strided *view* of the padded input holds every window
+(``[N, OH, OW, KH, KW, C]``, no copy), and one large matrix product with the filter does the
+work. Both backward ops are one matrix product too; the input gradient then adds the columns
+back into place with one strided slice per filter tap.
+"""
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from flowkit.ops.nn_ops import conv_output_size
+
+
+# --------------------------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------------------------
+def _zero(x):
+    return np.zeros((), x.dtype)
+
+
+def _sigmoid(x):
+    # tanh never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
+    return np.tanh(x * 0.5) * 0.5 + 0.5
+
+
+def _elu(attrs, x):
+    return np.where(x < 0, np.expm1(np.minimum(x, _zero(x))), x)
+
+
+def _softmax(attrs, x):
+    e = np.exp(x - np.max(x, axis=attrs["axis"], keepdims=True))
+    return e / np.sum(e, axis=attrs["axis"], keepdims=True)
+
+
+def _log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Windows over NHWC images
+# --------------------------------------------------------------------------------------------
+def _geometry(x_shape, kh, kw, attrs, dilations=(1, 1, 1, 1)):
+    """``(oh, ow, (top, bottom), (left, right))`` of a convolution or pool."""
+    s, p = attrs["strides"], attrs["padding"]
+    oh, top, bottom = conv_output_size(x_shape[1], kh, s[1], dilations[1], p)
+    ow, left, right = conv_output_size(x_shape[2], kw, s[2], dilations[2], p)
+    return oh, ow, (top, bottom), (left, right)
+
+
+def _pad(x, pad_h, pad_w, value=0):
+    if pad_h == (0, 0) and pad_w == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=value)
+
+
+def _windows(xp, kh, kw, oh, ow, strides, dilations=(1, 1, 1, 1)):
+    """A read-only view ``[N, OH, OW, KH, KW, C]`` of every window of the padded input."""
+    n, _, _, c = xp.shape
+    sn, sh, sw, sc = xp.strides
+    return as_strided(xp, (n, oh, ow, kh, kw, c),
+                      (sn, sh * strides[1], sw * strides[2], sh * dilations[1],
+                       sw * dilations[2], sc), writeable=False)
+
+
+def _tap(i, j, oh, ow, strides, dilations=(1, 1, 1, 1)):
+    """The slice of the padded input that filter tap ``(i, j)`` sees across all outputs."""
+    r, c = i * dilations[1], j * dilations[2]
+    return (slice(None), slice(r, r + strides[1] * (oh - 1) + 1, strides[1]),
+            slice(c, c + strides[2] * (ow - 1) + 1, strides[2]))
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution
+# --------------------------------------------------------------------------------------------
+def _im2col(x, kh, kw, attrs):
+    """``(columns [N*OH*OW, KH*KW*C], oh, ow)`` for a conv with filter ``kh x kw``."""
+    d = attrs["dilations"]
+    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs, d)
+    cols = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs["strides"], d)
+    return cols.reshape(x.shape[0] * oh * ow, kh * kw * x.shape[3]), oh, ow
+
+
+def _conv2d(attrs, x, f):
+    kh, kw, _, co = f.shape
+    cols, oh, ow = _im2col(x, kh, kw, attrs)
+    return (cols @ f.reshape(-1, co)).reshape(x.shape[0], oh, ow, co)
+
+
+def _conv2d_backprop_filter(attrs, x, sizes, dy):
+    kh, kw, ci, co = (int(v) for v in sizes)
+    cols, _, _ = _im2col(x, kh, kw, attrs)
+    return (cols.T @ dy.reshape(-1, co)).reshape(kh, kw, ci, co)
+
+
+def _conv2d_backprop_input(attrs, sizes, f, dy):
+    shape = tuple(int(v) for v in sizes)
+    kh, kw, ci, co = f.shape
+    d, s = attrs["dilations"], attrs["strides"]
+    oh, ow, ph, pw = _geometry(shape, kh, kw, attrs, d)
+    cols = (dy.reshape(-1, co) @ f.reshape(-1, co).T).reshape(shape[0], oh, ow, kh, kw, ci)
+    dxp = np.zeros((shape[0], shape[1] + sum(ph), shape[2] + sum(pw), ci), dtype=f.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[_tap(i, j, oh, ow, s, d)] += cols[:, :, :, i, j, :]
+    return dxp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------------------------
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool(attrs, x):
+    _, kh, kw, _ = attrs["ksize"]
+    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    xp = _pad(x, ph, pw, _lowest(x.dtype))
+    out = None
+    for i in range(kh):                 # elementwise max over the taps: no big temporary
+        for j in range(kw):
+            v = xp[_tap(i, j, oh, ow, attrs["strides"])]
+            out = v.copy() if out is None else np.maximum(out, v, out=out)
+    return out
+
+
+def _argmax_taps(attrs, x):
+    """For each output cell, the index ``i * kw + j`` of the first maximum of its window
+    (row-major order, as TF breaks ties), plus the geometry."""
+    _, kh, kw, _ = attrs["ksize"]
+    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    xp = _pad(x, ph, pw, _lowest(x.dtype))
+    best = arg = None
+    for i in range(kh):
+        for j in range(kw):
+            v = xp[_tap(i, j, oh, ow, attrs["strides"])]
+            if best is None:
+                best, arg = v.copy(), np.zeros(v.shape, np.intp)
+            else:                      # strictly greater: on ties the earlier tap keeps it
+                arg = np.where(v > best, i * kw + j, arg)
+                np.maximum(best, v, out=best)
+    return arg, (kh, kw, oh, ow, ph, pw)
+
+
+def _max_pool_grad(attrs, x, y, g):
+    arg, (kh, kw, oh, ow, ph, pw) = _argmax_taps(attrs, x)
+    dxp = np.zeros((x.shape[0], x.shape[1] + sum(ph), x.shape[2] + sum(pw), x.shape[3]),
+                   x.dtype)
+    zero = _zero(g)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[_tap(i, j, oh, ow, attrs["strides"])] += np.where(arg == i * kw + j, g, zero)
+    return dxp[:, ph[0]:ph[0] + x.shape[1], pw[0]:pw[0] + x.shape[2], :]
+
+
+def _max_pool_grad_grad(attrs, x, y, gg):
+    arg, (kh, kw, oh, ow, ph, pw) = _argmax_taps(attrs, x)
+    ggp = _pad(gg, ph, pw)
+    out = np.zeros(arg.shape, gg.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out = np.where(arg == i * kw + j, ggp[_tap(i, j, oh, ow, attrs["strides"])], out)
+    return out
+
+
+def _pool_counts(shape, attrs, oh, ow, ph, pw, dtype):
+    """How many cells of each window lie inside the input (SAME padding does not count)."""
+    _, kh, kw, _ = attrs["ksize"]
+    s = attrs["strides"]
+    counts = []
+    for size, k, stride, out, pad in ((shape[1], kh, s[1], oh, ph), (shape[2], kw, s[2], ow, pw)):
+        start = np.arange(out) * stride - pad[0]
+        counts.append(np.minimum(start + k, size) - np.maximum(start, 0))
+    return (counts[0][:, None] * counts[1][None, :]).astype(dtype)[None, :, :, None]
+
+
+def _avg_pool(attrs, x):
+    _, kh, kw, _ = attrs["ksize"]
+    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    xp = _pad(x, ph, pw)
+    total = np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            total += xp[_tap(i, j, oh, ow, attrs["strides"])]
+    return total / _pool_counts(x.shape, attrs, oh, ow, ph, pw, x.dtype)
+
+
+def _avg_pool_grad(attrs, sizes, g):
+    shape = tuple(int(v) for v in sizes)
+    _, kh, kw, _ = attrs["ksize"]
+    oh, ow, ph, pw = _geometry(shape, kh, kw, attrs)
+    share = g / _pool_counts(shape, attrs, oh, ow, ph, pw, g.dtype)
+    dxp = np.zeros((shape[0], shape[1] + sum(ph), shape[2] + sum(pw), shape[3]), g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[_tap(i, j, oh, ow, attrs["strides"])] += share
+    return dxp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
+
+
+# --------------------------------------------------------------------------------------------
+# Losses and metrics
+# --------------------------------------------------------------------------------------------
+def _xent(attrs, logits, labels):
+    axis = attrs["axis"]
+    logp = _log_softmax(logits, axis)
+    loss = -np.sum(labels * logp, axis=axis)
+    return np.asarray(loss, logits.dtype), np.exp(logp) - labels
+
+
+def _sparse_xent(attrs, logits, labels):
+    n = logits.shape[-1]
+    bad = (labels < 0) | (labels >= n)
+    if np.any(bad):
+        raise ValueError(f"Received a label value of {labels[bad].flat[0]} which is outside "
+                         f"the valid range of [0, {n}).")
+    logp = _log_softmax(logits, -1)
+    idx = labels[..., None].astype(np.intp)
+    loss = -np.take_along_axis(logp, idx, axis=-1)[..., 0]
+    backprop = np.exp(logp)
+    np.put_along_axis(backprop, idx, np.take_along_axis(backprop, idx, axis=-1) - 1, axis=-1)
+    return np.asarray(loss, logits.dtype), backprop
+
+
+def _in_top_k(attrs, predictions, targets, k):
+    n = predictions.shape[1]
+    ok = (targets >= 0) & (targets < n)
+    idx = np.where(ok, targets, 0).astype(np.intp)
+    target = predictions[np.arange(len(targets)), idx]
+    ok &= np.all(np.isfinite(predictions), axis=1)
+    more = np.sum(predictions > target[:, None], axis=1)
+    return ok & (more < k)
+
 
 KERNELS = {
+    "Relu": lambda attrs, x: np.maximum(x, _zero(x)),
+    "ReluGrad": lambda attrs, g, y: np.where(y > 0, g, _zero(g)),
+    "Relu6": lambda attrs, x: np.clip(x, _zero(x), np.asarray(6, x.dtype)),
+    "Relu6Grad": lambda attrs, g, x: np.where((x > 0) & (x < 6), g, _zero(g)),
+    "Elu": _elu,
+    "EluGrad": lambda attrs, g, y: np.where(y < 0, g * (y + 1), g),
+    "Softplus": lambda attrs, x: np.logaddexp(_zero(x), x),
+    "SoftplusGrad": lambda attrs, g, x: g * _sigmoid(x),
+    "Softmax": _softmax,
+    "LogSoftmax": lambda attrs, x: _log_softmax(x, attrs["axis"]),
+    "BiasAdd": lambda attrs, x, b: x + b,
+    "BiasAddGrad": lambda attrs, g: np.sum(g.reshape(-1, g.shape[-1]), axis=0),
+    "Conv2D": _conv2d,
+    "Conv2DBackpropInput": _conv2d_backprop_input,
+    "Conv2DBackpropFilter": _conv2d_backprop_filter,
+    "MaxPool": _max_pool,
+    "MaxPoolGrad": _max_pool_grad,
+    "MaxPoolGradGrad": _max_pool_grad_grad,
+    "AvgPool": _avg_pool,
+    "AvgPoolGrad": _avg_pool_grad,
+    "L2Loss": lambda attrs, x: np.asarray(np.sum(np.square(x)) / 2, x.dtype),
+    "InTopKV2": _in_top_k,
+    "SoftmaxCrossEntropyWithLogits": _xent,
+    "SparseSoftmaxCrossEntropyWithLogits": _sparse_xent,
 }
-KERNELS.update({
-    "Relu": lambda attrs, x: np.maximum(x, np.zeros((), x.dtype)),
-    "ReluGrad": lambda attrs, g, y: np.where(y > 0, g, np.zeros((), g.dtype)),
-})
