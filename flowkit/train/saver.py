@@ -1,2 +1,358 @@
-"""placeholder module, filled by its issue"""
-__all__ = []
+"""``tf.train.Saver``: save variables to HDF5 checkpoints and restore them; meta graphs.
+
+A save writes one file, ``<prefix>.h5`` (or ``<prefix>-<step>.h5``), with one dataset per
+variable named like the variable (``conv1/weights``), plus the graph as JSON when
+``write_meta_graph=True``. The file is written to a temporary name and renamed into place;
+then the folder's index file (``checkpoint``) is replaced the same way; only then are
+checkpoints beyond ``max_to_keep`` deleted. A process killed at any moment therefore leaves
+``latest_checkpoint`` pointing at a complete file.
+
+Restoring checks the whole file first (see :mod:`flowkit.checkpoint.h5format`), then reports
+every missing variable at once (``NotFoundError``), or every shape/dtype mismatch at once
+(``InvalidArgumentError``), before changing any variable. Names in the file that the saver
+does not know are ignored, as in TF1, so a subset of a model can be restored.
+
+Example:
+    >>> import os, tempfile
+    >>> import flowkit as tf
+    >>> W = tf.Variable([[1.0, 2.0]], name="W")
+    >>> step = tf.Variable(0, name="global_step", trainable=False)
+    >>> saver = tf.train.Saver(max_to_keep=2)
+    >>> folder = tempfile.mkdtemp()
+    >>> with tf.Session() as sess:
+    ...     sess.run(tf.global_variables_initializer())
+    ...     for i in range(3):
+    ...         path = saver.save(sess, os.path.join(folder, "model"), global_step=i)
+    >>> os.path.basename(path), [os.path.basename(p) for p in saver.last_checkpoints]
+    ('model-2', ['model-1', 'model-2'])
+    >>> tf.train.latest_checkpoint(folder) == path
+    True
+    >>> with tf.Session() as sess:
+    ...     saver.restore(sess, path)
+    ...     print(sess.run(W))
+    [[1. 2.]]
+"""
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import time
+
+from flowkit.checkpoint import graph_json
+from flowkit.checkpoint.h5format import CheckpointReader, dataset_name, write_checkpoint
+from flowkit.checkpoint.index import (CheckpointState, checkpoint_exists, checkpoint_file,
+                                      find_checkpoint_file, get_checkpoint_state,
+                                      latest_checkpoint, update_checkpoint_state)
+from flowkit.framework import errors
+from flowkit.framework.graph import Tensor, get_default_graph
+
+__all__ = ["Saver", "export_meta_graph", "import_meta_graph", "latest_checkpoint",
+           "get_checkpoint_state", "checkpoint_exists", "update_checkpoint_state",
+           "CheckpointState"]
+
+
+def _var_op(v, key):
+    """The ``VariableV2`` op behind a var_list entry."""
+    from flowkit.variables import Variable
+    if isinstance(v, Variable):
+        return v.op
+    if isinstance(v, Tensor) and v.op.type == "VariableV2":
+        return v.op
+    raise TypeError(f"Saver var_list entry {key!r} is {v!r}: expected a tf.Variable (or the "
+                    "output of a VariableV2 op).")
+
+
+def _build_var_map(var_list):
+    """``{name in file: VariableV2 op}`` from None, a list, or a dict."""
+    from flowkit.variables import global_variables
+    if var_list is None:
+        var_list = global_variables()
+    if isinstance(var_list, dict):
+        pairs = [(str(k), _var_op(v, k)) for k, v in var_list.items()]
+    else:
+        pairs = []
+        for v in var_list:
+            op = _var_op(v, v)
+            pairs.append((op.name, op))
+    out = {}
+    for name, op in pairs:
+        name = dataset_name(name)
+        if name in out:
+            raise ValueError(f"At least two variables have the same name: {name}")
+        out[name] = op
+    return out
+
+
+class Saver:
+    """Saves and restores variables (TF1's ``tf.train.Saver``).
+
+    Args:
+        var_list: ``None`` (every global variable that exists now, optimizer slots
+            included), a list of variables, or a ``{name_in_file: variable}`` dict.
+        max_to_keep: how many recent checkpoints to keep (``None`` or 0: all).
+        keep_checkpoint_every_n_hours: additionally keep one checkpoint per this many hours.
+        pad_step_number: write ``model-00000003`` instead of ``model-3``.
+        allow_empty: with no variables, make a saver that does nothing instead of raising.
+
+    The other TF1 arguments (``reshape``, ``sharded``, ``builder``...) are accepted and
+    ignored.
+    """
+
+    def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
+                 keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
+                 saver_def=None, builder=None, defer_build=False, allow_empty=False,
+                 write_version=None, pad_step_number=False, save_relative_paths=False,
+                 filename=None):
+        self._var_map = _build_var_map(var_list)
+        self._variable_objects = self._collect_variable_objects(var_list)
+        if not self._var_map and not allow_empty and not defer_build:
+            raise ValueError("No variables to save")
+        graphs = {op.graph for op in self._var_map.values()}
+        if len(graphs) > 1:
+            raise ValueError("The variables of a Saver must all come from one graph.")
+        self._graph = graphs.pop() if graphs else get_default_graph()
+        self._max_to_keep = max_to_keep
+        self._keep_hours = keep_checkpoint_every_n_hours
+        self._next_keep_time = time.time() + (keep_checkpoint_every_n_hours or 0) * 3600
+        self._last_checkpoints = []      # [(path, time)], oldest first
+        self._pad_step_number = pad_step_number
+        self._filename = filename
+
+    @staticmethod
+    def _collect_variable_objects(var_list):
+        from flowkit.variables import Variable, global_variables
+        values = global_variables() if var_list is None else (
+            var_list.values() if isinstance(var_list, dict) else var_list)
+        return [v for v in values if isinstance(v, Variable)]
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+    @property
+    def last_checkpoints(self) -> list:
+        """The checkpoints this saver made that are still kept, oldest first."""
+        return [p for p, _ in self._last_checkpoints]
+
+    def set_last_checkpoints(self, last_checkpoints) -> None:
+        self._last_checkpoints = [(p, time.time()) for p in last_checkpoints]
+
+    def set_last_checkpoints_with_time(self, last_checkpoints_with_time) -> None:
+        self._last_checkpoints = [(p, float(t)) for p, t in last_checkpoints_with_time]
+
+    def recover_last_checkpoints(self, checkpoint_paths) -> None:
+        """Adopts existing checkpoints (e.g. from ``get_checkpoint_state``) for pruning."""
+        self._last_checkpoints = [(p, os.path.getmtime(checkpoint_file(p)))
+                                  for p in checkpoint_paths if checkpoint_exists(p)]
+
+    def _record(self, path):
+        self._last_checkpoints = [(p, t) for p, t in self._last_checkpoints if p != path]
+        self._last_checkpoints.append((path, time.time()))
+        doomed = []
+        while self._max_to_keep and len(self._last_checkpoints) > self._max_to_keep:
+            p, t = self._last_checkpoints.pop(0)
+            if self._keep_hours and t > self._next_keep_time:     # keep one every n hours
+                self._next_keep_time += self._keep_hours * 3600
+            else:
+                doomed.append(p)
+        return doomed
+
+    def _saver_info(self):
+        return {"var_list": {name: op.name for name, op in self._var_map.items()},
+                "max_to_keep": self._max_to_keep,
+                "keep_checkpoint_every_n_hours": self._keep_hours,
+                "pad_step_number": bool(self._pad_step_number),
+                "variable_objects": self._variable_objects}
+
+    # -- save --------------------------------------------------------------------------------------
+    def _check_session(self, sess):
+        if sess is None or not hasattr(sess, "_get_variable"):
+            raise TypeError(f"'sess' must be a Session; got {sess!r}")
+        if self._var_map and sess.graph is not self._graph:
+            raise ValueError("The session runs a different graph than the one this Saver's "
+                             "variables belong to.")
+
+    def save(self, sess, save_path, global_step=None, latest_filename=None,
+             meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
+             strip_default_attrs=False, save_debug_info=False):
+        """Saves the variables' values in ``sess`` and returns the checkpoint path
+        (``save_path``, or ``save_path-<step>`` with a ``global_step``).
+
+        ``global_step`` may be an int, or a variable/tensor whose value is used. The graph is
+        stored inside the same file when ``write_meta_graph`` is true
+        (``meta_graph_suffix`` is accepted for TF1 compatibility; there is no separate file).
+
+        Raises:
+            ValueError: the folder of ``save_path`` does not exist.
+            FailedPreconditionError: a variable has no value in ``sess``.
+        """
+        self._check_session(sess)
+        save_path = os.fspath(save_path)
+        path = save_path
+        step = None
+        if global_step is not None:
+            step = int(global_step) if isinstance(global_step, numbers.Integral) else \
+                int(sess.run(global_step))
+            stem, ext = (save_path[:-3], ".h5") if save_path.endswith(".h5") else (save_path, "")
+            step_text = f"{step:08d}" if self._pad_step_number else str(step)
+            path = f"{stem}-{step_text}{ext}"
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        values = {name: sess._get_variable(op) for name, op in self._var_map.items()}
+        graph_text = graph_json.graph_to_json(self._graph, saver_info=self._saver_info()) \
+            if write_meta_graph else None
+        write_checkpoint(checkpoint_file(path), values, step, graph_text)
+        if write_state:
+            doomed = self._record(path)
+            update_checkpoint_state(os.path.dirname(path) or ".", path, self.last_checkpoints,
+                                    latest_filename,
+                                    [t for _, t in self._last_checkpoints],
+                                    self._next_keep_time - (self._keep_hours or 0) * 3600)
+            for p in doomed:
+                if p != path:
+                    try:
+                        os.remove(checkpoint_file(p))
+                    except OSError:
+                        pass
+        return path
+
+    # -- restore -----------------------------------------------------------------------------------
+    def restore(self, sess, save_path) -> None:
+        """Loads the saved values of this saver's variables into ``sess``.
+
+        Raises:
+            ValueError: ``save_path`` is ``None`` or names no checkpoint file.
+            NotFoundError: variables missing from the file (all listed).
+            InvalidArgumentError: shape/dtype mismatches (all listed), or an unsafe file.
+            DataLossError: a damaged or non-HDF5 file.
+        """
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
+        self._check_session(sess)
+        path = find_checkpoint_file(save_path)
+        if path is None:
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
+        with CheckpointReader(path) as reader:
+            values = _read_matching(reader, self._var_map)
+        for name, op in self._var_map.items():
+            sess._set_variable(op, values[name])
+
+    # -- meta graph --------------------------------------------------------------------------------
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False, clear_extraneous_savers=False,
+                          strip_default_attrs=False, save_debug_info=False):
+        """Like :func:`export_meta_graph`, recording this saver in the graph."""
+        return export_meta_graph(filename, collection_list=collection_list,
+                                 graph=self._graph, export_scope=export_scope,
+                                 clear_devices=clear_devices, _saver=self)
+
+    def build(self) -> None:
+        """Nothing to build (TF1 compatibility)."""
+
+
+def _read_matching(reader, var_map):
+    """Reads the arrays for ``var_map`` after checking names, shapes and dtypes."""
+    entries = reader.entries()
+    missing, bad = [], []
+    for name, op in var_map.items():
+        if name not in entries:
+            missing.append(name)
+            continue
+        shape, np_dtype = entries[name]
+        want_dt = op.attrs["dtype"]
+        want_shape = op.outputs[0].shape
+        if want_dt.as_numpy_dtype != np_dtype.type or not want_shape.is_compatible_with(shape):
+            bad.append(f"  {name}: the file has {list(shape)} {np_dtype.name}, the variable "
+                       f"{op.name} is {want_shape} {want_dt.name}")
+    if missing:
+        extra = f"\nAlso mismatched:\n" + "\n".join(bad) if bad else ""
+        raise errors.NotFoundError(
+            None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(missing)} "
+            f"variable(s) not found in it: {', '.join(missing)}. Did the model change since "
+            "the save? To restore part of a model, pass var_list to the Saver." + extra)
+    if bad:
+        raise errors.InvalidArgumentError(
+            None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(bad)} "
+            "variable(s) differ in shape or dtype:\n" + "\n".join(bad))
+    return {name: reader.get_tensor(name) for name in var_map}
+
+
+# --------------------------------------------------------------------------------------------
+def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None,
+                      collection_list=None, as_text=False, graph=None, export_scope=None,
+                      clear_devices=False, clear_extraneous_savers=False,
+                      strip_default_attrs=False, save_debug_info=False, _saver=None, **kwargs):
+    """Describes the graph (ops, attrs, edges, variables, collections) as data.
+
+    Returns the description (a JSON-ready dict). With ``filename``, also writes it to that
+    file, an HDF5 file holding only the graph, which :func:`import_meta_graph` reads.
+    """
+    if export_scope:
+        raise NotImplementedError("export_meta_graph(export_scope=...) is not supported; "
+                                  "export the whole graph and import it with import_scope.")
+    graph = graph or get_default_graph()
+    data = graph_json.graph_to_dict(graph, saver_info=_saver._saver_info() if _saver else None,
+                                    collection_list=collection_list,
+                                    clear_devices=clear_devices)
+    if filename is not None:
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+        write_checkpoint(os.fspath(filename), {}, None, text)
+    return data
+
+
+def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
+    """Rebuilds a stored graph into the default graph and returns a :class:`Saver` for its
+    variables (``None`` if it has none; under ``import_scope`` the saver uses the names
+    without the scope, so it reads the model's own checkpoints), so that
+    ``saver.restore(sess, path)`` and ``sess.run("name:0")`` work without the code that built
+    the model.
+
+    ``meta_graph_or_file`` is a checkpoint path (``model-3``, ``model-3.h5`` or TF's
+    ``model-3.meta``), a file written by :func:`export_meta_graph`, or the dict it returned.
+
+    Raises:
+        NotFoundError: no such file, or an op type that is not registered.
+        ValueError: the file holds no graph.
+        InvalidArgumentError: the graph description is malformed or the file is unsafe.
+    """
+    graph = get_default_graph()
+    if isinstance(meta_graph_or_file, dict):
+        data, source = meta_graph_or_file, "<dict>"
+    else:
+        source = os.fspath(meta_graph_or_file)
+        path = find_checkpoint_file(source)
+        if path is None:
+            raise errors.NotFoundError(None, None, f"No checkpoint or meta graph file at "
+                                       f"'{source}'.")
+        with CheckpointReader(path) as reader:
+            text = reader.graph_json()
+        if text is None:
+            raise ValueError(f"'{path}' holds no graph: it was saved with "
+                             "write_meta_graph=False.")
+        data, source = graph_json.parse_graph_json(text, path), path
+    ops, variables, saver_info = graph_json.dict_to_graph(
+        data, graph, import_scope=import_scope, clear_devices=clear_devices, source=source)
+    if saver_info is not None:
+        var_list, listed = {}, saver_info.get("var_list")
+        if not isinstance(listed, dict):
+            raise errors.InvalidArgumentError(None, None, f"'{source}': bad saver description")
+        for file_name, op_name in listed.items():
+            if op_name not in ops or ops[op_name].type != "VariableV2":
+                raise errors.InvalidArgumentError(None, None, f"'{source}': the saver names "
+                                                  f"variable {op_name!r}, not in the graph")
+            var_list[file_name] = variables.get(op_name, ops[op_name].outputs[0])
+        keep = saver_info.get("max_to_keep", 5)
+        hours = saver_info.get("keep_checkpoint_every_n_hours", 10000.0)
+        return Saver(var_list, allow_empty=True,
+                     max_to_keep=keep if isinstance(keep, int) else 5,
+                     keep_checkpoint_every_n_hours=float(hours)
+                     if isinstance(hours, (int, float)) else 10000.0,
+                     pad_step_number=bool(saver_info.get("pad_step_number", False)))
+    from flowkit.variables import global_variables
+    if import_scope:        # the file's names, without the scope, as in the checkpoint
+        scope = import_scope.rstrip("/") + "/"
+        mine = {v.op.name[len(scope):]: v for v in global_variables()
+                if v.op.name.startswith(scope)}
+        return Saver(mine) if mine else None
+    if global_variables():
+        return Saver()
+    return None

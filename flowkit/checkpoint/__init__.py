@@ -1,0 +1,16 @@
+"""Checkpoint files: HDF5 values, the index of recent checkpoints, and the graph as JSON.
+
+``tf.train.Saver`` (:mod:`flowkit.train.saver`) is built on three small modules:
+
+* :mod:`flowkit.checkpoint.h5format`: writing a checkpoint atomically, and
+  :class:`CheckpointReader`, which checks a whole file before reading any value from it;
+* :mod:`flowkit.checkpoint.index`: checkpoint paths and the ``checkpoint`` index file;
+* :mod:`flowkit.checkpoint.graph_json`: the graph (ops, attrs, edges, variables,
+  collections) as JSON, rebuilt only from registered op types;
+* :mod:`flowkit.checkpoint.atomic`: write-to-temporary, fsync, rename.
+"""
+from flowkit.checkpoint.h5format import (  # noqa: F401
+    FORMAT_VERSION, GRAPH_DATASET, CheckpointReader, dataset_name, write_checkpoint)
+from flowkit.checkpoint.index import (  # noqa: F401
+    CheckpointState, checkpoint_exists, checkpoint_file, find_checkpoint_file,
+    get_checkpoint_state, latest_checkpoint, update_checkpoint_state)

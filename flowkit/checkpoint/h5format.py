@@ -1,0 +1,332 @@
+"""The checkpoint file: one HDF5 file, one dataset per variable, written atomically, read
+without trusting anything in it.
+
+Layout of ``model-3.h5``::
+
+    /                         attrs: flowkit_format_version, flowkit_version, global_step
+    /conv1/weights            a dataset: the value of variable ``conv1/weights:0``
+    /global_step              ...
+    /W:0, /W/Adam             a variable that is also a scope is stored as ``W:0``
+    /_flowkit/graph           (optional) uint8 dataset: the graph as UTF-8 JSON
+
+Variable names cannot start with ``_``, so the ``_flowkit`` group never clashes with one.
+``global_step`` is ``-1`` when the save had no step. Any HDF5 tool can read the file.
+
+Reading is defensive. Before any value is read, :class:`CheckpointReader` walks the whole
+file and refuses, with an error naming the file and the object: soft, external or
+user-defined links; objects reachable by more than one path (hard-link aliases and cycles);
+committed datatypes; virtual or external dataset storage; filters other than deflate,
+shuffle, fletcher32 and lzf (an unknown filter would make HDF5 load a plugin library);
+non-numeric dtypes (strings, compounds, references, enums, opaque, variable-length);
+datasets declaring far more data than the file could hold; missing or truncated data.
+Unreadable, truncated or non-HDF5 files are a ``DataLossError``.
+
+Example:
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+    >>> write_checkpoint(path, {"layer/W": np.ones((2, 3), np.float32)}, global_step=7)
+    >>> with CheckpointReader(path) as r:
+    ...     print(r.global_step, r.get_variable_to_shape_map(), r.get_tensor("layer/W:0").sum())
+    7 {'layer/W': [2, 3]} 6.0
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from flowkit.checkpoint import atomic
+from flowkit.framework import dtypes, errors
+from flowkit.version import __version__
+
+FORMAT_VERSION = 1
+RESERVED_GROUP = "_flowkit"
+GRAPH_DATASET = "_flowkit/graph"
+#: HDF5 filters a checkpoint may use (any other would make HDF5 look for a plugin library).
+ALLOWED_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 32000: "lzf"}
+_COMPRESSING = {1, 32000}
+#: Deflate cannot compress better than about 1032:1; a larger claim is a lie.
+MAX_COMPRESSION_RATIO = 1100
+_SLACK = 64 * 1024
+_NUMERIC = {np.dtype(d.as_numpy_dtype): d for d in dtypes.ALL if d is not dtypes.string}
+
+
+def _h5py():
+    import h5py
+    return h5py
+
+
+def dataset_name(var_name: str) -> str:
+    """The HDF5 path of a variable: its name without ``:0`` (``conv1/weights``)."""
+    name = var_name[:-2] if var_name.endswith(":0") else var_name
+    parts = name.split("/")
+    if not name or any(p in ("", ".", "..") for p in parts) or name.startswith("_") \
+            or ":" in name:
+        raise ValueError(f"'{var_name}' cannot be stored in a checkpoint: names are "
+                         "'/'-separated parts, none empty, '.' or '..', with no ':', not "
+                         "starting with '_'.")
+    return name
+
+
+def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None) -> None:
+    """Writes ``{name: array}`` (and optionally the graph) to ``path``, atomically.
+
+    A name that is also the scope of another name (``W`` beside Adam's slot ``W/Adam``) is
+    stored under its full tensor name, ``W:0``, because in HDF5 ``W`` must then be a group.
+    """
+    h5py = _h5py()
+    names = {dataset_name(n): np.asarray(v) for n, v in arrays.items()}
+    scopes = {"/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)}
+    atomic.remove_stale_temps(path, any_name_ending=".h5")
+    tmp = atomic.temp_path_for(path)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["flowkit_format_version"] = FORMAT_VERSION
+            f.attrs["flowkit_version"] = __version__
+            f.attrs["global_step"] = -1 if global_step is None else int(global_step)
+            for n, arr in names.items():
+                if arr.dtype not in _NUMERIC:
+                    raise TypeError(f"Cannot save '{n}': dtype {arr.dtype} is not numeric.")
+                f.create_dataset(n + ":0" if n in scopes else n,
+                                 data=np.asarray(arr, order="C"))
+            if graph_json is not None:
+                f.create_dataset(GRAPH_DATASET,
+                                 data=np.frombuffer(graph_json.encode("utf-8"), np.uint8))
+            f.flush()
+        atomic.commit(tmp, path)
+    except BaseException:
+        atomic._silent_remove(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+def _refuse(path, what, why, hint=" flowkit checkpoints hold only groups and plain numeric "
+            "datasets."):
+    return errors.InvalidArgumentError(
+        None, None, f"Refusing to load checkpoint '{path}': {what} {why}.{hint}")
+
+
+def _loss(path, what, why):
+    return errors.DataLossError(None, None, f"Checkpoint '{path}' is damaged: {what} {why}.")
+
+
+class CheckpointReader:
+    """Reads a checkpoint file after checking all of it (see the module docstring).
+
+    Use as a context manager, or call :meth:`close`. Names may be given with or without
+    ``:0``.
+    """
+
+    def __init__(self, path: str) -> None:
+        h5py = _h5py()
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise errors.NotFoundError(None, None, f"Checkpoint file '{self.path}' not found.")
+        self.file_size = os.path.getsize(self.path)
+        try:
+            self._file = h5py.File(self.path, "r")
+        except (OSError, ValueError, RuntimeError) as e:
+            raise errors.DataLossError(
+                None, None, f"Cannot read checkpoint '{self.path}': it is not a complete "
+                f"HDF5 file (truncated, or another format). HDF5 says: {e}") from None
+        self._entries = {}          # variable name -> (shape, numpy dtype)
+        self._paths = {}            # variable name -> dataset path (``W`` or ``W:0``)
+        self._graph = None
+        try:
+            self._read_attrs()
+            self._scan()
+        except errors.OpError:
+            self.close()
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError) as e:
+            self.close()
+            raise errors.DataLossError(None, None, f"Cannot read checkpoint '{self.path}': "
+                                       f"{type(e).__name__}: {e}") from None
+
+    # -- the file's attributes -------------------------------------------------------------------
+    def _attr(self, name, kind):
+        attrs = self._file.attrs
+        if name not in attrs:
+            return None
+        dt, shape = attrs.get_id(name).dtype, attrs.get_id(name).shape
+        h5py = _h5py()
+        if kind == "int":
+            ok = dt.kind in "iu" and shape in ((), None) and h5py.check_dtype(enum=dt) is None
+        else:
+            ok = h5py.check_dtype(vlen=dt) in (str, bytes) or dt.kind == "S"
+            ok = ok and shape in ((), None)
+        if not ok:
+            raise _refuse(self.path, f"file attribute '{name}'", f"has type {dt} and shape "
+                          f"{shape}; expected a scalar {kind}")
+        value = attrs[name]
+        if kind == "int":
+            return int(value)
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+    def _read_attrs(self) -> None:
+        self.format_version = self._attr("flowkit_format_version", "int")
+        if self.format_version is not None and self.format_version > FORMAT_VERSION:
+            raise _refuse(self.path, "the file", f"has format version {self.format_version}, "
+                          f"newer than this flowkit's ({FORMAT_VERSION})",
+                          " Upgrade flowkit to read it.")
+        self.flowkit_version = self._attr("flowkit_version", "str")
+        step = self._attr("global_step", "int")
+        self.global_step = None if step is None or step < 0 else step
+
+    # -- the structure ---------------------------------------------------------------------------
+    def _scan(self) -> None:
+        h5py = _h5py()
+        stack = [("", self._file)]
+        while stack:
+            prefix, group = stack.pop()
+            for key in list(group.keys()):
+                full = prefix + key
+                link = group.get(key, getlink=True)
+                if isinstance(link, h5py.SoftLink):
+                    raise _refuse(self.path, f"'{full}'", f"is a soft link (to '{link.path}')")
+                if isinstance(link, h5py.ExternalLink):
+                    raise _refuse(self.path, f"'{full}'", f"is an external link (to "
+                                  f"'{link.filename}:{link.path}')")
+                if not isinstance(link, h5py.HardLink):
+                    raise _refuse(self.path, f"'{full}'", "is a user-defined link")
+                obj = group[key]
+                if h5py.h5o.get_info(obj.id).rc != 1:
+                    raise _refuse(self.path, f"'{full}'", "is reachable by more than one path "
+                                  "(an aliased or cyclic hard link)")
+                if isinstance(obj, h5py.Group):
+                    if prefix == "" and key == RESERVED_GROUP:
+                        self._scan_reserved(obj)
+                    else:
+                        stack.append((full + "/", obj))
+                elif isinstance(obj, h5py.Dataset):
+                    name = full[:-2] if full.endswith(":0") else full
+                    if ":" in name or name in self._entries:
+                        raise _refuse(self.path, f"'{full}'", "is not a valid variable name, "
+                                      "or names a variable twice")
+                    self._entries[name] = self._check_dataset(full, obj)
+                    self._paths[name] = full
+                else:
+                    raise _refuse(self.path, f"'{full}'", f"is a {type(obj).__name__}, not a "
+                                  "group or dataset")
+
+    def _scan_reserved(self, group) -> None:
+        h5py = _h5py()
+        for key in list(group.keys()):
+            full = f"{RESERVED_GROUP}/{key}"
+            link = group.get(key, getlink=True)
+            obj = group[key] if isinstance(link, h5py.HardLink) else None
+            if full != GRAPH_DATASET or not isinstance(obj, h5py.Dataset):
+                raise _refuse(self.path, f"'{full}'", "is not part of the flowkit format")
+            if h5py.h5o.get_info(obj.id).rc != 1:
+                raise _refuse(self.path, f"'{full}'", "is reachable by more than one path")
+            shape, dt = self._check_dataset(full, obj)
+            if dt != np.uint8 or len(shape) != 1:
+                raise _refuse(self.path, f"'{full}'", "must be a 1-D uint8 dataset")
+            self._graph = obj
+
+    def _check_dataset(self, name, d):
+        h5py = _h5py()
+        dt = d.dtype
+        what = f"variable '{name}'"
+        if (h5py.check_dtype(vlen=dt) is not None or h5py.check_dtype(ref=dt) is not None
+                or h5py.check_dtype(enum=dt) is not None or dt.fields is not None
+                or dt.subdtype is not None or dt.kind not in "biuf"):
+            raise _refuse(self.path, what, f"has the non-numeric HDF5 type {dt}")
+        native = dt.newbyteorder("=")
+        if native not in _NUMERIC:
+            raise _refuse(self.path, what, f"has dtype {dt}, which no flowkit dtype matches")
+        if d.shape is None:
+            raise _refuse(self.path, what, "has an empty (null) dataspace")
+        if d.is_virtual:
+            raise _refuse(self.path, what, "is a virtual dataset (its data lives elsewhere)")
+        if d.external:
+            raise _refuse(self.path, what, f"stores its data in external files {d.external}")
+        plist = d.id.get_create_plist()
+        codes = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+        for c in codes:
+            if c not in ALLOWED_FILTERS:
+                raise _refuse(self.path, what, f"uses HDF5 filter {c}; only "
+                              f"{', '.join(ALLOWED_FILTERS.values())} are allowed")
+        nbytes = int(np.prod(d.shape, dtype=object)) * dt.itemsize
+        ratio = MAX_COMPRESSION_RATIO if _COMPRESSING & set(codes) else 1
+        if nbytes > self.file_size * ratio + _SLACK:
+            raise _loss(self.path, what, f"declares {nbytes} bytes of data with shape "
+                        f"{d.shape}, far more than the file's {self.file_size} bytes can hold")
+        if nbytes and plist.get_layout() == h5py.h5d.CONTIGUOUS:
+            offset = d.id.get_offset()
+            if offset is None:
+                raise _loss(self.path, what, "declares data but none is stored")
+            if offset + nbytes > self.file_size:
+                raise _loss(self.path, what, f"needs bytes up to {offset + nbytes} but the file "
+                            f"ends at {self.file_size} (truncated)")
+        elif d.id.get_storage_size() > self.file_size:
+            raise _loss(self.path, what, "claims more storage than the file has")
+        return tuple(int(s) for s in d.shape), native
+
+    # -- queries ---------------------------------------------------------------------------------
+    @staticmethod
+    def _key(name: str) -> str:
+        return name[:-2] if name.endswith(":0") else name
+
+    def has_tensor(self, name: str) -> bool:
+        return self._key(name) in self._entries
+
+    def get_variable_to_shape_map(self) -> dict:
+        return {n: list(s) for n, (s, _) in sorted(self._entries.items())}
+
+    def get_variable_to_dtype_map(self) -> dict:
+        return {n: _NUMERIC[dt] for n, (_, dt) in sorted(self._entries.items())}
+
+    def entries(self) -> dict:
+        """``{name: (shape tuple, numpy dtype)}`` for every variable, sorted by name."""
+        return dict(sorted(self._entries.items()))
+
+    def get_tensor(self, name: str) -> np.ndarray:
+        """The value stored for ``name``, as a NumPy array in native byte order."""
+        key = self._key(name)
+        if key not in self._entries:
+            raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint "
+                                       f"'{self.path}'.")
+        shape, native = self._entries[key]
+        try:
+            arr = np.asarray(self._file[self._paths[key]][()])
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            raise _loss(self.path, f"variable '{key}'", f"could not be read ({e})") from None
+        if arr.shape != shape or arr.dtype.newbyteorder("=") != native:
+            raise _loss(self.path, f"variable '{key}'", "read back with a different shape or "
+                        "dtype than declared")
+        return arr.astype(native, copy=False)
+
+    @property
+    def has_graph(self) -> bool:
+        return self._graph is not None
+
+    def graph_json(self):
+        """The stored graph description (a JSON string), or ``None``."""
+        if self._graph is None:
+            return None
+        try:
+            raw = np.asarray(self._graph[()]).tobytes()
+            return raw.decode("utf-8")
+        except (OSError, RuntimeError, ValueError) as e:
+            raise _loss(self.path, f"'{GRAPH_DATASET}'", f"could not be read ({e})") from None
+        except UnicodeDecodeError:
+            raise _loss(self.path, f"'{GRAPH_DATASET}'", "is not UTF-8 text") from None
+
+    def debug_string(self) -> str:
+        return "".join(f"{n} ({_NUMERIC[dt].name}) {list(s)}\n"
+                       for n, (s, dt) in sorted(self._entries.items()))
+
+    def close(self) -> None:
+        f, self._file = getattr(self, "_file", None), None
+        if f is not None:
+            try:
+                f.close()
+            except Exception:  # noqa: BLE001 - closing a damaged file must not mask the error
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

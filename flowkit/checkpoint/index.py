@@ -1,0 +1,151 @@
+"""Checkpoint paths and the index file that lists a folder's recent checkpoints.
+
+A checkpoint *path* is what ``Saver.save`` returns: a prefix such as ``ckpt/model-3`` (TF1's
+spelling); its file is ``ckpt/model-3.h5``. A path that already ends in ``.h5`` is the file
+itself. Either spelling is accepted wherever a checkpoint is read.
+
+The index file (``checkpoint`` by default, in the checkpoints' folder) is a small JSON file::
+
+    {"format": "flowkit-checkpoint-index", "version": 1,
+     "model_checkpoint_path": "model-3",
+     "all_model_checkpoint_paths": ["model-1", "model-2", "model-3"],
+     "all_model_checkpoint_timestamps": [1700000000.0, ...],
+     "last_preserved_timestamp": 1699999990.0}
+
+Paths inside the folder are stored relative to it, so the folder can be moved. It is
+replaced atomically, and only after the checkpoint it names is complete on disk.
+
+Example:
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> update_checkpoint_state(d, os.path.join(d, "model-2"),
+    ...                         [os.path.join(d, "model-1"), os.path.join(d, "model-2")])
+    >>> state = get_checkpoint_state(d)
+    >>> os.path.basename(state.model_checkpoint_path), len(state.all_model_checkpoint_paths)
+    ('model-2', 2)
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+
+from flowkit.checkpoint import atomic
+
+INDEX_FORMAT = "flowkit-checkpoint-index"
+DEFAULT_INDEX = "checkpoint"
+_MAX_INDEX_BYTES = 4 * 1024 * 1024
+
+
+def checkpoint_file(path: str) -> str:
+    """The ``.h5`` file that a checkpoint path names."""
+    path = os.fspath(path)
+    return path if path.endswith(".h5") else path + ".h5"
+
+
+def find_checkpoint_file(path: str):
+    """The existing file for ``path`` (a prefix, ``prefix.h5``, or TF's ``prefix.meta``),
+    or ``None``."""
+    path = os.fspath(path)
+    candidates = [path] if path.endswith(".h5") else [path + ".h5", path]
+    if path.endswith(".meta"):
+        candidates.insert(0, path[:-len(".meta")] + ".h5")
+    for c in candidates:
+        if os.path.isfile(c):
+            return c
+    return None
+
+
+class CheckpointState:
+    """TF1's ``CheckpointState``: the latest checkpoint and the recent ones, oldest first."""
+
+    def __init__(self, model_checkpoint_path="", all_model_checkpoint_paths=(),
+                 all_model_checkpoint_timestamps=(), last_preserved_timestamp=0.0):
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths)
+        self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps)
+        self.last_preserved_timestamp = last_preserved_timestamp
+
+    def __repr__(self) -> str:
+        lines = [f'model_checkpoint_path: "{self.model_checkpoint_path}"']
+        lines += [f'all_model_checkpoint_paths: "{p}"' for p in self.all_model_checkpoint_paths]
+        return "\n".join(lines)
+
+
+def _index_path(checkpoint_dir, latest_filename):
+    return os.path.join(checkpoint_dir, latest_filename or DEFAULT_INDEX)
+
+
+def _relative(folder, path):
+    path = os.fspath(path)
+    if os.path.dirname(os.path.abspath(path)) == os.path.abspath(folder):
+        return os.path.basename(path)
+    return os.path.abspath(path)
+
+
+def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                            latest_filename=None, all_model_checkpoint_timestamps=None,
+                            last_preserved_timestamp=None) -> None:
+    """Atomically rewrites the index file of ``save_dir`` (TF1's function of that name)."""
+    paths = list(all_model_checkpoint_paths or [])
+    if not paths or paths[-1] != model_checkpoint_path:
+        paths = [p for p in paths if p != model_checkpoint_path] + [model_checkpoint_path]
+    stamps = list(all_model_checkpoint_timestamps or [])
+    if len(stamps) != len(paths):
+        stamps = [time.time()] * len(paths)
+    data = {"format": INDEX_FORMAT, "version": 1,
+            "model_checkpoint_path": _relative(save_dir, model_checkpoint_path),
+            "all_model_checkpoint_paths": [_relative(save_dir, p) for p in paths],
+            "all_model_checkpoint_timestamps": [float(t) for t in stamps],
+            "last_preserved_timestamp": float(last_preserved_timestamp or 0.0)}
+    index = _index_path(save_dir, latest_filename)
+    atomic.remove_stale_temps(index)
+    atomic.write_bytes_atomic(index, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The :class:`CheckpointState` of ``checkpoint_dir``, or ``None`` when it has no index
+    file or the index cannot be read (a warning says why)."""
+    index = _index_path(os.fspath(checkpoint_dir), latest_filename)
+    if not os.path.isfile(index):
+        return None
+    try:
+        if os.path.getsize(index) > _MAX_INDEX_BYTES:
+            raise ValueError("the file is too large for a checkpoint index")
+        with open(index, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+            raise ValueError("not a flowkit checkpoint index")
+        latest = data["model_checkpoint_path"]
+        paths = data.get("all_model_checkpoint_paths", [])
+        stamps = data.get("all_model_checkpoint_timestamps", [])
+        kept = data.get("last_preserved_timestamp", 0.0)
+        if not (isinstance(latest, str) and latest and isinstance(paths, list)
+                and all(isinstance(p, str) and p for p in paths) and isinstance(stamps, list)
+                and all(isinstance(t, (int, float)) for t in stamps)
+                and isinstance(kept, (int, float)) and "\0" not in latest):
+            raise ValueError("unexpected field types")
+    except (OSError, ValueError, KeyError, RecursionError) as e:
+        warnings.warn(f"{index}: checkpoint index ignored ({type(e).__name__}: {e})",
+                      RuntimeWarning, stacklevel=2)
+        return None
+
+    def absolute(p):
+        return p if os.path.isabs(p) else os.path.join(os.fspath(checkpoint_dir), p)
+    return CheckpointState(absolute(latest), [absolute(p) for p in paths], stamps, kept)
+
+
+def checkpoint_exists(checkpoint_prefix) -> bool:
+    """Whether a checkpoint file exists for ``checkpoint_prefix`` (either spelling)."""
+    return find_checkpoint_file(checkpoint_prefix) is not None
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The path of the newest checkpoint listed in ``checkpoint_dir``'s index, or ``None``
+    when there is none (or its file is gone)."""
+    state = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if state and state.model_checkpoint_path and \
+            checkpoint_exists(state.model_checkpoint_path):
+        return state.model_checkpoint_path
+    return None

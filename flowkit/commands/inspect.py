@@ -1,0 +1,164 @@
+"""``flowkit inspect CHECKPOINT``: what a checkpoint file holds.
+
+Prints the file's format, the flowkit version that wrote it and its global step; each
+variable's shape, dtype, size and simple statistics (min, max, mean, std); the scope tree
+with parameter counts; and whether a graph is stored inside. ``CHECKPOINT`` is a ``.h5``
+file, a checkpoint prefix (``ckpt/model-3``) or a folder (its latest checkpoint). The file
+is checked before anything is read (see :mod:`flowkit.checkpoint.h5format`).
+
+Example:
+    >>> import os, tempfile
+    >>> import flowkit as tf
+    >>> from flowkit import cli
+    >>> W = tf.Variable([[1.0, -1.0]], name="dense/W")
+    >>> folder = tempfile.mkdtemp()
+    >>> with tf.Session() as sess:
+    ...     sess.run(W.initializer)
+    ...     path = tf.train.Saver().save(sess, os.path.join(folder, "m"), global_step=3)
+    >>> cli.main(["inspect", "--no-tree", path])  # doctest: +ELLIPSIS
+    checkpoint .../m-3.h5 (... bytes)
+      format 1, written by flowkit 0.1.0, global step 3
+      graph: stored (... ops, 1 variables)
+      1 variable, 2 parameters, 8 bytes
+    <BLANKLINE>
+      name     shape  dtype    size  min  max  mean  std
+      dense/W  [1,2]  float32  2     -1   1    0     1
+    0
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("checkpoint", help="a .h5 checkpoint, a checkpoint prefix, or a folder")
+    parser.add_argument("--no-stats", action="store_true", help="skip min/max/mean/std")
+    parser.add_argument("--no-tree", action="store_true", help="skip the scope tree")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def stats(arr: np.ndarray) -> dict:
+    """min, max, mean and std of ``arr`` as Python floats (``None`` for an empty array)."""
+    if arr.size == 0:
+        return {"min": None, "max": None, "mean": None, "std": None}
+    a = arr.astype(np.float64)
+    return {"min": float(a.min()), "max": float(a.max()), "mean": float(a.mean()),
+            "std": float(a.std())}
+
+
+def _shape(shape) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _table(rows) -> list:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def scope_tree(sizes: dict) -> list:
+    """Lines drawing the scopes of ``{name: number of elements}`` with totals per scope."""
+    root = {}
+    for name, n in sizes.items():
+        node = root
+        for part in name.split("/")[:-1]:
+            node = node.setdefault(part + "/", {})
+        node[name.split("/")[-1]] = n
+
+    def total(node):
+        return node if isinstance(node, int) else sum(total(v) for v in node.values())
+
+    lines = [f"(all) {total(root):,}"]
+
+    def walk(node, indent):      # depth is the number of '/' in a name: recursion is fine
+        items = sorted(node.items())
+        for i, (key, child) in enumerate(items):
+            last = i == len(items) - 1
+            lines.append(f"{indent}{'└─ ' if last else '├─ '}{key} {total(child):,}")
+            if isinstance(child, dict):
+                walk(child, indent + ("   " if last else "│  "))
+    walk(root, "")
+    return lines
+
+
+def describe(path: str, with_stats: bool = True) -> dict:
+    """Everything ``inspect`` shows, as a JSON-ready dict."""
+    import os
+
+    from flowkit.train.checkpoint_utils import load_checkpoint
+    with load_checkpoint(path) as reader:
+        variables = []
+        for name, (shape, dtype) in reader.entries().items():
+            entry = {"name": name, "shape": list(shape), "dtype": dtype.name,
+                     "size": int(np.prod(shape, dtype=np.int64)),
+                     "bytes": int(np.prod(shape, dtype=np.int64)) * dtype.itemsize}
+            if with_stats:
+                entry.update(stats(reader.get_tensor(name)))
+            variables.append(entry)
+        graph = None
+        text = reader.graph_json()
+        if text is not None:
+            try:
+                data = json.loads(text)
+                graph = {"ops": len(data.get("ops", [])),
+                         "variables": len(data.get("variables", [])),
+                         "collections": sorted(data.get("collections", {}))}
+            except (ValueError, AttributeError, TypeError, RecursionError):
+                graph = {"error": "the stored graph is not valid JSON"}
+        return {"path": reader.path, "file_bytes": os.path.getsize(reader.path),
+                "format_version": reader.format_version,
+                "flowkit_version": reader.flowkit_version,
+                "global_step": reader.global_step, "graph": graph, "variables": variables}
+
+
+def run(args) -> int:
+    from flowkit.framework import errors
+    try:
+        info = describe(args.checkpoint, with_stats=not args.no_stats)
+    except (errors.OpError, ValueError, OSError) as e:
+        print(f"flowkit inspect: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    print(f"checkpoint {info['path']} ({info['file_bytes']:,} bytes)")
+    step = info["global_step"]
+    print(f"  format {info['format_version'] or '?'}, written by flowkit "
+          f"{info['flowkit_version'] or '?'}, "
+          + ("no global step" if step is None else f"global step {step}"))
+    g = info["graph"]
+    if g is None:
+        print("  graph: none (saved with write_meta_graph=False)")
+    elif "error" in g:
+        print(f"  graph: {g['error']}")
+    else:
+        print(f"  graph: stored ({g['ops']} ops, {g['variables']} variables)")
+    vs = info["variables"]
+    n = sum(v["size"] for v in vs)
+    print(f"  {len(vs)} variable{'s' if len(vs) != 1 else ''}, {n:,} parameters, "
+          f"{sum(v['bytes'] for v in vs):,} bytes")
+    if not vs:
+        return 0
+    print()
+    head = ["name", "shape", "dtype", "size"]
+    if not args.no_stats:
+        head += ["min", "max", "mean", "std"]
+    rows = [head]
+    for v in vs:
+        row = [v["name"], _shape(v["shape"]), v["dtype"], f"{v['size']:,}"]
+        if not args.no_stats:
+            row += [_num(v[k]) for k in ("min", "max", "mean", "std")]
+        rows.append(row)
+    for line in _table(rows):
+        print(line)
+    if not args.no_tree:
+        print()
+        for line in scope_tree({v["name"]: v["size"] for v in vs}):
+            print("  " + line)
+    return 0
