@@ -58,26 +58,26 @@ def same_dtype_shape(inputs, attrs):
 # --------------------------------------------------------------------------------------------
 def _to_numpy(value, dtype, what="value"):
     """Converts a Python/NumPy value to an ndarray of ``dtype`` with TF1's rules: Python floats
-    become float32 and ints int32 unless a dtype is asked for; no lossy conversion."""
+    become float32 and ints int32 unless a dtype is asked for. With a dtype, NumPy values are
+    cast (as TF1 does), and Python values must fit it: a float never becomes an int or a bool,
+    and a number never becomes a bool."""
+    if value is None:
+        raise ValueError("None values not supported.")
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if dtype is dtypes.string:
             return np.asarray(value, dtype=object)
         arr = np.asarray(value)
-        if arr.dtype.kind == "O":
+        if arr.dtype.kind in "OUS":
             raise TypeError(f"Failed to convert object of type {type(value).__name__} to Tensor. "
                             f"Contents: {value!r}. Consider casting elements to a supported type.")
         target = np.dtype(dtype.as_numpy_dtype)
-        if arr.dtype != target:
-            if arr.dtype.kind == "f" and target.kind in "iub":
-                if not np.all(np.equal(np.mod(arr, 1), 0)):
-                    raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
-                                    f"'{type(value).__name__}' instead.")
-            if arr.dtype.kind == "b" and target.kind != "b":
+        if arr.dtype != target and arr.size and not isinstance(value, (np.ndarray, np.generic)):
+            if (arr.dtype.kind == "f" and target.kind in "iub") or \
+                    (arr.dtype.kind in "iu" and target.kind == "b"):
                 raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                                 f"'{type(value).__name__}' instead.")
-            arr = arr.astype(target)
-        return arr
+        return arr.astype(target) if arr.dtype != target else arr
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "US":
             return value.astype(object)
@@ -181,14 +181,20 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False) ->
         if verify_shape and arr.shape != shape:
             raise TypeError(f"Expected Tensor's shape: {shape}, got {arr.shape}.")
         if arr.shape != shape:
+            n = int(np.prod(shape))
             if arr.size == 1:
                 arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
-            elif arr.size == int(np.prod(shape)):
+            elif arr.size == n:
                 arr = arr.reshape(shape)
+            elif arr.size > n:
+                raise ValueError(f"Too many elements provided. Takes at most {n}, but got "
+                                 f"{arr.size}.")
+            elif arr.size == 0:
+                raise ValueError(f"Cannot fill shape {list(shape)} from an empty value.")
             else:
-                raise TypeError(f"Eager execution of tf.constant with unsupported shape "
-                                f"(value has {arr.size} elements, shape is {list(shape)} with "
-                                f"{int(np.prod(shape))} elements).")
+                # TF1: a shorter value is padded with its last element.
+                flat = arr.reshape(-1)
+                arr = np.concatenate([flat, np.repeat(flat[-1:], n - flat.size)]).reshape(shape)
     arr = np.array(arr, copy=True)
     arr.flags.writeable = False
     dt = dtypes.as_dtype(arr.dtype) if arr.dtype.kind != "O" else dtypes.string
@@ -220,12 +226,43 @@ def constant_value(t):
         vals = [constant_value(i) for i in op.inputs]
         if all(v is not None for v in vals):
             return np.stack(vals, axis=op.attrs.get("axis", 0))
-    if op.type == "Identity":
+    if op.type in ("Identity", "StopGradient"):
         return constant_value(op.inputs[0])
+    if op.type in ("ConcatV2", "Fill", "Range", "StridedSlice", "ExpandDims", "Squeeze",
+                   "Reshape"):
+        return _fold_array_op(op)
     if op.type == "Cast":
         v = constant_value(op.inputs[0])
         return None if v is None else v.astype(op.attrs["DstT"].as_numpy_dtype)
     return None
+
+
+def _fold_array_op(op):
+    """Evaluates a few shape-manipulating array ops on constant inputs while building, so
+    that shapes computed as ``tf.concat([tf.shape(x)[:1], [3]], 0)`` stay static."""
+    vals = [constant_value(t) for t in op.inputs]
+    if any(v is None for v in vals):
+        return None
+    dtype = op.outputs[0].dtype
+    if dtype is dtypes.string or not op.outputs[0].shape.is_fully_defined() or \
+            op.outputs[0].shape.num_elements() > 1000:
+        return None
+    try:
+        if op.type == "ConcatV2":
+            out = np.concatenate([np.asarray(v) for v in vals[:-1]], axis=int(vals[-1]))
+        elif op.type == "Fill":
+            out = np.full([int(d) for d in vals[0]], vals[1])
+        elif op.type == "Range":
+            out = vals[0] + np.arange(op.outputs[0].shape[0].value) * vals[2]
+        elif op.type == "StridedSlice":
+            from flowkit.ops.array_ops import strided_slice_index
+            out = np.asarray(vals[0])[strided_slice_index(*vals[1:], op.attrs)]
+        else:  # ExpandDims, Squeeze, Reshape: only the shape changes
+            out = np.asarray(vals[0])
+        return np.asarray(out, dtype=dtype.as_numpy_dtype).reshape(
+            op.outputs[0].shape.as_list())
+    except (IndexError, ValueError, TypeError):
+        return None   # the kernel will report the problem when the graph runs
 
 
 def constant_shape(t) -> TensorShape:
