@@ -1,4 +1,5 @@
 """The bundled digits data and the `flowkit demo` main job."""
+import os
 import io
 import subprocess
 import sys
@@ -94,3 +95,11 @@ def test_python_dash_m():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "test accuracy:" in proc.stdout
+
+
+def test_demo_saves_and_reloads_the_model_without_its_code(tmp_path):
+    from flowkit.commands import demo
+    result = demo.train(model="softmax", epochs=2, quiet=True, save_dir=str(tmp_path))
+    assert result["checkpoint"].startswith(str(tmp_path))
+    assert os.path.exists(result["checkpoint"] + ".h5")
+    assert result["reloaded_accuracy"] == result["test_accuracy"]
