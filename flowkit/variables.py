@@ -3,16 +3,18 @@
 ``tf.Variable(initial_value)`` adds four ops, named as TF1 names them: the initial value
 (``v/initial_value``), the variable node (``v``), its initializer (``v/Assign``) and its read
 (``v/read``). Using a variable in an op uses ``v/read:0``; fetching it gives its value.
+As in TF1, an initial value that reads other variables (``tf.Variable(w * 2)``) reads them
+through ``initialized_value()`` in the initializer, so initializers may run in any order.
 
 Example:
     >>> import flowkit as tf
-    >>> W = tf.Variable(tf.zeros([2, 3]), name="W")
-    >>> W.name, W.shape.as_list(), W.initializer.name
-    ('W:0', [2, 3], 'W/Assign')
+    >>> W = tf.Variable(tf.random_uniform([2, 3]), name="W")
+    >>> W.name, W.shape.as_list(), W.initializer.name, W.value().name
+    ('W:0', [2, 3], 'W/Assign', 'W/read:0')
     >>> with tf.Session() as sess:
     ...     sess.run(tf.global_variables_initializer())
-    ...     print(sess.run(W).sum())
-    0.0
+    ...     print(sess.run(W).shape)
+    (2, 3)
 """
 from __future__ import annotations
 
@@ -23,8 +25,89 @@ from flowkit.ops import array_ops, control_flow_ops, state_ops
 from flowkit.ops.core import convert_to_tensor, make_tensor
 
 
+def _initial_tensor(value, dtype, name):
+    """The initial value as a tensor (a Python/NumPy value becomes ``initial_value``)."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        t = value if isinstance(value, Tensor) else value._as_tensor()
+        if dtype is not None and dtypes.as_dtype(dtype) is not t.dtype:
+            raise ValueError(f"Variable {name or 'Variable'}: the initial value has dtype "
+                             f"{t.dtype.name} but dtype={dtypes.as_dtype(dtype).name} was "
+                             "asked for. Cast it with tf.cast, or leave dtype out.")
+        return t
+    return convert_to_tensor(value, dtype=dtype, name="initial_value")
+
+
+# Ops whose inputs the guard below never rewrites: they are guards already, take a
+# variable by reference, or belong to control-flow constructs that are not copied.
+_GUARD_STOPS = ("IsVariableInitialized", "Switch", "Merge", "Enter", "Exit", "NextIteration",
+                "LoopCond", "Placeholder", "Const")
+
+
+def _guard_uninitialized_dependencies(value: Tensor, var_name: str) -> Tensor:
+    """TF1's rule for an initial value that reads other variables (``tf.Variable(w * 2)``):
+    the initializer reads each of them through ``initialized_value()``, so initializers may
+    run in any order (and ``w2.initializer`` alone works, taking ``w``'s initial value).
+
+    The ops between those reads and ``value`` are copied (named ``<op>_<var_name>``) with
+    the guarded reads as inputs; ``value`` itself is left as it is. Without such reads,
+    ``value`` is returned unchanged.
+    """
+    graph = value.graph
+    variables = {}
+    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES):
+        for v in graph.get_collection(key):
+            if isinstance(v, Variable):
+                variables[v.op] = v
+    if not variables or not _reads_any(value, variables):
+        return value
+    cache = {}
+
+    def safe_op(op):
+        if op in cache:
+            return cache[op]
+        if op.type == "VariableV2":
+            v = variables.get(op)
+            result = op if v is None else v.initialized_value().op
+        elif op.type in _GUARD_STOPS or op.op_def.writes_ref or not op.inputs:
+            result = op
+        else:
+            inputs = [safe_tensor(t) for t in op.inputs]
+            if all(a is b for a, b in zip(inputs, op.inputs)):
+                result = op
+            else:
+                with graph.name_scope(None):
+                    result = graph.create_op(op.type, inputs, dict(op.attrs),
+                                             name=f"{op.name}_{var_name}")
+        cache[op] = result
+        return result
+
+    def safe_tensor(t):
+        op = safe_op(t.op)
+        return t if op is t.op else op.outputs[t.value_index]
+
+    return safe_tensor(value)
+
+
+def _reads_any(value: Tensor, variable_ops) -> bool:
+    """Whether ``value`` depends on one of ``variable_ops`` (an iterative walk)."""
+    seen, stack = set(), [value.op]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if op in variable_ops:
+            return True
+        if op.type not in _GUARD_STOPS and not op.op_def.writes_ref:
+            stack.extend(t.op for t in op.inputs)
+    return False
+
+
 class Variable:
     """A TF1 variable. Its value is kept by each session that initializes it."""
+
+    # Make ``ndarray * variable`` call Variable.__rmul__ instead of NumPy broadcasting over it.
+    __array_priority__ = 100
 
     def __init__(self, initial_value=None, trainable=None, collections=None,
                  validate_shape=True, caching_device=None, name=None, variable_def=None,
@@ -42,23 +125,22 @@ class Variable:
         graph = get_default_graph()
         self._graph = graph
         self.constraint = constraint
-        with graph.name_scope(name or "Variable") as scope:
+        # As TF1's init_scope: a variable's ops never inherit control dependencies (running
+        # its initializer must not run, say, the update ops of a surrounding training step).
+        with graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
             if init_fn is not None:
                 with graph.name_scope("Initializer"):
-                    value = init_fn()
+                    value = _initial_tensor(init_fn(), dtype, name)
             else:
-                value = initial_value
-            if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
-                value = convert_to_tensor(value, dtype=dtype)
-            else:
-                value = convert_to_tensor(value, dtype=dtype, name="initial_value")
+                value = _initial_tensor(initial_value, dtype, name)
             var_shape = value.shape if shape is None else TensorShape(shape)
             if validate_shape and not var_shape.is_fully_defined():
                 raise ValueError(f"initial_value must have a shape specified: {value}")
             self._variable = make_tensor("VariableV2", (),
                                          {"shape": var_shape, "dtype": value.dtype}, scope)
             self._initial_value = value
-            self._initializer_op = state_ops.assign(self._variable, value,
+            self._safe_initial_value = _guard_uninitialized_dependencies(value, scope[:-1])
+            self._initializer_op = state_ops.assign(self._variable, self._safe_initial_value,
                                                     validate_shape=validate_shape,
                                                     name="Assign").op
             self._snapshot = array_ops.identity(self._variable, name="read")
@@ -130,17 +212,23 @@ class Variable:
         depend on another variable)."""
         from flowkit.ops import control_flow_ops as cf
         return cf.cond(is_variable_initialized(self), self.read_value,
-                       lambda: self._initial_value)
+                       lambda: self._safe_initial_value)
 
     # -- updates -------------------------------------------------------------------------------
     def assign(self, value, use_locking=False, name=None, read_value=True):
-        return state_ops.assign(self._variable, value, name=name)
+        """Writes ``value``; returns the new value (the op itself if ``read_value=False``)."""
+        t = state_ops.assign(self._variable, value, name=name)
+        return t if read_value else t.op
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
-        return state_ops.assign_add(self._variable, delta, name=name)
+        """Adds ``delta``; returns the new value (the op itself if ``read_value=False``)."""
+        t = state_ops.assign_add(self._variable, delta, name=name)
+        return t if read_value else t.op
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
-        return state_ops.assign_sub(self._variable, delta, name=name)
+        """Subtracts ``delta``; returns the new value (the op if ``read_value=False``)."""
+        t = state_ops.assign_sub(self._variable, delta, name=name)
+        return t if read_value else t.op
 
     def load(self, value, session=None) -> None:
         """Writes ``value`` into the variable in ``session`` without adding ops."""

@@ -75,10 +75,11 @@ def _ref(ref):
 
 def _update(op_type, ref, value, name, attrs):
     r = _ref(ref)
-    value = convert_to_tensor(value, dtype=r.dtype if not isinstance(value, Tensor) and
-                              not hasattr(value, "_as_tensor") else None)
-    attrs = dict(attrs, dtype=r.dtype)
-    return make_op(op_type, (r, value), attrs, name or op_type).outputs[0]
+    with r.graph.name_scope(name or op_type) as scope:    # a Python value: "Assign/value"
+        value = convert_to_tensor(value, dtype=r.dtype if not isinstance(value, Tensor) and
+                                  not hasattr(value, "_as_tensor") else None, name="value")
+        attrs = dict(attrs, dtype=r.dtype)
+        return make_op(op_type, (r, value), attrs, scope).outputs[0]
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
