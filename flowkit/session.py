@@ -57,6 +57,8 @@ def _flatten(fetch, graph, out):
 
         def rebuild(vals):
             pairs = [(k, b(vals)) for k, b in zip(keys, builders)]
+            if isinstance(fetch, collections.defaultdict):
+                return cls(fetch.default_factory, pairs)
             try:
                 return cls(pairs)
             except TypeError:
@@ -83,11 +85,38 @@ class _Plan:
     """A prepared way to compute some fetches from some feeds."""
 
     __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
-                 "fetch_copy", "ops", "step_ops")
+                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements")
 
 
 class _Step:
-    __slots__ = ("fn", "ins", "out", "multi", "free")
+    # ctrl and merge are used only by the dead-value-aware loop (plans with tf.cond):
+    # ctrl: indices of the steps of this op's control inputs; merge: 0, or MERGE / ADD_N.
+    __slots__ = ("fn", "ins", "out", "multi", "free", "ctrl", "merge")
+
+
+class _Dead:
+    """The value of an output that was not computed: the untaken side of a ``Switch``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<dead>"
+
+
+#: The one dead value (compared with ``is``).
+DEAD = _Dead()
+MERGE, ADD_N = 1, 2
+
+
+class _Unread:
+    """A variable read deferred until it is used (dead-aware plans only): the branch of a
+    ``tf.cond`` that uses a variable's reference may not run, so an uninitialized variable is
+    an error only when the read value is really consumed."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error) -> None:
+        self.error = error
 
 
 class BaseSession:
@@ -210,6 +239,9 @@ class BaseSession:
                     raise ValueError(f"Cannot feed value of shape {s} for Tensor '{t.name}', "
                                      f"which has shape '{t.shape}'")
             vals[slot] = to_native(arr, device)
+        if plan.dead_aware:
+            self._run_dead_aware(plan, vals)
+            return self._fetch(plan, vals)
         step = None
         try:
             for step in plan.steps:
@@ -228,13 +260,73 @@ class BaseSession:
                 raise
             op = plan.step_ops[id(step)]
             raise _kernel_error(op, e, self) from e
+        return self._fetch(plan, vals)
+
+    def _run_dead_aware(self, plan, vals):
+        """The loop for plans with ``Switch`` ops: an op with a dead data or control input is
+        dead (it does not run; its outputs are dead), except ``Merge``, which forwards its live
+        input, and ``AddN``, which sums its live inputs (gradients from two branches)."""
+        steps = plan.steps
+        dead = [False] * len(steps)
+        step = None
+        try:
+            for i, step in enumerate(steps):
+                args = [vals[j] for j in step.ins]
+                is_dead = False
+                for c in step.ctrl:
+                    if dead[c]:
+                        is_dead = True
+                        break
+                if not is_dead:
+                    if step.merge:
+                        live = [a for a in args if a is not DEAD]
+                        is_dead = not live
+                    else:
+                        live = args
+                        is_dead = any(a is DEAD for a in args)
+                    if not is_dead:
+                        for a in live:
+                            if type(a) is _Unread:   # the op runs on a variable never set
+                                raise a.error
+                        r = step.fn(*(live if step.merge == ADD_N else args))
+                if is_dead:
+                    dead[i] = True
+                    if step.multi:
+                        for s in step.out:
+                            vals[s] = DEAD
+                    elif step.out >= 0:
+                        vals[step.out] = DEAD
+                elif step.multi:
+                    for s, v in zip(step.out, r):
+                        vals[s] = v
+                elif step.out >= 0:
+                    vals[step.out] = r
+                for s in step.free:
+                    vals[s] = None
+        except errors.OpError:
+            raise
+        except Exception as e:
+            if step is None:
+                raise
+            raise _kernel_error(plan.step_ops[id(step)], e, self) from e
+
+    def _fetch(self, plan, vals):
         to_numpy = self._backend.to_numpy
         out = []
-        for slot, copy in zip(plan.fetch_slots, plan.fetch_copy):
+        for k, (slot, copy) in enumerate(zip(plan.fetch_slots, plan.fetch_copy)):
             if slot < 0:
                 out.append(None)
                 continue
-            v = to_numpy(vals[slot])
+            v = vals[slot]
+            if plan.dead_aware and (v is DEAD or type(v) is _Unread):
+                if v is DEAD:
+                    e = plan.elements[k]
+                    raise errors.InvalidArgumentError(
+                        None, e.op, f"The fetched tensor '{e.name}' has no value in this run: "
+                        "it is computed in a branch of tf.cond that was not taken. Fetch the "
+                        "result of tf.cond instead.")
+                raise v.error
+            v = to_numpy(v)
             if copy:
                 v = np.array(v, copy=True)
             elif type(v) is not np.ndarray:
@@ -278,8 +370,8 @@ def _feed_array(value, np_dtype, t):
     try:
         return np.asarray(value, dtype=np_dtype)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"Cannot convert the feed value {value!r} for Tensor '{t.name}' to "
-                        f"{t.dtype.name}: {e}") from None
+        raise type(e)(f"Cannot convert the feed value {value!r} for Tensor '{t.name}' to "
+                      f"{t.dtype.name}: {e}") from None
 
 
 def _kernel_error(op, e, session):

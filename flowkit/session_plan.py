@@ -11,11 +11,19 @@ Steps, in order:
 3. **Bind**: each op gets a slot per output and a callable: a backend kernel with its
    attributes bound, or one of the session's own ops (variables, assignments, checks).
    Constants are converted once and placed in the plan's template of values.
+   A variable is read when the op that uses it runs (each consumer gets its own read step,
+   placed after that consumer's control inputs), so ``with tf.control_dependencies([update]):
+   tf.identity(v)`` sees the update, as in TF1.
 4. **Liveness**: after the last step that reads a value, the slot is cleared, so memory for
    intermediates is returned as soon as possible.
 5. **Aliasing**: a variable updated in place must not change a value that is still to be
    used or fetched; such reads are copied (a snapshot), and fetched values that may share a
    variable's memory are copied once on the way out.
+
+Plans that contain a ``Switch`` (``tf.cond``) are marked ``dead_aware``: the session runs them
+with a second loop that tracks dead values (see :mod:`flowkit.ops.control_flow_ops`); for them,
+constants gated by control inputs and ``NoOp`` s become steps too, since their deadness
+matters. Other plans run exactly as before.
 """
 from __future__ import annotations
 
@@ -25,9 +33,10 @@ import numpy as np
 
 from flowkit.framework import errors
 from flowkit.framework.graph import Tensor
-from flowkit.session import _Plan, _Step
+from flowkit.session import ADD_N, DEAD, MERGE, _Plan, _Step, _Unread
 
-_NO_STEP = ("Const", "NoOp", "Placeholder")
+# The session's own ops whose outputs the kernel checker must not inspect (dead values...).
+_UNCHECKED = ("VariableV2", "Switch", "Merge", "Const", "NoOp", "Assert")
 
 
 def _prune(elements, fed):
@@ -54,13 +63,15 @@ def _prune(elements, fed):
                 continue
             state[op] = 1
             stack.append((op, True))
-            deps = []
+            # Control inputs first: a read placed after them sees their writes, which is what
+            # `with tf.control_dependencies([update]): tf.identity(v)` means in TF1.
+            deps = [c for c in op.control_inputs
+                    if not (c.type == "Placeholder" and c.outputs[0] in fed)]
             skip_ref = op.op_def.writes_ref
             for i, t in enumerate(op.inputs):
                 if (skip_ref and i == 0) or t in fed:
                     continue
                 deps.append(t.op)
-            deps.extend(op.control_inputs)
             for d in reversed(deps):
                 if d not in state:
                     stack.append((d, False))
@@ -128,6 +139,36 @@ def build_plan(session, elements, fed):
     steps, step_ops, producer = [], {}, {}
     const_cache = session.__dict__.setdefault("_const_cache", {})
     values = session._values
+    # Plans with tf.cond run in a loop that tracks dead values; there, ops whose deadness
+    # matters (gated constants, NoOps) become steps too, and each step knows its control inputs.
+    dead_aware = any(op.type == "Switch" for op in order)
+    read_fn = _read_or_defer if dead_aware else _read_now
+    fetched_tensors = {e for e in elements if isinstance(e, Tensor)}
+    step_of = {}
+
+    def add_step(op, fn, ins, out_slots):
+        step = _Step()
+        step.fn, step.ins = fn, ins
+        step.multi = len(out_slots) > 1
+        step.out = out_slots if step.multi else out_slots[0] if out_slots else -1
+        step.ctrl = tuple(step_of[c] for c in op.control_inputs if c in step_of)
+        step.merge = MERGE if op.type == "Merge" else ADD_N if op.type == "AddN" else 0
+        for slot in out_slots:
+            producer[slot] = len(steps)
+        step_ops[id(step)] = op
+        steps.append(step)
+        return step
+
+    def input_slot(t):
+        # A variable is read when its consumer runs (after that consumer's control inputs),
+        # not when the variable node comes up in the order: each consumer gets its own read.
+        if t.op.type == "VariableV2" and t not in fed_set:
+            slot = len(template)
+            template.append(None)
+            add_step(t.op, partial(read_fn, session, t.op), [], (slot,))
+            return slot
+        return slot_of[t]
+
     for op in order:
         kind = op.type
         if kind == "Placeholder":
@@ -137,14 +178,29 @@ def build_plan(session, elements, fed):
             if native is None:
                 native = be.to_native(op.attrs["value"], device)
                 const_cache[op] = native
-            new_slot(op.outputs[0], native)
+            if not (dead_aware and op.control_inputs):
+                new_slot(op.outputs[0], native)
+                continue
+        if kind == "NoOp" and not dead_aware:
             continue
-        if kind == "NoOp":
+        if kind == "VariableV2":
+            if op.outputs[0] in fetched_tensors:
+                add_step(op, partial(read_fn, session, op), [], (new_slot(op.outputs[0]),))
             continue
         d = op.op_def
-        ins = [slot_of[t] for i, t in enumerate(op.inputs) if not (d.writes_ref and i == 0)]
-        if kind == "VariableV2":
-            fn = partial(session._read_variable, op)
+        ins = [input_slot(t) for i, t in enumerate(op.inputs)
+               if not (d.writes_ref and i == 0)]
+        if kind == "Const":
+            fn = partial(_const, native)
+        elif kind == "NoOp":
+            fn = _no_op
+        elif kind == "Switch":
+            fn = partial(_switch, be)
+        elif kind == "Merge":
+            fn = partial(_merge, [be.to_native(np.array(i, dtype=np.int32), device)
+                                  for i in range(len(op.inputs))])
+        elif kind == "Assert":
+            fn = partial(_assert, be, op)
         elif kind == "IsVariableInitialized":
             var = op.attrs["var"]
             fn = partial(_is_initialized, values, var, be, device)
@@ -162,19 +218,10 @@ def build_plan(session, elements, fed):
                              kind == "Assign", session)
             else:
                 fn = partial(kernel, attrs)
-        if session._check and kind != "VariableV2":
+        if session._check and kind not in _UNCHECKED:
             fn = _checked(fn, op, session)
-        step = _Step()
-        step.fn, step.ins = fn, ins
-        step.multi = len(op.outputs) != 1
-        if step.multi:
-            step.out = tuple(new_slot(t) for t in op.outputs)
-        else:
-            step.out = new_slot(op.outputs[0])
-        for t in op.outputs:
-            producer[slot_of[t]] = len(steps)
-        step_ops[id(step)] = op
-        steps.append(step)
+        step_of[op] = len(steps)
+        add_step(op, fn, ins, tuple(new_slot(t) for t in op.outputs))
 
     fetch_slots = []
     for e in elements:
@@ -202,10 +249,14 @@ def build_plan(session, elements, fed):
     var_aliases = _alias_closures(order, steps, step_ops, slot_of, consumers)
     writes = [(i, step_ops[id(s)].inputs[0].op) for i, s in enumerate(steps)
               if step_ops[id(s)].op_def.writes_ref]
+    snapshotted = set()
     for pos, var in writes:
         for src_pos, alias in var_aliases.get(var, []):
-            late = any(c > pos for slot in alias for c in consumers.get(slot, ()) if c != pos)
-            if late or (alias & fetched and src_pos < pos):
+            if src_pos >= pos or src_pos in snapshotted:
+                continue   # read after this write: the write cannot change it
+            late = any(c > pos for slot in alias for c in consumers.get(slot, ()))
+            if late or alias & fetched:
+                snapshotted.add(src_pos)
                 src = steps[src_pos]
                 src.fn = _snapshot(src.fn, be)
     all_alias = set()
@@ -216,6 +267,7 @@ def build_plan(session, elements, fed):
     plan.fetch_copy = [s in all_alias or s in const_slots for s in fetch_slots]
     plan.fetch_slots = fetch_slots
     plan.steps, plan.template, plan.step_ops, plan.ops = steps, template, step_ops, order
+    plan.dead_aware, plan.elements = dead_aware, list(elements)
     return plan
 
 
@@ -238,17 +290,67 @@ def _alias_closures(order, steps, step_ops, slot_of, consumers):
             alias.add(slot)
             for c in consumers.get(slot, ()):
                 cop = step_ops[id(steps[c])]
-                if cop.op_def.view and steps[c].ins and steps[c].ins[0] == slot:
+                if cop.op_def.view and steps[c].ins and (steps[c].ins[0] == slot or
+                                                         cop.type == "Merge"):
                     out_slots = steps[c].out if steps[c].multi else (steps[c].out,)
                     frontier.extend(out_slots)
         out.setdefault(var, []).append((i, alias))
     return out
 
 
+def _read_now(session, op):
+    return session._read_variable(op)
+
+
 def _snapshot(fn, be):
     def snap(*args):
-        return be.copy(fn(*args))
+        v = fn(*args)
+        return v if type(v) is _Unread else be.copy(v)
     return snap
+
+
+# -- the session's own ops in plans with tf.cond ----------------------------------------------
+def _const(native):
+    return native
+
+
+def _no_op():
+    return None
+
+
+def _switch(be, data, pred):
+    return (DEAD, data) if bool(be.to_numpy(pred)) else (data, DEAD)
+
+
+def _merge(indices, *inputs):
+    for i, x in enumerate(inputs):
+        if x is not DEAD:
+            return x, indices[i]
+    return DEAD, DEAD
+
+
+def _assert(be, op, condition, *data):
+    if bool(be.to_numpy(condition)):
+        return None
+    texts, values = op.attrs["messages"], iter(data)
+    n = op.attrs["summarize"]
+    parts = []
+    for text in texts:
+        if text is not None:
+            parts.append(text)
+            continue
+        flat = np.asarray(be.to_numpy(next(values))).reshape(-1)
+        shown = " ".join(str(v) for v in flat[:n].tolist())
+        parts.append(shown + ("..." if flat.size > n else ""))
+    message = "assertion failed: " + " ".join(f"[{p}]" for p in parts)
+    raise errors.InvalidArgumentError(None, op, message)
+
+
+def _read_or_defer(session, op):
+    try:
+        return session._read_variable(op)
+    except errors.FailedPreconditionError as e:
+        return _Unread(e)
 
 
 def _write_variable(values, var, kernel, attrs, is_assign, session, value):

@@ -88,6 +88,23 @@ class DType:
     def is_compatible_with(self, other) -> bool:
         return as_dtype(other) is self
 
+    def __eq__(self, other):
+        """As in TF: ``tf.float32 == "float32" == np.float32``; unrelated values are unequal."""
+        if other is self:
+            return True
+        if other is None:
+            return False
+        try:
+            return as_dtype(other) is self
+        except (TypeError, ValueError):
+            return False
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.name)
+
     def __repr__(self) -> str:
         return f"tf.{self.name}"
 

@@ -96,7 +96,18 @@ class Tensor:
 
     def set_shape(self, shape) -> None:
         """Refines the static shape; ``ValueError`` if the new shape conflicts."""
-        self._shape = self._shape.merge_with(shape)
+        new = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+        old_dims, new_dims = self._shape.as_tuple(), new.as_tuple()
+        if old_dims is not None and new_dims is not None:
+            if len(old_dims) != len(new_dims):
+                raise ValueError(f"Shapes must be equal rank, but are {len(old_dims)} and "
+                                 f"{len(new_dims)}")
+            for i, (a, b) in enumerate(zip(old_dims, new_dims)):
+                if a is not None and b is not None and a != b:
+                    raise ValueError(f"Dimension {i} in both shapes must be equal, but are {a} "
+                                     f"and {b}. Shapes are {_shape_str(self._shape)} and "
+                                     f"{_shape_str(new)}.")
+        self._shape = self._shape.merge_with(new)
 
     def consumers(self) -> list:
         """The operations that take this tensor as an input."""
@@ -150,7 +161,10 @@ class Operation:
         self.attrs = attrs
         self.control_inputs = list(control_inputs)
         self.outputs = []
-        self.device = graph._device_stack[-1] if graph._device_stack else ""
+        device = graph._device_stack[-1] if graph._device_stack else ""
+        if callable(device):   # a device function: op -> device string
+            device = _merge_device("", device(self) or "")
+        self.device = device
         self._id = 0
         self._site = site
         #: The forward op this op helps differentiate (set under tf.gradients), else None.
@@ -238,7 +252,7 @@ class Graph:
         self._ops_by_name = {}
         self._names_in_use = {}
         self._name_stack = ""
-        self._control_stack = []      # list of lists of ops (None entry = cleared)
+        self._control_stack = []      # _ControlFrame per open control_dependencies block
         self._device_stack = []
         self._collections = {}
         self._finalized = False
@@ -321,7 +335,7 @@ class Graph:
             if not _VALID_OP_NAME.match(name):
                 raise ValueError(f"'{name}' is not a valid node name")
             name = self.unique_name(name)
-        control = self._current_control_inputs()
+        control = self._current_control_inputs({t.op for t in inputs})
         op = Operation(self, name, op_def, inputs, attrs, control, capture_user_frame())
         try:
             specs = op_def.shape_fn(op.inputs, attrs)
@@ -339,13 +353,20 @@ class Graph:
             t._consumers.append(op)
         for c in control:
             c._control_outputs.append(op)
+        for frame in self._control_stack:
+            frame.seen.add(op)
         return op
 
-    def _current_control_inputs(self):
+    def _current_control_inputs(self, input_ops=()):
+        """TF1's rule: the control inputs of every open ``control_dependencies`` block, except
+        those already inputs of the op, and except a block in which one of the op's inputs was
+        created (that input already waits for the block's control inputs)."""
         ops = []
         for frame in self._control_stack:
-            for c in frame:
-                if c not in ops:
+            if any(i in frame.seen for i in input_ops):
+                continue
+            for c in frame.ops:
+                if c not in input_ops and c not in ops:
                     ops.append(c)
         return ops
 
@@ -354,12 +375,14 @@ class Graph:
 
     def get_operation_by_name(self, name: str) -> Operation:
         if not isinstance(name, str):
-            raise TypeError(f"Operation names are strings (or similar), not {type(name).__name__}")
+            raise TypeError(f"Operation names are strings (or similar), not "
+                            f"{type(name).__name__}.")
         return self.as_graph_element(name, allow_tensor=False, allow_operation=True)
 
     def get_tensor_by_name(self, name: str) -> Tensor:
         if not isinstance(name, str):
-            raise TypeError(f"Tensor names are strings (or similar), not {type(name).__name__}")
+            raise TypeError(f"Tensor names are strings (or similar), not "
+                            f"{type(name).__name__}.")
         return self.as_graph_element(name, allow_tensor=True, allow_operation=False)
 
     def as_graph_element(self, obj, allow_tensor=True, allow_operation=True):
@@ -389,6 +412,10 @@ class Graph:
                 raise ValueError(f"Name {obj!r} appears to refer to a Tensor, not a "
                                  f"{'/'.join(types)}.")
             if not allow_operation:
+                if obj in self._ops_by_name:
+                    raise ValueError(f"The name {obj!r} refers to an Operation, not a Tensor. "
+                                     "Tensor names must be of the form "
+                                     "\"<op_name>:<output_index>\".")
                 raise ValueError(f"The name {obj!r} looks like an (invalid) Operation name, not "
                                  f"a Tensor. Tensor names must be of the form "
                                  f"\"<op_name>:<output_index>\".")
@@ -405,7 +432,7 @@ class Graph:
                 raise ValueError(f"Operation {obj} is not an element of this graph.")
             return obj
         raise TypeError(f"Can not convert a {type(obj).__name__} into a "
-                        f"{'/'.join(types) or 'graph element'}.")
+                        f"{' or '.join(types) or 'graph element'}.")
 
     # -- control dependencies and devices -------------------------------------------------------
     @contextlib.contextmanager
@@ -418,7 +445,8 @@ class Graph:
             finally:
                 self._control_stack = saved
             return
-        frame = []
+        current = {c for f in self._control_stack for c in f.ops}
+        frame = _ControlFrame()
         for c in control_inputs:
             if hasattr(c, "_as_graph_element") and not isinstance(c, (Tensor, Operation)):
                 c = c._as_graph_element()
@@ -429,7 +457,9 @@ class Graph:
                                 f"got {c!r}")
             if c.graph is not self:
                 raise ValueError(f"Control input {c.name} is from a different graph.")
-            frame.append(c)
+            if c not in current:
+                current.add(c)
+                frame.ops.append(c)
         self._control_stack.append(frame)
         try:
             yield
@@ -438,8 +468,19 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, device_name):
-        """Records a device string on the ops created inside (the session picks the real one)."""
-        self._device_stack.append(device_name or "")
+        """Records a device string on the ops created inside (the session picks the real one).
+
+        As in TF1 the string is canonical (``"/gpu:1"`` is ``"/device:GPU:1"``), merged with the
+        enclosing block's (``"/job:w"`` then ``"/cpu:0"`` is ``"/job:w/device:CPU:0"``);
+        ``None`` clears it."""
+        current = self._device_stack[-1] if self._device_stack else ""
+        if device_name is None:
+            new = ""
+        elif callable(device_name):
+            new = device_name
+        else:
+            new = _merge_device(current if isinstance(current, str) else "", device_name)
+        self._device_stack.append(new)
         try:
             yield
         finally:
@@ -498,6 +539,44 @@ class Graph:
     def _repr_svg_(self):
         from flowkit.draw import dot_to_svg
         return dot_to_svg(self.to_dot())
+
+
+class _ControlFrame:
+    """One open ``control_dependencies`` block: its control ops and the ops created in it."""
+
+    __slots__ = ("ops", "seen")
+
+    def __init__(self) -> None:
+        self.ops, self.seen = [], set()
+
+
+def _parse_device(spec: str) -> dict:
+    fields = {}
+    for part in spec.split("/"):
+        if not part:
+            continue
+        key, _, rest = part.partition(":")
+        low = key.lower()
+        if low in ("job", "replica", "task"):
+            fields[low] = rest
+        elif low == "device":
+            kind, _, index = rest.partition(":")
+            fields["type"], fields["index"] = kind.upper(), index or "*"
+        elif key.isalpha():
+            fields["type"], fields["index"] = key.upper(), rest or "*"
+        else:
+            raise ValueError(f"Unknown attribute: '{part}' in device specification '{spec}'")
+    return fields
+
+
+def _merge_device(outer: str, spec: str) -> str:
+    """``spec`` in TF1's canonical form, with the fields it lacks taken from ``outer``."""
+    fields = _parse_device(outer)
+    fields.update(_parse_device(spec))
+    out = "".join(f"/{k}:{fields[k]}" for k in ("job", "replica", "task") if k in fields)
+    if "type" in fields:
+        out += f"/device:{fields['type']}:{fields['index']}"
+    return out
 
 
 def _shape_str(shape: TensorShape) -> str:

@@ -46,9 +46,71 @@ class Dimension:
     def __hash__(self):
         return hash(self.value)
 
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return None if eq is None else not eq
+
     def is_compatible_with(self, other) -> bool:
         other = other.value if isinstance(other, Dimension) else other
         return self.value is None or other is None or self.value == other
+
+    def assert_is_compatible_with(self, other) -> None:
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Dimensions {self} and {Dimension(other)} are not compatible")
+
+    def merge_with(self, other) -> "Dimension":
+        """The known one of two compatible dimensions; ``ValueError`` if they differ."""
+        other = Dimension(other)
+        self.assert_is_compatible_with(other)
+        return Dimension(self.value if self.value is not None else other.value)
+
+    # Arithmetic: unknown in, unknown out (``x.shape[1] * 2``).
+    def _arith(self, other, fn):
+        other = other.value if isinstance(other, Dimension) else other
+        if self.value is None or other is None:
+            return Dimension(None)
+        return Dimension(fn(self.value, int(other)))
+
+    def __add__(self, other):
+        return self._arith(other, lambda a, b: a + b)
+
+    def __sub__(self, other):
+        return self._arith(other, lambda a, b: a - b)
+
+    def __mul__(self, other):
+        return self._arith(other, lambda a, b: a * b)
+
+    def __floordiv__(self, other):
+        return self._arith(other, lambda a, b: a // b)
+
+    def __mod__(self, other):
+        return self._arith(other, lambda a, b: a % b)
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def __rsub__(self, other):
+        return Dimension(other)._arith(self, lambda a, b: a - b)
+
+    def __rfloordiv__(self, other):
+        return Dimension(other)._arith(self, lambda a, b: a // b)
+
+    def _compare(self, other, fn):
+        other = other.value if isinstance(other, Dimension) else other
+        if self.value is None or other is None:
+            return None
+        return fn(self.value, other)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
 
 
 def _dim_value(d):
@@ -136,7 +198,15 @@ class TensorShape:
             raise ValueError(f"Shape {self} must have rank {rank}")
 
     def with_rank(self, rank) -> "TensorShape":
+        self.assert_has_rank(rank)
         return self.merge_with(unknown_shape(rank))
+
+    def most_specific_compatible_shape(self, other) -> "TensorShape":
+        """The most specific shape that both ``self`` and ``other`` are compatible with."""
+        other = as_shape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
 
     def concatenate(self, other) -> "TensorShape":
         other = as_shape(other)
@@ -147,7 +217,7 @@ class TensorShape:
     # -- python protocol -----------------------------------------------------------------------
     def __len__(self):
         if self._dims is None:
-            raise ValueError("Cannot take the length of a shape with unknown rank.")
+            raise ValueError("Cannot take the length of shape with unknown rank.")
         return len(self._dims)
 
     def __iter__(self):
