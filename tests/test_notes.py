@@ -39,13 +39,13 @@ def test_training_example_from_the_notes(backend):
     label = tf.placeholder(tf.float32, [100, 10])
     cross_entropy = -tf.reduce_sum(label * tf.log(prediction), axis=1)
     train_step = tf.train.GradientDescentOptimizer(0.5).minimize(cross_entropy)
-    centers = rng.standard_normal((10, 20)) * 3
+    centers = rng.standard_normal((10, 20)) * 0.1
     sess = tf.Session(backend=backend[0], device=backend[1])
     sess.run(tf.global_variables_initializer())
     losses = []
     for _ in range(30):  # batch updates
         y = rng.integers(0, 10, 100)
-        xs = centers[y] + rng.standard_normal((100, 20))
+        xs = centers[y] + 0.02 * rng.standard_normal((100, 20))
         ys = np.eye(10)[y]
         sess.run(train_step, feed_dict={x: xs, label: ys})
         losses.append(sess.run(tf.reduce_mean(cross_entropy), {x: xs, label: ys}))
