@@ -43,7 +43,9 @@ def op_kind(op) -> str:
 
 
 def _q(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string literal; real newlines become DOT's centred line breaks."""
+    s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + s + '"'
 
 
 def _shape_label(t) -> str:
@@ -61,7 +63,7 @@ def graph_to_dot(graph, show_constants: bool = True, max_ops: int = 500) -> str:
     if len(ops) > max_ops:
         ops = ops[:max_ops]
     shown = set(ops)
-    lines = ["digraph flowkit {", "  rankdir=BT;",
+    lines = ["digraph flowkit {", "  rankdir=BT;", '  fontname="Helvetica";',
              '  node [fontname="Helvetica", fontsize=10, style=filled];',
              '  edge [fontname="Helvetica", fontsize=8, color="#64748b"];']
     # Nest name scopes as clusters.
@@ -78,7 +80,7 @@ def graph_to_dot(graph, show_constants: bool = True, max_ops: int = 500) -> str:
             shape, colour = STYLES[op_kind(op)]
             label = op.name.split("/")[-1]
             if op.type not in ("Const", "VariableV2", "Placeholder") or label != op.type:
-                label = f"{label}\\n{op.type}" if label != op.type else label
+                label = f"{label}\n{op.type}" if label != op.type else label
             lines.append(f"{pad}{_q(op.name)} [label={_q(label)}, shape={shape}, "
                          f"fillcolor={_q(colour)}];")
         for name, child in node["children"].items():

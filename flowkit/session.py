@@ -220,6 +220,33 @@ class BaseSession:
             out[t] = v
         return out
 
+    def explain(self, fetches, feed_dict=None) -> str:
+        """Describes the plan ``run(fetches, feed_dict)`` uses: which ops run, in which order,
+        which slots each reads and writes, and which intermediate values are dropped after
+        each step. Nothing is computed.
+
+        Example:
+            >>> import flowkit as tf
+            >>> x = tf.placeholder(tf.float32, [2], name="x")
+            >>> y = tf.nn.relu(x * 2.0, name="y")
+            >>> unused = tf.exp(x, name="unused")
+            >>> print(tf.Session().explain(y, {x: [1.0, -1.0]}))
+            feeds: x:0 -> slot 0
+            constants: mul/y:0 -> slot 1
+            step 0: mul (Mul) reads [0, 1] -> slot 2
+            step 1: y (Relu) reads [2] -> slot 3; then drops [2]
+            fetches: slot 3
+        """
+        if isinstance(fetches, _ELEMENT):
+            elements = [fetches]
+        else:
+            elements = []
+            _flatten(fetches, self.graph, elements)
+        feeds = self._normalize_feeds(feed_dict) if feed_dict else {}
+        plan = self._build_plan(elements, list(feeds))
+        from flowkit.session_plan import describe
+        return describe(plan, feeds)
+
     # -- planning ------------------------------------------------------------------------------
     def _build_plan(self, elements, fed):
         from flowkit.session_plan import build_plan

@@ -368,3 +368,23 @@ def _is_initialized(values, var, be, device):
 
 def _report_uninitialized(values, var_ops):
     return np.array([op.name.encode() for op in var_ops if op not in values], dtype=object)
+
+
+def describe(plan, feeds) -> str:
+    """A readable listing of a plan (see :meth:`flowkit.Session.explain`)."""
+    lines = ["feeds: " + (", ".join(f"{t.name} -> slot {slot}"
+                                    for t, slot, _, _ in plan.feed_checks) or "none")]
+    # Constants are placed in the template in plan order, after the feeds.
+    const_ops = [op for op in plan.ops if op.type == "Const"]
+    const_slots = [i for i, v in enumerate(plan.template) if v is not None]
+    consts = [f"{op.outputs[0].name} -> slot {slot}" for op, slot in zip(const_ops, const_slots)]
+    lines.append("constants: " + (", ".join(consts) or "none"))
+    for i, step in enumerate(plan.steps):
+        op = plan.step_ops[id(step)]
+        outs = list(step.out) if step.multi else [step.out]
+        free = f"; then drops {list(step.free)}" if step.free else ""
+        lines.append(f"step {i}: {op.name} ({op.type}) reads {list(step.ins)} -> "
+                     f"slot{'s' if len(outs) != 1 else ''} {', '.join(map(str, outs))}{free}")
+    fetched = ", ".join("None (op)" if s < 0 else f"slot {s}" for s in plan.fetch_slots)
+    lines.append(f"fetches: {fetched}")
+    return "\n".join(lines)
