@@ -133,10 +133,7 @@ class Variable:
                     value = _initial_tensor(init_fn(), dtype, name)
             else:
                 value = _initial_tensor(initial_value, dtype, name)
-            if shape is not None:
-                var_shape = TensorShape(shape)
-            else:  # TF1: without validate_shape the variable's static shape is unknown
-                var_shape = value.shape if validate_shape else TensorShape(None)
+            var_shape = value.shape if shape is None else TensorShape(shape)
             if validate_shape and not var_shape.is_fully_defined():
                 raise ValueError(f"initial_value must have a shape specified: {value}")
             self._variable = make_tensor("VariableV2", (),
