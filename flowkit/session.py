@@ -85,7 +85,7 @@ class _Plan:
     """A prepared way to compute some fetches from some feeds."""
 
     __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
-                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements")
+                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops")
 
 
 class _Step:
@@ -269,24 +269,22 @@ class BaseSession:
         if plan.dead_aware:
             self._run_dead_aware(plan, vals)
             return self._fetch(plan, vals)
-        step = None
+        call = None
         try:
-            for step in plan.steps:
-                r = step.fn(*[vals[i] for i in step.ins])
-                if step.multi:
-                    for s, v in zip(step.out, r):
+            for call, out, multi, free in plan.run:
+                if multi:
+                    for s, v in zip(out, call(vals)):
                         vals[s] = v
-                elif step.out >= 0:
-                    vals[step.out] = r
-                for s in step.free:
+                else:
+                    vals[out] = call(vals)      # out -1: the plan's scratch slot
+                for s in free:
                     vals[s] = None
         except errors.OpError:
             raise
         except Exception as e:  # a kernel failed: say which op, and where the user made it
-            if step is None:
+            if call is None:
                 raise
-            op = plan.step_ops[id(step)]
-            raise _kernel_error(op, e, self) from e
+            raise _kernel_error(plan.call_ops[id(call)], e, self) from e
         return self._fetch(plan, vals)
 
     def _run_dead_aware(self, plan, vals):
@@ -381,13 +379,30 @@ class BaseSession:
         return rng
 
     # -- variables (used by Variable.load, checkpoints, tests) ---------------------------------
-    def _set_variable(self, var_op, np_value) -> None:
+    def _set_variable(self, var_op, np_value, copy=True) -> None:
+        """Sets a variable's value. ``copy=False`` (for arrays nobody else holds, such as
+        those just read from a checkpoint) skips the copy when the dtype already matches."""
         self._values[var_op] = self._backend.to_native(
-            np.array(np_value, dtype=var_op.attrs["dtype"].as_numpy_dtype, copy=True),
-            self.device)
+            np.array(np_value, dtype=var_op.attrs["dtype"].as_numpy_dtype,
+                     copy=True if copy else None), self.device)
 
     def _get_variable(self, var_op):
         return np.array(self._backend.to_numpy(self._read_variable(var_op)), copy=True)
+
+    def _variable_buffer(self, var_op):
+        """The NumPy array that holds a variable's value, when it may be overwritten in place
+        (a writeable C-contiguous array owning its memory, as NumPy kernels make them), else
+        ``None`` (no value yet, or another backend's tensor)."""
+        v = self._values.get(var_op)
+        if type(v) is np.ndarray and v.flags.writeable and v.flags.c_contiguous and \
+                v.flags.owndata:
+            return v
+        return None
+
+    def _variable_array(self, var_op):
+        """A variable's value as a NumPy array, without a copy where the backend allows it:
+        read it before the session runs again (checkpoint writing)."""
+        return np.asarray(self._backend.to_numpy(self._read_variable(var_op)))
 
     def list_devices(self):
         return [f"/device:{d.upper()}:0" for d, ok in self._backend.devices().items() if ok]

@@ -27,6 +27,7 @@ matters. Other plans run exactly as before.
 """
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 import numpy as np
@@ -118,6 +119,23 @@ def _checked(fn, op, session):
 
 
 def build_plan(session, elements, fed):
+    """The plan for ``elements`` given the fed tensors ``fed`` (see the module docstring).
+
+    The cyclic garbage collector is paused meanwhile: building allocates a few objects per op
+    and frees no cycles, and on large graphs the collector's full passes over the growing
+    heap made planning time grow faster than the op count (x17 for x10 ops, measured; see
+    docs/performance.md).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_plan(session, elements, fed)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_plan(session, elements, fed):
     be, device = session.backend, session.device
     fed_set = set(fed)
     order = _prune(elements, fed_set)
@@ -266,6 +284,11 @@ def build_plan(session, elements, fed):
     const_slots = {slot_of[op.outputs[0]] for op in order if op.type == "Const"}
     plan.fetch_copy = [s in all_alias or s in const_slots for s in fetch_slots]
     plan.fetch_slots = fetch_slots
+    # What the normal loop runs: one (call, out, multi, free) tuple per step, where
+    # call(vals) computes the step. A step without outputs writes to a scratch slot at the end.
+    template.append(None)
+    plan.run = [(_caller(s.fn, s.ins), s.out, s.multi, s.free) for s in steps]
+    plan.call_ops = {id(r[0]): step_ops[id(s)] for r, s in zip(plan.run, steps)}
     plan.steps, plan.template, plan.step_ops, plan.ops = steps, template, step_ops, order
     plan.dead_aware, plan.elements = dead_aware, list(elements)
     return plan
@@ -296,6 +319,36 @@ def _alias_closures(order, steps, step_ops, slot_of, consumers):
                     frontier.extend(out_slots)
         out.setdefault(var, []).append((i, alias))
     return out
+
+
+def _caller(fn, ins):
+    """``fn`` applied to the values in slots ``ins``, as one call ``call(vals)``.
+
+    Specialised by arity, so no argument list is built per run; a kernel bound to its attrs
+    (``partial(kernel, attrs)``) is called directly with them. Each call is a new function
+    (the session maps it back to its op when a kernel fails).
+    """
+    if type(fn) is partial and len(fn.args) == 1 and not fn.keywords:
+        f, (at,) = fn.func, fn.args
+        if len(ins) == 1:
+            a, = ins
+            return lambda v: f(at, v[a])
+        if len(ins) == 2:
+            a, b = ins
+            return lambda v: f(at, v[a], v[b])
+        if len(ins) == 3:
+            a, b, c = ins
+            return lambda v: f(at, v[a], v[b], v[c])
+    if not ins:
+        return lambda v: fn()
+    if len(ins) == 1:
+        a, = ins
+        return lambda v: fn(v[a])
+    if len(ins) == 2:
+        a, b = ins
+        return lambda v: fn(v[a], v[b])
+    ins = tuple(ins)
+    return lambda v: fn(*[v[i] for i in ins])
 
 
 def _read_now(session, op):

@@ -31,6 +31,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -69,7 +70,9 @@ def dataset_name(var_name: str) -> str:
 
 
 def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None) -> None:
-    """Writes ``{name: array}`` (and optionally the graph) to ``path``, atomically.
+    """Writes ``{name: array}`` (and optionally the graph: JSON text as ``str``, UTF-8
+    ``bytes``, or a list of ``bytes`` pieces to be concatenated) to ``path``, atomically
+    (see :mod:`flowkit.checkpoint.atomic`).
 
     A name that is also the scope of another name (``W`` beside Adam's slot ``W/Adam``) is
     stored under its full tensor name, ``W:0``, because in HDF5 ``W`` must then be a group.
@@ -90,13 +93,39 @@ def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None)
                 f.create_dataset(n + ":0" if n in scopes else n,
                                  data=np.asarray(arr, order="C"))
             if graph_json is not None:
-                f.create_dataset(GRAPH_DATASET,
-                                 data=np.frombuffer(graph_json.encode("utf-8"), np.uint8))
+                _write_graph(f, graph_json)
             f.flush()
         atomic.commit(tmp, path)
     except BaseException:
         atomic._silent_remove(tmp)
         raise
+
+
+def _write_graph(f, graph_json) -> None:
+    """The graph dataset: one contiguous uint8 dataset, written piece by piece (large
+    constants arrive as separate pieces; small neighbours are grouped into one write)."""
+    if isinstance(graph_json, str):
+        graph_json = graph_json.encode("utf-8")
+    if isinstance(graph_json, bytes):
+        f.create_dataset(GRAPH_DATASET, data=np.frombuffer(graph_json, np.uint8))
+        return
+    total = sum(len(p) for p in graph_json)
+    ds = f.create_dataset(GRAPH_DATASET, shape=(total,), dtype=np.uint8)
+    pos, small = 0, []
+
+    def put(buf):
+        nonlocal pos
+        if buf:
+            ds[pos:pos + len(buf)] = np.frombuffer(buf, np.uint8)
+            pos += len(buf)
+    for piece in graph_json:
+        if len(piece) >= _SLACK:
+            put(b"".join(small))
+            small = []
+            put(piece)
+        else:
+            small.append(piece)
+    put(b"".join(small))
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,6 +161,8 @@ class CheckpointReader:
         self._entries = {}          # variable name -> (shape, numpy dtype)
         self._paths = {}            # variable name -> dataset path (``W`` or ``W:0``)
         self._graph = None
+        self._datasets = {}         # variable name -> its h5py dataset (found by the scan)
+        self._plain = set()         # dataset paths stored contiguously, without filters
         try:
             self._read_attrs()
             self._scan()
@@ -205,6 +236,7 @@ class CheckpointReader:
                                       "or names a variable twice")
                     self._entries[name] = self._check_dataset(full, obj)
                     self._paths[name] = full
+                    self._datasets[name] = obj
                 else:
                     raise _refuse(self.path, f"'{full}'", f"is a {type(obj).__name__}, not a "
                                   "group or dataset")
@@ -235,7 +267,8 @@ class CheckpointReader:
         native = dt.newbyteorder("=")
         if native not in _NUMERIC:
             raise _refuse(self.path, what, f"has dtype {dt}, which no flowkit dtype matches")
-        if d.shape is None:
+        shape = d.shape
+        if shape is None:
             raise _refuse(self.path, what, "has an empty (null) dataspace")
         if d.is_virtual:
             raise _refuse(self.path, what, "is a virtual dataset (its data lives elsewhere)")
@@ -247,11 +280,11 @@ class CheckpointReader:
             if c not in ALLOWED_FILTERS:
                 raise _refuse(self.path, what, f"uses HDF5 filter {c}; only "
                               f"{', '.join(ALLOWED_FILTERS.values())} are allowed")
-        nbytes = int(np.prod(d.shape, dtype=object)) * dt.itemsize
+        nbytes = math.prod(int(n) for n in shape) * dt.itemsize
         ratio = MAX_COMPRESSION_RATIO if _COMPRESSING & set(codes) else 1
         if nbytes > self.file_size * ratio + _SLACK:
             raise _loss(self.path, what, f"declares {nbytes} bytes of data with shape "
-                        f"{d.shape}, far more than the file's {self.file_size} bytes can hold")
+                        f"{shape}, far more than the file's {self.file_size} bytes can hold")
         if nbytes and plist.get_layout() == h5py.h5d.CONTIGUOUS:
             offset = d.id.get_offset()
             if offset is None:
@@ -261,7 +294,9 @@ class CheckpointReader:
                             f"ends at {self.file_size} (truncated)")
         elif d.id.get_storage_size() > self.file_size:
             raise _loss(self.path, what, "claims more storage than the file has")
-        return tuple(int(s) for s in d.shape), native
+        if not codes and plist.get_layout() == h5py.h5d.CONTIGUOUS and dt == native:
+            self._plain.add(name)
+        return tuple(int(n) for n in shape), native
 
     # -- queries ---------------------------------------------------------------------------------
     @staticmethod
@@ -296,6 +331,27 @@ class CheckpointReader:
             raise _loss(self.path, f"variable '{key}'", "read back with a different shape or "
                         "dtype than declared")
         return arr.astype(native, copy=False)
+
+    def can_read_into(self, name: str, out) -> bool:
+        """Whether :meth:`read_into` can fill ``out``: the stored dataset is plain (contiguous,
+        no filters, native byte order: reading it decodes nothing) and ``out`` is a writeable
+        C-contiguous NumPy array of exactly its shape and dtype."""
+        key = self._key(name)
+        if key not in self._entries or self._paths[key] not in self._plain:
+            return False
+        shape, native = self._entries[key]
+        return (type(out) is np.ndarray and out.shape == shape and out.dtype == native
+                and out.flags.writeable and out.flags.c_contiguous)
+
+    def read_into(self, name: str, out) -> None:
+        """Reads the value stored for ``name`` into ``out`` (see :meth:`can_read_into`)."""
+        key = self._key(name)
+        if not self.can_read_into(key, out):
+            raise ValueError(f"cannot read '{key}' into an array of shape {np.shape(out)}")
+        try:
+            self._datasets[key].read_direct(out)
+        except (OSError, RuntimeError, ValueError, TypeError) as e:
+            raise _loss(self.path, f"variable '{key}'", f"could not be read ({e})") from None
 
     @property
     def has_graph(self) -> bool:

@@ -197,8 +197,10 @@ class Saver:
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
-        values = {name: sess._get_variable(op) for name, op in self._var_map.items()}
-        graph_text = graph_json.graph_to_json(self._graph, saver_info=self._saver_info()) \
+        # The session's arrays are written as they are (no copy): the write below is
+        # synchronous and finishes before save() returns, as h5py would write them.
+        values = {name: sess._variable_array(op) for name, op in self._var_map.items()}
+        graph_text = graph_json.graph_json_pieces(self._graph, saver_info=self._saver_info()) \
             if write_meta_graph else None
         write_checkpoint(checkpoint_file(path), values, step, graph_text)
         if write_state:
@@ -232,9 +234,21 @@ class Saver:
         if path is None:
             raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
         with CheckpointReader(path) as reader:
-            values = _read_matching(reader, self._var_map)
-        for name, op in self._var_map.items():
-            sess._set_variable(op, values[name])
+            _check_matching(reader, self._var_map)
+            # A plain stored value is read straight into the variable's own array (no new
+            # memory to fault in); every other value is read first, so that a value that
+            # fails to decode raises before any variable has changed.
+            values, direct = {}, []
+            for name, op in self._var_map.items():
+                buf = sess._variable_buffer(op)
+                if buf is not None and reader.can_read_into(name, buf):
+                    direct.append((name, buf))
+                else:
+                    values[name] = reader.get_tensor(name)
+            for name, buf in direct:
+                reader.read_into(name, buf)
+        for name, value in values.items():     # fresh arrays, read just now: no copy
+            sess._set_variable(self._var_map[name], value, copy=False)
 
     # -- meta graph --------------------------------------------------------------------------------
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
@@ -249,8 +263,8 @@ class Saver:
         """Nothing to build (TF1 compatibility)."""
 
 
-def _read_matching(reader, var_map):
-    """Reads the arrays for ``var_map`` after checking names, shapes and dtypes."""
+def _check_matching(reader, var_map):
+    """Checks that the file has every name of ``var_map``, with matching shapes and dtypes."""
     entries = reader.entries()
     missing, bad = [], []
     for name, op in var_map.items():
@@ -273,7 +287,6 @@ def _read_matching(reader, var_map):
         raise errors.InvalidArgumentError(
             None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(bad)} "
             "variable(s) differ in shape or dtype:\n" + "\n".join(bad))
-    return {name: reader.get_tensor(name) for name in var_map}
 
 
 # --------------------------------------------------------------------------------------------

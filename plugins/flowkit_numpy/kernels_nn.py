@@ -20,6 +20,24 @@ def _zero(x):
     return np.zeros((), x.dtype)
 
 
+def _where_else_zero(cond, g):
+    """``np.where(cond, g, 0)`` (same shape as ``g``), exactly, for float ``g``: multiplies the
+    bits of ``g``, read as unsigned integers, by the 0/1 condition, several times faster than
+    ``np.where``. Gives ``g`` bit for bit where ``cond`` holds (NaN, inf, -0.0 included) and
+    +0.0 elsewhere.
+
+    Example:
+        >>> g = np.array([np.nan, -0.0, 2.0, np.inf], np.float32)
+        >>> _where_else_zero(np.array([True, True, True, False]), g)
+        array([nan, -0.,  2.,  0.], dtype=float32)
+    """
+    if g.dtype.kind != "f" or np.shape(cond) != g.shape or g.dtype.itemsize not in (2, 4, 8) \
+            or np.asarray(cond).dtype != bool:
+        return np.where(cond, g, _zero(g))
+    u = np.dtype(f"u{g.dtype.itemsize}")
+    return np.multiply(np.asarray(g).view(u), cond, dtype=u).view(g.dtype)
+
+
 def _sigmoid(x):
     # tanh never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
     return np.tanh(x * 0.5) * 0.5 + 0.5
@@ -146,6 +164,12 @@ def _argmax_taps(attrs, x):
 
 
 def _max_pool_grad(attrs, x, y, g):
+    _, kh, kw, _ = attrs["ksize"]
+    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    if g.dtype.kind == "f" and g.dtype == x.dtype and g.shape == (x.shape[0], oh, ow, x.shape[3]):
+        out = _max_pool_grad_first_equal(attrs, x, g, kh, kw, oh, ow, ph, pw)
+        if out is not None:
+            return out
     arg, (kh, kw, oh, ow, ph, pw) = _argmax_taps(attrs, x)
     dxp = np.zeros((x.shape[0], x.shape[1] + sum(ph), x.shape[2] + sum(pw), x.shape[3]),
                    x.dtype)
@@ -153,6 +177,37 @@ def _max_pool_grad(attrs, x, y, g):
     for i in range(kh):
         for j in range(kw):
             dxp[_tap(i, j, oh, ow, attrs["strides"])] += np.where(arg == i * kw + j, g, zero)
+    return dxp[:, ph[0]:ph[0] + x.shape[1], pw[0]:pw[0] + x.shape[2], :]
+
+
+def _max_pool_grad_first_equal(attrs, x, g, kh, kw, oh, ow, ph, pw):
+    """MaxPoolGrad without tap indices: the first tap (row-major) equal to its window's max
+    takes the gradient, which is the tap :func:`_argmax_taps` picks when the windows hold no
+    NaN (``None`` is returned then, and the caller uses the general code). Windows that
+    tile the input exactly (stride = window, no padding) write each cell once, no adds."""
+    s = attrs["strides"]
+    xp = _pad(x, ph, pw, _lowest(x.dtype))
+    taps = [xp[_tap(i, j, oh, ow, s)] for i in range(kh) for j in range(kw)]
+    best = taps[0].copy()
+    for v in taps[1:]:
+        np.maximum(best, v, out=best)
+    if best.dtype.kind == "f" and np.isnan(best).any():
+        return None
+    tiled = (s[1], s[2]) == (kh, kw) and ph == (0, 0) and pw == (0, 0) and \
+        x.shape[1] == oh * kh and x.shape[2] == ow * kw
+    shape = (x.shape[0], x.shape[1] + sum(ph), x.shape[2] + sum(pw), x.shape[3])
+    dxp = np.empty(shape, g.dtype) if tiled else np.zeros(shape, g.dtype)
+    free = np.ones(best.shape, bool)            # windows whose max has no tap yet
+    for k, v in enumerate(taps):
+        hit = np.equal(v, best)
+        hit &= free
+        free ^= hit
+        part = _where_else_zero(hit, g)
+        where = _tap(k // kw, k % kw, oh, ow, s)
+        if tiled:
+            dxp[where] = part
+        else:
+            dxp[where] += part
     return dxp[:, ph[0]:ph[0] + x.shape[1], pw[0]:pw[0] + x.shape[2], :]
 
 
@@ -236,9 +291,9 @@ def _in_top_k(attrs, predictions, targets, k):
 
 KERNELS = {
     "Relu": lambda attrs, x: np.maximum(x, _zero(x)),
-    "ReluGrad": lambda attrs, g, y: np.where(y > 0, g, _zero(g)),
+    "ReluGrad": lambda attrs, g, y: _where_else_zero(y > 0, g),
     "Relu6": lambda attrs, x: np.clip(x, _zero(x), np.asarray(6, x.dtype)),
-    "Relu6Grad": lambda attrs, g, x: np.where((x > 0) & (x < 6), g, _zero(g)),
+    "Relu6Grad": lambda attrs, g, x: _where_else_zero((x > 0) & (x < 6), g),
     "Elu": _elu,
     "EluGrad": lambda attrs, g, y: np.where(y < 0, g * (y + 1), g),
     "Softplus": lambda attrs, x: np.logaddexp(_zero(x), x),
