@@ -2,7 +2,8 @@
 
 A kernel is ``kernel(attrs, *inputs) -> output`` (or a tuple of outputs for ops with several):
 it takes the backend's native arrays and the op's attribute dict and returns native arrays of
-exactly the dtype and shape the op's shape rule promised. Backends provide **forward kernels
+exactly the dtype and shape the op's shape rule promised. Ops registered with
+``list_output=True`` (``Unpack``, ``Split``, ``SplitV``) always return a sequence, even of one. Backends provide **forward kernels
 only**: every gradient is built from ops, so a new backend gets training for free.
 
 Example:

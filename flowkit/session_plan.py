@@ -105,7 +105,7 @@ def _checked(fn, op, session):
 
     def check(*args):
         out = fn(*args)
-        outs = out if len(op.outputs) != 1 else (out,)
+        outs = out if len(op.outputs) != 1 or op.op_def.list_output else (out,)
         for t, v in zip(op.outputs, outs):
             arr = np.asarray(be.to_numpy(v))
             if arr.dtype != np.dtype(t.dtype.as_numpy_dtype) and t.dtype.name != "string":
@@ -167,7 +167,7 @@ def _build_plan(session, elements, fed):
     def add_step(op, fn, ins, out_slots):
         step = _Step()
         step.fn, step.ins = fn, ins
-        step.multi = len(out_slots) > 1
+        step.multi = len(out_slots) > 1 or op.op_def.list_output
         step.out = out_slots if step.multi else out_slots[0] if out_slots else -1
         step.ctrl = tuple(step_of[c] for c in op.control_inputs if c in step_of)
         step.merge = MERGE if op.type == "Merge" else ADD_N if op.type == "AddN" else 0

@@ -28,12 +28,12 @@ class OpDef:
     """Everything the core knows about one op type."""
 
     __slots__ = ("type", "shape_fn", "grad_fn", "kernel", "writes_ref", "needs_rng", "view",
-                 "stateful", "plugin", "doc")
+                 "stateful", "list_output", "plugin", "doc")
 
     def __init__(self, type_name: str, shape_fn: Callable, grad_fn: Optional[Callable], *,
                  kernel: bool = True, writes_ref: bool = False, needs_rng: bool = False,
-                 view: bool = False, stateful: bool = False, plugin: str = "flowkit",
-                 doc: str = "") -> None:
+                 view: bool = False, stateful: bool = False, list_output: bool = False,
+                 plugin: str = "flowkit", doc: str = "") -> None:
         self.type = type_name
         self.shape_fn = shape_fn
         self.grad_fn = grad_fn
@@ -46,6 +46,9 @@ class OpDef:
         #: The output may share memory with input 0 (reshape, identity, slicing...).
         self.view = view
         self.stateful = stateful or writes_ref or needs_rng
+        #: The kernel returns a sequence of outputs even when there is only one (Unpack with
+        #: num=1); otherwise a single-output kernel returns the array itself.
+        self.list_output = list_output
         self.plugin = plugin
         self.doc = doc
 

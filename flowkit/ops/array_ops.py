@@ -426,7 +426,7 @@ def _unpack_grad(op, *gs):
     return [stack(list(gs), axis=op.attrs["axis"])]
 
 
-register_op("Unpack", shape=_unpack_shape, grad=_unpack_grad, view=True)
+register_op("Unpack", shape=_unpack_shape, grad=_unpack_grad, view=True, list_output=True)
 
 
 def unstack(value, num=None, axis=0, name="unstack") -> list:
@@ -982,8 +982,9 @@ def _split_grad(op, *gs):
     return [None, g] if op.type == "Split" else [g, None, None]
 
 
-register_op("Split", shape=_split_shape, grad=_split_grad)
-register_op("SplitV", shape=_splitv_shape, grad=_split_grad, view=True)
+register_op("Split", shape=_split_shape, grad=_split_grad, list_output=True)
+register_op("SplitV", shape=_splitv_shape, grad=_split_grad, view=True,
+            list_output=True)
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split") -> list:
