@@ -199,3 +199,17 @@ def test_stop_gradients_stops_the_whole_op_as_tf1(session, tf1):
     with g1.as_default():
         out1 = build(tf1)
     assert out1[0] is None and out1[1] is not None and out1[2] is not None
+
+
+def test_no_summing_for_an_input_the_other_side_cannot_broadcast():
+    x = tf.placeholder(tf.float32, [None, 4])
+    b = tf.Variable(tf.zeros([4]))
+    gx, gb = tf.gradients(tf.reduce_sum(x + b), [x, b])
+    # x's gradient is the incoming gradient itself; b's is summed over the batch.
+    assert gx.op.type != "UnbroadcastTo"
+    assert gb.op.type in ("UnbroadcastTo", "Reshape", "Sum")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        vx, vb = sess.run([gx, gb], {x: np.ones((3, 4))})
+    np.testing.assert_array_equal(vx, np.ones((3, 4)))
+    np.testing.assert_array_equal(vb, np.full(4, 3.0))

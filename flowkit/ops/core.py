@@ -327,13 +327,31 @@ def broadcast_shape(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape(out)
 
 
-def unbroadcast(grad: Tensor, x: Tensor) -> Tensor:
+def _cannot_broadcast(x: Tensor, other: Tensor) -> bool:
+    """True when ``other`` can not have broadcast ``x`` in ``x (op) other``: along every axis
+    the result's size is ``x``'s own, so ``x``'s gradient needs no summing."""
+    if x.shape.ndims is None or other.shape.ndims is None or other.shape.ndims > x.shape.ndims:
+        return False
+    xd = x.shape.as_tuple()
+    od = (1,) * (len(xd) - other.shape.ndims) + other.shape.as_tuple()
+    for a, b in zip(xd, od):
+        if b == 1:
+            continue                          # other is broadcast along this axis
+        if a is None or a == 1 or b is not None and b != a:
+            return False                      # x may be the one broadcast here
+    return True
+
+
+def unbroadcast(grad: Tensor, x: Tensor, other: Tensor = None) -> Tensor:
     """Sums ``grad`` (shaped like a broadcast result) back to the shape of input ``x``.
 
-    With static shapes the reduced axes are computed now; otherwise the graph computes them
-    (``BroadcastGradientArgs``).
+    ``other`` is the op's other input, if any: when it cannot have broadcast ``x``, ``grad``
+    already has ``x``'s shape. With static shapes the reduced axes are computed now; otherwise
+    the graph computes them (``UnbroadcastTo``).
     """
     from flowkit.ops import array_ops, math_ops
+    if other is not None and _cannot_broadcast(x, other):
+        return grad
     xs, gs = x.shape, grad.shape
     if xs.is_fully_defined() and gs.is_fully_defined():
         if xs.as_tuple() == gs.as_tuple():

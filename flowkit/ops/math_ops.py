@@ -127,28 +127,28 @@ def _mask(condition, like):
 # --------------------------------------------------------------------------------------------
 def _add_grad(op, g):
     x, y = op.inputs
-    return [unbroadcast(g, x), unbroadcast(g, y)]
+    return [unbroadcast(g, x, y), unbroadcast(g, y, x)]
 
 
 def _sub_grad(op, g):
     x, y = op.inputs
-    return [unbroadcast(g, x), unbroadcast(negative(g), y)]
+    return [unbroadcast(g, x, y), unbroadcast(negative(g), y, x)]
 
 
 def _mul_grad(op, g):
     x, y = op.inputs
-    return [unbroadcast(g * y, x), unbroadcast(x * g, y)]
+    return [unbroadcast(g * y, x, y), unbroadcast(x * g, y, x)]
 
 
 def _div_grad(op, g):
     x, y = op.inputs
-    return [unbroadcast(g / y, x), unbroadcast(negative(g) * x / (y * y), y)]
+    return [unbroadcast(g / y, x, y), unbroadcast(negative(g) * x / (y * y), y, x)]
 
 
 def _floormod_grad(op, g):
     # x mod y = x - floor(x / y) * y; floor has zero derivative almost everywhere.
     x, y = op.inputs
-    return [unbroadcast(g, x), unbroadcast(g * negative(floordiv(x, y)), y)]
+    return [unbroadcast(g, x, y), unbroadcast(g * negative(floordiv(x, y)), y, x)]
 
 
 def _pow_grad(op, g):
@@ -159,27 +159,27 @@ def _pow_grad(op, g):
     positive = _mask(greater(x, 0), x)
     safe_x = x * positive + (1 - positive)
     gy = g * z * log(safe_x)
-    return [unbroadcast(gx, x), unbroadcast(gy, y)]
+    return [unbroadcast(gx, x, y), unbroadcast(gy, y, x)]
 
 
 def _maximum_grad(op, g):
     x, y = op.inputs
     x_wins = greater_equal(x, y)         # ties go to x
-    return [unbroadcast(g * _mask(x_wins, g), x),
-            unbroadcast(g * _mask(logical_not(x_wins), g), y)]
+    return [unbroadcast(g * _mask(x_wins, g), x, y),
+            unbroadcast(g * _mask(logical_not(x_wins), g), y, x)]
 
 
 def _minimum_grad(op, g):
     x, y = op.inputs
     x_wins = less_equal(x, y)
-    return [unbroadcast(g * _mask(x_wins, g), x),
-            unbroadcast(g * _mask(logical_not(x_wins), g), y)]
+    return [unbroadcast(g * _mask(x_wins, g), x, y),
+            unbroadcast(g * _mask(logical_not(x_wins), g), y, x)]
 
 
 def _squared_difference_grad(op, g):
     x, y = op.inputs
     d = g * (2 * (x - y))
-    return [unbroadcast(d, x), unbroadcast(negative(d), y)]
+    return [unbroadcast(d, x, y), unbroadcast(negative(d), y, x)]
 
 
 register_op("Add", shape=elementwise_shape("number_or_string"), grad=_add_grad)
