@@ -13,7 +13,8 @@ sys.path.insert(0, HERE)
 project = "flowkit"
 author = "flowkit developers"
 copyright = "2026, flowkit developers"
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx_copybutton"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.intersphinx",
+              "sphinx_copybutton"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 html_theme = "furo"
@@ -43,6 +44,10 @@ def _generate(app):
 
 
 _copy_tutorials()
+
+import inventories  # noqa: E402
+
+intersphinx_mapping = inventories.write_all(os.path.join(HERE, "_inventories"))
 
 
 def setup(app):
