@@ -151,3 +151,43 @@ def test_importing_flowkit_does_not_import_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["2.0", "False"]
+
+
+def test_kernels_hook_adds_a_kernel_to_another_plugins_backend(cube_plugin):
+    """flowkit_register_kernels: one plugin gives the op, another the kernel for a backend."""
+    be = plugins.get_backend("numpy")
+    original = be.kernels.pop("TestCube")
+    provider = types.ModuleType("flowkit_test_cube_kernels")
+
+    @plugins.hookimpl
+    def flowkit_register_kernels():
+        return [("numpy", {"TestCube": lambda attrs, x: x * x * x + 0})]
+    provider.flowkit_register_kernels = flowkit_register_kernels
+    try:
+        plugins.register_plugin(provider, name="flowkit_test_cube_kernels")
+        assert plugins.contributions()["flowkit_test_cube_kernels"]["kernels"] == \
+            [("numpy", "TestCube")]
+        y = make_tensor("TestCube", (tf.constant([2.0]),))
+        assert tf.Session().run(y).tolist() == [8.0]
+        plugins.unregister_plugin(provider)
+        assert "TestCube" not in be.kernels
+    finally:
+        be.kernels["TestCube"] = original
+
+
+def test_configure_hook_sees_backends_optimizers_and_env(monkeypatch):
+    seen = {}
+    mod = types.ModuleType("flowkit_test_configure")
+
+    @plugins.hookimpl
+    def flowkit_configure(config):
+        seen.update(config)
+    mod.flowkit_configure = flowkit_configure
+    monkeypatch.setenv("FLOWKIT_DEVICE", "cpu")
+    try:
+        plugins.load(extra_plugins=[mod])
+        assert "numpy" in seen["backends"]
+        assert "GradientDescentOptimizer" in seen["optimizers"]
+        assert seen["env"]["FLOWKIT_DEVICE"] == "cpu"
+    finally:
+        plugins.load()
