@@ -170,7 +170,16 @@ register_op("PlaceholderWithDefault", shape=_placeholder_with_default_shape,
 
 
 def identity(input, name=None) -> Tensor:
-    """Returns a tensor with the same value as ``input`` (a new node in the graph)."""
+    """Returns a tensor with the same value as ``input`` (a new node in the graph).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([1, 2])
+        >>> y = tf.identity(x, name="y")
+        >>> with tf.Session() as sess:
+        ...     print(y.op.type, y.name, sess.run(y))
+        Identity y:0 [1 2]
+    """
     return make_tensor("Identity", (convert_to_tensor(input),), None, name or "Identity")
 
 
@@ -218,20 +227,43 @@ register_op("Rank", shape=lambda i, a: [(dtypes.int32, TensorShape([]))], grad=N
 
 
 def shape(input, name=None, out_type=dtypes.int32) -> Tensor:
-    """The dynamic shape of ``input`` as a 1-D int32 tensor."""
+    """The dynamic shape of ``input`` as a 1-D int32 tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> import numpy as np
+        >>> x = tf.placeholder(tf.float32, [None, 3])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.shape(x), {x: np.zeros((2, 3))}))
+        [2 3]
+    """
     return make_tensor("Shape", (convert_to_tensor(input),),
                        {"out_type": dtypes.as_dtype(out_type)}, name or "Shape")
 
 
 def size(input, name=None, out_type=dtypes.int32) -> Tensor:
-    """The number of elements of ``input``, as a scalar tensor."""
+    """The number of elements of ``input``, as a scalar tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.size([[1, 2, 3], [4, 5, 6]])))
+        6
+    """
     return make_tensor("Size", (convert_to_tensor(input),),
                        {"out_type": dtypes.as_dtype(out_type)}, name or "Size")
 
 
 def rank(input, name=None) -> Tensor:
     """The number of dimensions of ``input``, as a scalar int32 tensor (a constant when the
-    rank is known while building, as in TF1)."""
+    rank is known while building, as in TF1).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.rank(tf.ones([2, 3, 4]))))
+        3
+    """
     input = convert_to_tensor(input)
     if input.shape.ndims is not None:
         return constant(np.int32(input.shape.ndims), name=name or "Rank")
@@ -274,7 +306,16 @@ register_op("Reshape", shape=_reshape_shape, grad=_reshape_grad, view=True)
 
 
 def reshape(tensor, shape, name=None) -> Tensor:
-    """Gives ``tensor`` a new shape with the same elements; one dimension may be ``-1``."""
+    """Gives ``tensor`` a new shape with the same elements; one dimension may be ``-1``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reshape(tf.range(6), [3, -1])))
+        [[0 1]
+         [2 3]
+         [4 5]]
+    """
     with op_scope(name, "Reshape", [tensor, shape]) as scope:
         tensor = convert_to_tensor(tensor, name="tensor")
         shape_t = _int_tensor(shape, "shape", "Reshape's shape")
@@ -305,7 +346,15 @@ register_op("BroadcastTo", shape=_broadcast_to_shape, grad=_broadcast_to_grad, v
 
 
 def broadcast_to(input, shape, name=None) -> Tensor:
-    """Broadcasts ``input`` to ``shape`` (NumPy rules)."""
+    """Broadcasts ``input`` to ``shape`` (NumPy rules).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.broadcast_to([1, 2], [2, 2])))
+        [[1 2]
+         [1 2]]
+    """
     with op_scope(name, "BroadcastTo", [input, shape]) as scope:
         input = convert_to_tensor(input, name="input")
         shape_t = _int_tensor(shape, "shape", "BroadcastTo's shape")
@@ -333,6 +382,12 @@ def cast(x, dtype, name=None) -> Tensor:
     """Converts ``x`` to ``dtype`` (floats to ints truncate toward zero, as in TF).
 
     ``x`` itself is returned when it already has that dtype.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cast([1.7, -1.7], tf.int32)))
+        [ 1 -1]
     """
     dtype = dtypes.as_dtype(dtype)
     with op_scope(name, "Cast", [x]) as scope:
@@ -343,22 +398,54 @@ def cast(x, dtype, name=None) -> Tensor:
 
 
 def to_float(x, name="ToFloat") -> Tensor:
-    """``cast(x, tf.float32)`` (TF1's deprecated shorthand)."""
+    """``cast(x, tf.float32)`` (TF1's deprecated shorthand).
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.to_float([1, 2])
+        >>> with tf.Session() as sess:
+        ...     print(y.dtype, sess.run(y))
+        <dtype: 'float32'> [1. 2.]
+    """
     return cast(x, dtypes.float32, name=name)
 
 
 def to_double(x, name="ToDouble") -> Tensor:
-    """``cast(x, tf.float64)``."""
+    """``cast(x, tf.float64)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.to_double([1, 2])
+        >>> with tf.Session() as sess:
+        ...     print(y.dtype, sess.run(y))
+        <dtype: 'float64'> [1. 2.]
+    """
     return cast(x, dtypes.float64, name=name)
 
 
 def to_int32(x, name="ToInt32") -> Tensor:
-    """``cast(x, tf.int32)``."""
+    """``cast(x, tf.int32)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.to_int32([1.7, -1.7])
+        >>> with tf.Session() as sess:
+        ...     print(y.dtype, sess.run(y))
+        <dtype: 'int32'> [ 1 -1]
+    """
     return cast(x, dtypes.int32, name=name)
 
 
 def to_int64(x, name="ToInt64") -> Tensor:
-    """``cast(x, tf.int64)``."""
+    """``cast(x, tf.int64)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.to_int64([1.7, -1.7])
+        >>> with tf.Session() as sess:
+        ...     print(y.dtype, sess.run(y))
+        <dtype: 'int64'> [ 1 -1]
+    """
     return cast(x, dtypes.int64, name=name)
 
 
@@ -394,6 +481,14 @@ def stack(values, axis=0, name="stack") -> Tensor:
     """Stacks a list of rank-R tensors into one rank-(R+1) tensor along ``axis``.
 
     A list of plain Python/NumPy values becomes a single constant, as in TF1.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a, b = tf.constant([1, 2]), tf.constant([3, 4])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.stack([a, b], axis=1)))
+        [[1 3]
+         [2 4]]
     """
     if not isinstance(values, (list, tuple)):
         values = [values]
@@ -430,7 +525,15 @@ register_op("Unpack", shape=_unpack_shape, grad=_unpack_grad, view=True, list_ou
 
 
 def unstack(value, num=None, axis=0, name="unstack") -> list:
-    """Splits ``value`` along ``axis`` into a list of tensors (the dim must be known)."""
+    """Splits ``value`` along ``axis`` into a list of tensors (the dim must be known).
+
+    Example:
+        >>> import flowkit as tf
+        >>> a, b = tf.unstack(tf.constant([[1, 2], [3, 4]]), axis=1)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(a), sess.run(b))
+        [1 3] [2 4]
+    """
     value = convert_to_tensor(value)
     if num is None:
         if value.shape.ndims is None:
@@ -473,7 +576,15 @@ register_op("Fill", shape=_fill_shape, grad=_fill_grad)
 
 
 def fill(dims, value, name=None) -> Tensor:
-    """A tensor of shape ``dims`` filled with the scalar ``value``."""
+    """A tensor of shape ``dims`` filled with the scalar ``value``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.fill([2, 2], 7)))
+        [[7 7]
+         [7 7]]
+    """
     with op_scope(name, "Fill", [dims, value]) as scope:
         dims_t = _int_tensor(dims, "dims", "fill's dims")
         value = convert_to_tensor(value, name="value")
@@ -515,12 +626,27 @@ def zeros(shape, dtype=dtypes.float32, name=None) -> Tensor:
 
 
 def ones(shape, dtype=dtypes.float32, name=None) -> Tensor:
-    """A tensor of ones (a constant for small static shapes, else a ``Fill``)."""
+    """A tensor of ones (a constant for small static shapes, else a ``Fill``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.ones([2, 3], tf.int32)))
+        [[1 1 1]
+         [1 1 1]]
+    """
     return _filled(1, shape, dtype, name, "ones")
 
 
 def zeros_like(tensor, dtype=None, name=None, optimize=True) -> Tensor:
-    """A tensor of zeros with the shape (and dtype, unless given) of ``tensor``."""
+    """A tensor of zeros with the shape (and dtype, unless given) of ``tensor``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.zeros_like([[1, 2]])))
+        [[0 0]]
+    """
     with op_scope(name, "zeros_like", [tensor]) as scope:
         tensor = convert_to_tensor(tensor, name="tensor")
         if dtype is not None and dtypes.as_dtype(dtype) is not tensor.dtype:
@@ -529,7 +655,14 @@ def zeros_like(tensor, dtype=None, name=None, optimize=True) -> Tensor:
 
 
 def ones_like(tensor, dtype=None, name=None, optimize=True) -> Tensor:
-    """A tensor of ones with the shape (and dtype, unless given) of ``tensor``."""
+    """A tensor of ones with the shape (and dtype, unless given) of ``tensor``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.ones_like(tf.constant([1, 2]), dtype=tf.float32)))
+        [1. 1.]
+    """
     with op_scope(name, "ones_like", [tensor]) as scope:
         tensor = convert_to_tensor(tensor, name="tensor")
         dtype = tensor.dtype if dtype is None else dtypes.as_dtype(dtype)
@@ -627,7 +760,14 @@ register_op("LinSpace", shape=_linspace_shape, grad=None)
 
 
 def linspace(start, stop, num, name=None) -> Tensor:
-    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (TF1 ``LinSpace``)."""
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (TF1 ``LinSpace``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.linspace(0.0, 1.0, 5)))
+        [0.   0.25 0.5  0.75 1.  ]
+    """
     with op_scope(name, "LinSpace", [start, stop, num]) as scope:
         start = convert_to_tensor(start, name="start")
         stop = convert_to_tensor(stop, dtype=None if is_tensor_like(stop) else start.dtype,
@@ -709,7 +849,14 @@ register_op("InvertPermutation", shape=_invert_permutation_shape, grad=None)
 
 
 def invert_permutation(x, name=None) -> Tensor:
-    """The inverse of the permutation ``x``: ``y[x[i]] = i``."""
+    """The inverse of the permutation ``x``: ``y[x[i]] = i``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.invert_permutation([2, 0, 1])))
+        [1 2 0]
+    """
     with op_scope(name, "InvertPermutation", [x]) as scope:
         x = _int_tensor(x, "x", "invert_permutation's input")
         return make_tensor("InvertPermutation", (x,), None, scope)
@@ -743,7 +890,13 @@ register_op("ExpandDims", shape=_expand_dims_shape, grad=_to_input_shape_grad, v
 
 
 def expand_dims(input, axis=None, name=None, dim=None) -> Tensor:
-    """Inserts a dimension of size 1 at ``axis`` (negative counts from the end)."""
+    """Inserts a dimension of size 1 at ``axis`` (negative counts from the end).
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.expand_dims(tf.ones([2, 3]), -1).shape.as_list()
+        [2, 3, 1]
+    """
     if dim is not None:
         if axis is not None:
             raise ValueError("Cannot specify both 'axis' and 'dim'")
@@ -784,7 +937,14 @@ register_op("Squeeze", shape=_squeeze_shape, grad=_to_input_shape_grad, view=Tru
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None) -> Tensor:
-    """Removes dimensions of size 1 (all of them, or those in ``axis``)."""
+    """Removes dimensions of size 1 (all of them, or those in ``axis``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([1, 2, 1, 3])
+        >>> tf.squeeze(x).shape.as_list(), tf.squeeze(x, axis=[2]).shape.as_list()
+        ([2, 3], [1, 2, 3])
+    """
     if squeeze_dims is not None:
         if axis is not None:
             raise ValueError("Cannot specify both 'squeeze_dims' and 'axis'")
@@ -819,7 +979,15 @@ register_op("ReverseV2", shape=_reverse_shape,
 
 
 def reverse(tensor, axis, name=None) -> Tensor:
-    """Reverses ``tensor`` along each dimension in ``axis`` (a list of ints)."""
+    """Reverses ``tensor`` along each dimension in ``axis`` (a list of ints).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reverse([[1, 2], [3, 4]], axis=[1])))
+        [[2 1]
+         [4 3]]
+    """
     with op_scope(name, "ReverseV2", [tensor, axis]) as scope:
         tensor = convert_to_tensor(tensor, name="tensor")
         axis = _int_tensor(axis, "axis", "reverse's axis")
@@ -1057,7 +1225,15 @@ register_op("Tile", shape=_tile_shape, grad=_tile_grad)
 
 
 def tile(input, multiples, name=None) -> Tensor:
-    """Repeats ``input`` ``multiples[i]`` times along each dimension ``i``."""
+    """Repeats ``input`` ``multiples[i]`` times along each dimension ``i``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.tile([[1, 2]], [2, 2])))
+        [[1 2 1 2]
+         [1 2 1 2]]
+    """
     with op_scope(name, "Tile", [input, multiples]) as scope:
         input = convert_to_tensor(input, name="input")
         multiples = _int_tensor(multiples, "multiples", "tile's multiples")
@@ -1383,7 +1559,14 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     """TF1's ``tf.strided_slice``: ``input_[begin:end:strides]`` per dimension, with bit masks
     that ignore begin/end (``begin_mask``, ``end_mask``), insert ``...`` (``ellipsis_mask``),
     insert new axes (``new_axis_mask``) or index one element (``shrink_axis_mask``).
-    ``t[...]`` builds this op."""
+    ``t[...]`` builds this op.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.strided_slice(tf.range(10), [1], [8], [3])))
+        [1 4 7]
+    """
     with op_scope(name, "StridedSlice", [input_, begin, end, strides]) as scope:
         input_ = convert_to_tensor(input_, name="input")
         begin = _int_tensor(begin, "begin", "strided_slice's begin")
@@ -1657,7 +1840,13 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None) -> Tensor:
 
 
 def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
-    """Swaps the last two dimensions of ``a`` (rank >= 2 and known)."""
+    """Swaps the last two dimensions of ``a`` (rank >= 2 and known).
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.matrix_transpose(tf.ones([5, 2, 3])).shape.as_list()
+        [5, 3, 2]
+    """
     with op_scope(name, "matrix_transpose", [a]) as scope:
         a = convert_to_tensor(a, name="a")
         n = a.shape.ndims
@@ -1669,7 +1858,15 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
 
 
 def shape_n(input, out_type=dtypes.int32, name=None) -> list:
-    """The shapes of a list of tensors (a list of 1-D tensors)."""
+    """The shapes of a list of tensors (a list of 1-D tensors).
+
+    Example:
+        >>> import flowkit as tf
+        >>> a, b = tf.shape_n([tf.ones([2, 3]), tf.ones([4])])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(a), sess.run(b))
+        [2 3] [4]
+    """
     with op_scope(name, "ShapeN", input):
         return [shape(t, out_type=out_type) for t in input]
 

@@ -30,6 +30,14 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     ``axes``, default all) is at most ``clip_norm``, else scaled down to that norm.
 
     The gradient is finite even where ``t`` is all zeros.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.clip_by_norm([3.0, 4.0], 1.0)))
+        ...     print(sess.run(tf.clip_by_norm([0.3, 0.4], 1.0)))
+        [0.6 0.8]
+        [0.3 0.4]
     """
     with name_scope(name, "clip_by_norm", [t, clip_norm]) as scope:
         t = convert_to_tensor(t, name="t")
@@ -48,6 +56,13 @@ def global_norm(t_list, name=None) -> Tensor:
 
     Raises:
         TypeError: ``t_list`` is a single tensor rather than a list.
+
+    Example:
+        >>> import flowkit as tf
+        >>> norm = tf.global_norm([tf.constant([3.0]), tf.constant([[4.0]])])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(norm))
+        5.0
     """
     if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
         raise TypeError("t_list should be a sequence")
@@ -71,6 +86,14 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
 
     Raises:
         TypeError: ``t_list`` is not a sequence.
+
+    Example:
+        >>> import flowkit as tf
+        >>> ts = [tf.constant([6.0]), None, tf.constant([8.0])]
+        >>> clipped, norm = tf.clip_by_global_norm(ts, 5.0)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(norm), sess.run(clipped[0]), clipped[1], sess.run(clipped[2]))
+        10.0 [3.] None [4.]
     """
     if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
         raise TypeError("t_list should be a sequence")
@@ -95,7 +118,14 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
 
 
 def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:
-    """``t * clip_norm / max(l2norm(t) / size(t), clip_norm)``."""
+    """``t * clip_norm / max(l2norm(t) / size(t), clip_norm)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.clip_by_average_norm([3.0, 4.0], 1.0)))
+        [1.2 1.6]
+    """
     with name_scope(name, "clip_by_average_norm", [t, clip_norm]) as scope:
         t = convert_to_tensor(t, name="t")
         clip_norm = convert_to_tensor(clip_norm, dtype=t.dtype, name="clip_norm")

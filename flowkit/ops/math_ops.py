@@ -196,17 +196,39 @@ register_op("SquaredDifference", shape=elementwise_shape("number"),
 
 
 def add(x, y, name=None) -> Tensor:
-    """``x + y`` elementwise, with broadcasting (strings are concatenated)."""
+    """``x + y`` elementwise, with broadcasting (strings are concatenated).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.add([1, 2], [10, 20])))
+        [11 22]
+    """
     return binary("Add", x, y, name)
 
 
 def subtract(x, y, name=None) -> Tensor:
-    """``x - y`` elementwise, with broadcasting."""
+    """``x - y`` elementwise, with broadcasting.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.subtract([5.0, 3.0], 1.0)))
+        [4. 2.]
+    """
     return binary("Sub", x, y, name)
 
 
 def multiply(x, y, name=None) -> Tensor:
-    """``x * y`` elementwise, with broadcasting."""
+    """``x * y`` elementwise, with broadcasting.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.multiply([[1], [2]], [10, 20])))
+        [[10 20]
+         [20 40]]
+    """
     return binary("Mul", x, y, name)
 
 
@@ -229,17 +251,39 @@ def truediv(x, y, name=None) -> Tensor:
 
 
 def divide(x, y, name=None) -> Tensor:
-    """``x / y`` as Python 3 divides: the same as :func:`truediv`."""
+    """``x / y`` as Python 3 divides: the same as :func:`truediv`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.divide([1, 3], 2)))
+        [0.5 1.5]
+    """
     return truediv(x, y, name)
 
 
 def floordiv(x, y, name=None) -> Tensor:
-    """``x // y``: division rounded toward minus infinity (ints and floats)."""
+    """``x // y``: division rounded toward minus infinity (ints and floats).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.floordiv([7, -7], 2)))
+        [ 3 -4]
+    """
     return binary("FloorDiv", x, y, name, "floordiv")
 
 
 def floor_div(x, y, name=None) -> Tensor:
-    """The raw ``FloorDiv`` op (default name "FloorDiv"); see :func:`floordiv`."""
+    """The raw ``FloorDiv`` op (default name "FloorDiv"); see :func:`floordiv`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> z = tf.floor_div(7.5, 2.0)
+        >>> with tf.Session() as sess:
+        ...     print(z.op.name, sess.run(z))
+        FloorDiv 3.0
+    """
     return binary("FloorDiv", x, y, name)
 
 
@@ -260,7 +304,14 @@ def div(x, y, name=None) -> Tensor:
 
 
 def mod(x, y, name=None) -> Tensor:
-    """``x % y`` with the sign of ``y`` (Python's rule), for ints and floats."""
+    """``x % y`` with the sign of ``y`` (Python's rule), for ints and floats.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.mod([7, -7], 3)))
+        [1 2]
+    """
     return binary("FloorMod", x, y, name)
 
 
@@ -268,23 +319,51 @@ floormod = mod
 
 
 def pow(x, y, name=None) -> Tensor:  # noqa: A001 - TF1's public name
-    """``x ** y`` elementwise."""
+    """``x ** y`` elementwise.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.pow([2.0, 3.0], 2.0)))
+        [4. 9.]
+    """
     return binary("Pow", x, y, name)
 
 
 def maximum(x, y, name=None) -> Tensor:
     """The larger of ``x`` and ``y`` elementwise; the gradient goes to the one selected
-    (to ``x`` on ties)."""
+    (to ``x`` on ties).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.maximum([1, 5], 3)))
+        [3 5]
+    """
     return binary("Maximum", x, y, name)
 
 
 def minimum(x, y, name=None) -> Tensor:
-    """The smaller of ``x`` and ``y`` elementwise (ties: the gradient goes to ``x``)."""
+    """The smaller of ``x`` and ``y`` elementwise (ties: the gradient goes to ``x``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.minimum([1, 5], 3)))
+        [1 3]
+    """
     return binary("Minimum", x, y, name)
 
 
 def squared_difference(x, y, name=None) -> Tensor:
-    """``(x - y) ** 2`` elementwise."""
+    """``(x - y) ** 2`` elementwise.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.squared_difference([1.0, 4.0], 2.0)))
+        [1. 4.]
+    """
     return binary("SquaredDifference", x, y, name)
 
 
@@ -338,62 +417,148 @@ def _zeros_like(x):
 
 
 def negative(x, name=None) -> Tensor:
-    """``-x`` elementwise."""
+    """``-x`` elementwise.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.negative([1, -2])))
+        [-1  2]
+    """
     return unary("Neg", x, name)
 
 
 def abs(x, name=None) -> Tensor:  # noqa: A001 - TF1's public name
-    """``|x|`` elementwise."""
+    """``|x|`` elementwise.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.abs([-1.5, 2.0])))
+        [1.5 2. ]
+    """
     return unary("Abs", x, name)
 
 
 def sign(x, name=None) -> Tensor:
-    """-1, 0 or 1 elementwise, in ``x``'s dtype."""
+    """-1, 0 or 1 elementwise, in ``x``'s dtype.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.sign([-3.0, 0.0, 2.0])))
+        [-1.  0.  1.]
+    """
     return unary("Sign", x, name)
 
 
 def square(x, name=None) -> Tensor:
-    """``x * x`` elementwise."""
+    """``x * x`` elementwise.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.square([2, -3])))
+        [4 9]
+    """
     return unary("Square", x, name)
 
 
 def sqrt(x, name=None) -> Tensor:
-    """Square root, for float tensors."""
+    """Square root, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.sqrt([4.0, 9.0])))
+        [2. 3.]
+    """
     return unary("Sqrt", x, name)
 
 
 def rsqrt(x, name=None) -> Tensor:
-    """``1 / sqrt(x)``, for float tensors."""
+    """``1 / sqrt(x)``, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.rsqrt([4.0, 16.0])))
+        [0.5  0.25]
+    """
     return unary("Rsqrt", x, name)
 
 
 def exp(x, name=None) -> Tensor:
-    """``e ** x`` elementwise, for float tensors."""
+    """``e ** x`` elementwise, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.exp([0.0, 1.0])))
+        [1.       2.718282]
+    """
     return unary("Exp", x, name)
 
 
 def log(x, name=None) -> Tensor:
-    """Natural logarithm, for float tensors."""
+    """Natural logarithm, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.log([1.0, 100.0])))
+        [0.        4.6051702]
+    """
     return unary("Log", x, name)
 
 
 def log1p(x, name=None) -> Tensor:
-    """``log(1 + x)``, accurate for small ``x``."""
+    """``log(1 + x)``, accurate for small ``x``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.log1p(tf.constant([0.0, 1e-10], tf.float64))))
+        [0.e+00 1.e-10]
+    """
     return unary("Log1p", x, name)
 
 
 def sin(x, name=None) -> Tensor:
-    """Sine, for float tensors."""
+    """Sine, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> import numpy as np
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.sin([0.0, np.pi / 2])))
+        [0. 1.]
+    """
     return unary("Sin", x, name)
 
 
 def cos(x, name=None) -> Tensor:
-    """Cosine, for float tensors."""
+    """Cosine, for float tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> import numpy as np
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cos([0.0, np.pi])))
+        [ 1. -1.]
+    """
     return unary("Cos", x, name)
 
 
 def tanh(x, name=None) -> Tensor:
-    """Hyperbolic tangent (also ``tf.nn.tanh``)."""
+    """Hyperbolic tangent (also ``tf.nn.tanh``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.tanh([0.0, 100.0])))
+        [0. 1.]
+    """
     return unary("Tanh", x, name)
 
 
@@ -410,7 +575,14 @@ def sigmoid(x, name=None) -> Tensor:
 
 
 def reciprocal(x, name=None) -> Tensor:
-    """``1 / x`` elementwise (integer division for integer tensors, as in TF)."""
+    """``1 / x`` elementwise (integer division for integer tensors, as in TF).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reciprocal([2.0, 4.0])))
+        [0.5  0.25]
+    """
     return unary("Reciprocal", x, name)
 
 
@@ -432,12 +604,26 @@ def round(x, name=None) -> Tensor:  # noqa: A001 - TF1's public name
 
 
 def floor(x, name=None) -> Tensor:
-    """The largest integer not greater than ``x``, elementwise (float tensors)."""
+    """The largest integer not greater than ``x``, elementwise (float tensors).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.floor([1.5, -1.5])))
+        [ 1. -2.]
+    """
     return unary("Floor", x, name)
 
 
 def ceil(x, name=None) -> Tensor:
-    """The smallest integer not less than ``x``, elementwise (float tensors)."""
+    """The smallest integer not less than ``x``, elementwise (float tensors).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.ceil([1.5, -1.5])))
+        [ 2. -1.]
+    """
     return unary("Ceil", x, name)
 
 
@@ -454,52 +640,122 @@ register_op("LogicalNot", shape=unary_shape("bool"), grad=None)
 
 
 def equal(x, y, name=None) -> Tensor:
-    """``x == y`` elementwise, as a bool tensor."""
+    """``x == y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.equal([1, 2], [1, 3])))
+        [ True False]
+    """
     return binary("Equal", x, y, name)
 
 
 def not_equal(x, y, name=None) -> Tensor:
-    """``x != y`` elementwise, as a bool tensor."""
+    """``x != y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.not_equal([1, 2], [1, 3])))
+        [False  True]
+    """
     return binary("NotEqual", x, y, name)
 
 
 def less(x, y, name=None) -> Tensor:
-    """``x < y`` elementwise, as a bool tensor."""
+    """``x < y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.less([1, 2, 3], 2)))
+        [ True False False]
+    """
     return binary("Less", x, y, name)
 
 
 def less_equal(x, y, name=None) -> Tensor:
-    """``x <= y`` elementwise, as a bool tensor."""
+    """``x <= y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.less_equal([1, 2, 3], 2)))
+        [ True  True False]
+    """
     return binary("LessEqual", x, y, name)
 
 
 def greater(x, y, name=None) -> Tensor:
-    """``x > y`` elementwise, as a bool tensor."""
+    """``x > y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.greater([1, 2, 3], 2)))
+        [False False  True]
+    """
     return binary("Greater", x, y, name)
 
 
 def greater_equal(x, y, name=None) -> Tensor:
-    """``x >= y`` elementwise, as a bool tensor."""
+    """``x >= y`` elementwise, as a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.greater_equal([1, 2, 3], 2)))
+        [False  True  True]
+    """
     return binary("GreaterEqual", x, y, name)
 
 
 def logical_and(x, y, name=None) -> Tensor:
-    """``x AND y`` of bool tensors."""
+    """``x AND y`` of bool tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.logical_and([True, True], [True, False])))
+        [ True False]
+    """
     return binary("LogicalAnd", x, y, name)
 
 
 def logical_or(x, y, name=None) -> Tensor:
-    """``x OR y`` of bool tensors."""
+    """``x OR y`` of bool tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.logical_or([True, False], [False, False])))
+        [ True False]
+    """
     return binary("LogicalOr", x, y, name)
 
 
 def logical_not(x, name=None) -> Tensor:
-    """``NOT x`` of a bool tensor."""
+    """``NOT x`` of a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.logical_not([True, False])))
+        [False  True]
+    """
     return unary("LogicalNot", x, name)
 
 
 def logical_xor(x, y, name="LogicalXor") -> Tensor:
-    """``x XOR y`` of bool tensors, built as TF1 does: ``(x OR y) AND NOT (x AND y)``."""
+    """``x XOR y`` of bool tensors, built as TF1 does: ``(x OR y) AND NOT (x AND y)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.logical_xor([True, True, False], [True, False, False])))
+        [False  True False]
+    """
     with op_scope(name, "LogicalXor", (x, y)) as scope:
         x, y = convert_pair(x, y)
         return make_tensor("LogicalAnd", (logical_or(x, y), logical_not(logical_and(x, y))),
@@ -512,6 +768,12 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
 
     Raises:
         ValueError: the clip values would broadcast ``t`` to a bigger shape.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.clip_by_value([-2.0, 0.5, 3.0], 0.0, 1.0)))
+        [0.  0.5 1. ]
     """
     with op_scope(name, "clip_by_value", (t, clip_value_min, clip_value_max)) as scope:
         t = convert_to_tensor(t, name="t")
@@ -746,7 +1008,14 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None) -> Tensor:
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None) -> Tensor:
-    """Running products along ``axis`` (``exclusive`` and ``reverse`` as in :func:`cumsum`)."""
+    """Running products along ``axis`` (``exclusive`` and ``reverse`` as in :func:`cumsum`).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cumprod([1, 2, 3, 4])))
+        [ 1  2  6 24]
+    """
     return _cumulative("Cumprod", x, axis, exclusive, reverse, name)
 
 
@@ -903,37 +1172,83 @@ def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
 def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None) -> Tensor:
-    """Mean over ``axis``; for integer tensors the mean is an integer, as in TF1."""
+    """Mean over ``axis``; for integer tensors the mean is an integer, as in TF1.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_mean(x)), sess.run(tf.reduce_mean(x, axis=0)))
+        ...     print(sess.run(tf.reduce_mean([1, 2])))
+        2.5 [2. 3.]
+        1
+    """
     return reduction("Mean", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None) -> Tensor:
-    """Maximum over ``axis``; the gradient is shared equally by the elements that tie."""
+    """Maximum over ``axis``; the gradient is shared equally by the elements that tie.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_max([[1, 5], [7, 2]], axis=1)))
+        [5 7]
+    """
     return reduction("Max", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
 def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None) -> Tensor:
-    """Minimum over ``axis``; the gradient is shared equally by the elements that tie."""
+    """Minimum over ``axis``; the gradient is shared equally by the elements that tie.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_min([[1, 5], [7, 2]], axis=1, keepdims=True)))
+        [[1]
+         [2]]
+    """
     return reduction("Min", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None) -> Tensor:
-    """Product over ``axis`` (its gradient is exact where some elements are zero)."""
+    """Product over ``axis`` (its gradient is exact where some elements are zero).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_prod([[1, 2], [3, 4]], axis=0)))
+        [3 8]
+    """
     return reduction("Prod", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None) -> Tensor:
-    """Logical OR over ``axis`` of a bool tensor."""
+    """Logical OR over ``axis`` of a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_any([[True, False], [False, False]], axis=1)))
+        [ True False]
+    """
     return reduction("Any", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None) -> Tensor:
-    """Logical AND over ``axis`` of a bool tensor."""
+    """Logical AND over ``axis`` of a bool tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.reduce_all([[True, True], [True, False]], axis=1)))
+        [ True False]
+    """
     return reduction("All", input_tensor, axis, keepdims, name, keep_dims, reduction_indices)
 
 
@@ -991,7 +1306,14 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 
 
 def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Tensor:
-    """The index of the smallest value along ``axis`` (default 0); see :func:`argmax`."""
+    """The index of the smallest value along ``axis`` (default 0); see :func:`argmax`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.argmin([[3, 1, 2], [0, 5, 4]], axis=1)))
+        [1 0]
+    """
     return _arg("ArgMin", input, axis, name, dimension, output_type)
 
 
