@@ -61,6 +61,15 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     Raises:
         ValueError: ``grad_ys`` and ``ys`` have different lengths, or
             ``unconnected_gradients`` is not ``"none"`` or ``"zero"``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.placeholder(tf.float32, shape=[3])
+        >>> y = tf.reduce_sum(x * x)
+        >>> dx, = tf.gradients(y, [x])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(dx, feed_dict={x: [1.0, 2.0, 3.0]}))
+        [2. 4. 6.]
     """
     unconnected = getattr(unconnected_gradients, "value", unconnected_gradients)
     if unconnected not in ("none", "zero"):

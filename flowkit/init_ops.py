@@ -107,7 +107,17 @@ class Initializer:
 
 
 class Zeros(Initializer):
-    """All zeros (``tf.zeros_initializer()``); also works for int and bool variables."""
+    """All zeros (``tf.zeros_initializer()``); also works for int and bool variables.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.get_variable("v", shape=[2, 2], initializer=tf.zeros_initializer())
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(v))
+        [[0. 0.]
+         [0. 0.]]
+    """
 
     def __init__(self, dtype=dtypes.float32) -> None:
         self.dtype = dtypes.as_dtype(dtype)
@@ -122,7 +132,16 @@ class Zeros(Initializer):
 
 
 class Ones(Initializer):
-    """All ones (``tf.ones_initializer()``)."""
+    """All ones (``tf.ones_initializer()``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.get_variable("v", shape=[3], dtype=tf.int32, initializer=tf.ones_initializer())
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(v))
+        [1 1 1]
+    """
 
     def __init__(self, dtype=dtypes.float32) -> None:
         self.dtype = dtypes.as_dtype(dtype)
@@ -136,7 +155,21 @@ class Ones(Initializer):
 
 class Constant(Initializer):
     """A given value (``tf.constant_initializer(value)``): a scalar fills the shape; a list or
-    array must have as many elements as the shape (it is reshaped to it)."""
+    array must have as many elements as the shape (it is reshaped to it).
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.get_variable("a", shape=[2, 2], initializer=tf.constant_initializer(0.5))
+        >>> b = tf.get_variable("b", shape=[3],
+        ...                     initializer=tf.constant_initializer([1.0, 2.0, 3.0]))
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(a))
+        ...     print(sess.run(b))
+        [[0.5 0.5]
+         [0.5 0.5]]
+        [1. 2. 3.]
+    """
 
     def __init__(self, value=0, dtype=dtypes.float32, verify_shape=False) -> None:
         if not (np.isscalar(value) or isinstance(value, (list, tuple, np.ndarray))):
@@ -159,7 +192,18 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """Samples of ``N(mean, stddev^2)`` (``tf.random_normal_initializer``)."""
+    """Samples of ``N(mean, stddev^2)`` (``tf.random_normal_initializer``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.random_normal_initializer(mean=0.0, stddev=0.1, seed=1)
+        >>> v = tf.get_variable("v", shape=[4, 3], initializer=init)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     value = sess.run(v)
+        >>> print(value.shape, value.dtype)
+        (4, 3) float32
+    """
 
     def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=dtypes.float32) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
@@ -178,7 +222,18 @@ class RandomNormal(Initializer):
 class TruncatedNormal(RandomNormal):
     """Normal samples re-drawn beyond two standard deviations
     (``tf.truncated_normal_initializer``); note their standard deviation is about
-    ``0.88 * stddev``."""
+    ``0.88 * stddev``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.truncated_normal_initializer(stddev=0.1, seed=1)
+        >>> v = tf.get_variable("v", shape=[100], initializer=init)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     value = sess.run(v)
+        >>> print(value.shape, value.dtype, bool(abs(value).max() <= 0.2))
+        (100,) float32 True
+    """
 
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = _float_dtype(dtype or self.dtype, type(self).__name__)
@@ -188,7 +243,18 @@ class TruncatedNormal(RandomNormal):
 
 class RandomUniform(Initializer):
     """Samples uniform in ``[minval, maxval)`` (``tf.random_uniform_initializer``); integer
-    dtypes need ``maxval``."""
+    dtypes need ``maxval``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.random_uniform_initializer(-1.0, 1.0, seed=1)
+        >>> v = tf.get_variable("v", shape=[2, 5], initializer=init)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     value = sess.run(v)
+        >>> print(value.shape, value.dtype, bool(((value >= -1) & (value < 1)).all()))
+        (2, 5) float32 True
+    """
 
     def __init__(self, minval=0, maxval=None, seed=None, dtype=dtypes.float32) -> None:
         self.minval, self.maxval, self.seed = minval, maxval, seed
@@ -261,7 +327,18 @@ class VarianceScaling(Initializer):
 
 class GlorotUniform(VarianceScaling):
     """Glorot/Xavier uniform: ``U(-limit, limit)`` with ``limit = sqrt(6 / (fan_in +
-    fan_out))``. The default initializer of ``tf.get_variable`` for float variables."""
+    fan_out))``. The default initializer of ``tf.get_variable`` for float variables.
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.glorot_uniform_initializer(seed=1)
+        >>> w = tf.get_variable("w", shape=[4, 2], initializer=init)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     value = sess.run(w)
+        >>> print(value.shape, value.dtype, bool(abs(value).max() <= 1.0))
+        (4, 2) float32 True
+    """
 
     def __init__(self, seed=None, dtype=dtypes.float32) -> None:
         super().__init__(1.0, "fan_avg", "uniform", seed, dtype)
@@ -272,7 +349,18 @@ class GlorotUniform(VarianceScaling):
 
 class GlorotNormal(VarianceScaling):
     """Glorot/Xavier normal: a truncated normal with standard deviation
-    ``sqrt(2 / (fan_in + fan_out))`` (after TF's correction for the truncation)."""
+    ``sqrt(2 / (fan_in + fan_out))`` (after TF's correction for the truncation).
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.glorot_normal_initializer(seed=1)
+        >>> w = tf.get_variable("w", shape=[4, 2], initializer=init)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     value = sess.run(w)
+        >>> print(value.shape, value.dtype)
+        (4, 2) float32
+    """
 
     def __init__(self, seed=None, dtype=dtypes.float32) -> None:
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)

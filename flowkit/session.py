@@ -425,11 +425,33 @@ def _kernel_error(op, e, session):
 
 class Session(BaseSession):
     """A TF1 session. ``backend`` and ``device`` choose where it computes (default: the
-    ``FLOWKIT_BACKEND``/``FLOWKIT_DEVICE`` environment variables, else NumPy on the CPU)."""
+    ``FLOWKIT_BACKEND``/``FLOWKIT_DEVICE`` environment variables, else NumPy on the CPU).
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.placeholder(tf.float32, shape=[2])
+        >>> b = a * 2.0
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(b, feed_dict={a: [1.0, 2.0]}))
+        ...     print(sess.run({"a": a, "b": b}, feed_dict={a: [3.0, 4.0]}))
+        [2. 4.]
+        {'a': array([3., 4.], dtype=float32), 'b': array([6., 8.], dtype=float32)}
+    """
 
 
 class InteractiveSession(BaseSession):
-    """A session that installs itself as the default session when created (for notebooks)."""
+    """A session that installs itself as the default session when created (for notebooks).
+
+    Example:
+        >>> import flowkit as tf
+        >>> sess = tf.InteractiveSession()
+        >>> c = tf.constant([1.0, 2.0]) + 1.0
+        >>> print(c.eval())
+        [2. 3.]
+        >>> print(tf.get_default_session() is sess)
+        True
+        >>> sess.close()
+    """
 
     def __init__(self, target="", graph=None, config=None, backend=None, device=None) -> None:
         super().__init__(target, graph, config, backend, device)
@@ -460,7 +482,17 @@ class _DefaultSessionContext:
 
 
 def get_default_session():
-    """The innermost session installed by ``with sess:`` or ``sess.as_default()``, or None."""
+    """The innermost session installed by ``with sess:`` or ``sess.as_default()``, or None.
+
+    Example:
+        >>> import flowkit as tf
+        >>> print(tf.get_default_session())
+        None
+        >>> c = tf.constant(3.0)
+        >>> with tf.Session() as sess:
+        ...     print(tf.get_default_session() is sess, c.eval())
+        True 3.0
+    """
     return _default_session_stack[-1] if _default_session_stack else None
 
 

@@ -197,7 +197,16 @@ def _store(graph=None) -> _ScopeStore:
 
 def get_variable_scope() -> "VariableScope":
     """The current :class:`VariableScope` of the default graph (the root scope has name
-    ``""``)."""
+    ``""``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> print(repr(tf.get_variable_scope().name))
+        ''
+        >>> with tf.variable_scope("encoder"):
+        ...     print(tf.get_variable_scope().name)
+        encoder
+    """
     return _store().current_scope
 
 
@@ -205,7 +214,19 @@ def get_variable_scope() -> "VariableScope":
 class VariableScope:
     """A variable scope: a name prefix plus defaults (reuse, initializer, regularizer, dtype)
     for the ``get_variable`` calls inside it. ``with tf.variable_scope(...) as scope`` gives
-    one; passing it to ``tf.variable_scope(scope)`` later re-enters the same variable names."""
+    one; passing it to ``tf.variable_scope(scope)`` later re-enters the same variable names.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.variable_scope("layer") as scope:
+        ...     w = tf.get_variable("w", shape=[2], initializer=tf.ones_initializer())
+        >>> print(type(scope).__name__, scope.name)
+        VariableScope layer
+        >>> with tf.variable_scope(scope, reuse=True):
+        ...     w2 = tf.get_variable("w")
+        >>> print(w2 is w, w.name)
+        True layer/w:0
+    """
 
     def __init__(self, reuse, name="", initializer=None, regularizer=None,
                  caching_device=None, partitioner=None, custom_getter=None, name_scope="",
@@ -377,7 +398,19 @@ def get_local_variable(name, shape=None, dtype=None, initializer=None, regulariz
                        custom_getter=None, constraint=None, synchronization=None,
                        aggregation=None):
     """Like :func:`get_variable`, for a variable in ``tf.GraphKeys.LOCAL_VARIABLES`` (not
-    trainable, not saved; initialized by ``tf.local_variables_initializer()``)."""
+    trainable, not saved; initialized by ``tf.local_variables_initializer()``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> count = tf.get_local_variable("count", shape=[], dtype=tf.int32,
+        ...                               initializer=tf.zeros_initializer())
+        >>> print(count.name, count.trainable, [v.name for v in tf.local_variables()])
+        count:0 False ['count:0']
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.local_variables_initializer())
+        ...     print(sess.run(tf.assign_add(count, 5)))
+        5
+    """
     collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
     return get_variable(name, shape, dtype, initializer, regularizer, False, collections,
                         caching_device, partitioner, validate_shape, use_resource,

@@ -104,7 +104,21 @@ def _reads_any(value: Tensor, variable_ops) -> bool:
 
 
 class Variable:
-    """A TF1 variable. Its value is kept by each session that initializes it."""
+    """A TF1 variable. Its value is kept by each session that initializes it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable([1.0, 2.0], name="v")
+        >>> print(v.name, v.dtype, v.shape, v.trainable)
+        v:0 <dtype: 'float32'> (2,) True
+        >>> update = v.assign_add([10.0, 10.0])
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(update))
+        ...     print(sess.run(v))
+        [11. 12.]
+        [11. 12.]
+    """
 
     # Make ``ndarray * variable`` call Variable.__rmul__ instead of NumPy broadcasting over it.
     __array_priority__ = 100
@@ -279,6 +293,18 @@ _install_operators()
 
 # --------------------------------------------------------------------------------------------
 def global_variables(scope=None) -> list:
+    """The variables in ``tf.GraphKeys.GLOBAL_VARIABLES`` (the ones a ``Saver`` saves);
+    with ``scope``, only those whose name starts with it. ``tf.all_variables`` is the old name.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable(1.0, name="w")
+        >>> step = tf.Variable(0, name="step", trainable=False)
+        >>> print([v.name for v in tf.global_variables()])
+        ['w:0', 'step:0']
+        >>> print([v.name for v in tf.all_variables()])
+        ['w:0', 'step:0']
+    """
     return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
@@ -286,19 +312,58 @@ all_variables = global_variables
 
 
 def trainable_variables(scope=None) -> list:
+    """The variables in ``tf.GraphKeys.TRAINABLE_VARIABLES`` (what optimizers update by
+    default); with ``scope``, only those whose name starts with it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable(1.0, name="w")
+        >>> step = tf.Variable(0, name="step", trainable=False)
+        >>> print([v.name for v in tf.trainable_variables()])
+        ['w:0']
+    """
     return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 
 def local_variables(scope=None) -> list:
+    """The variables in ``tf.GraphKeys.LOCAL_VARIABLES`` (not saved by a ``Saver``); with
+    ``scope``, only those whose name starts with it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> count = tf.get_local_variable("count", shape=[], initializer=tf.zeros_initializer())
+        >>> print([v.name for v in tf.local_variables()], tf.global_variables())
+        ['count:0'] []
+    """
     return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
 
 
 def model_variables(scope=None) -> list:
+    """The variables in ``tf.GraphKeys.MODEL_VARIABLES``; with ``scope``, only those whose name
+    starts with it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> keys = [tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.MODEL_VARIABLES]
+        >>> w = tf.Variable(1.0, name="w", collections=keys)
+        >>> print([v.name for v in tf.model_variables()])
+        ['w:0']
+    """
     return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
 
 
 def variables_initializer(var_list, name="init"):
-    """An op that runs the initializers of ``var_list``."""
+    """An op that runs the initializers of ``var_list``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.Variable(1.0, name="a")
+        >>> b = tf.Variable(2.0, name="b")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.variables_initializer([a]))
+        ...     print(sess.run(a), sess.run(tf.report_uninitialized_variables()))
+        1.0 [b'b']
+    """
     if not var_list:
         return control_flow_ops.no_op(name=name)
     return control_flow_ops.group(*[v.initializer for v in var_list], name=name)
@@ -309,16 +374,47 @@ def global_variables_initializer():
 
     Variables created after this call (an optimizer's slots, say) are not covered: create the
     initializer after building the whole model.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> init = tf.global_variables_initializer()
+        >>> print(init.name, init.type)
+        init NoOp
+        >>> with tf.Session() as sess:
+        ...     sess.run(init)
+        ...     print(sess.run(w))
+        [1. 2.]
     """
     return variables_initializer(global_variables(), name="init")
 
 
 def initialize_all_variables():
-    """The old name of :func:`global_variables_initializer` (deprecated in TF1, still works)."""
+    """The old name of :func:`global_variables_initializer` (deprecated in TF1, still works).
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable(3.0)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.initialize_all_variables())
+        ...     print(sess.run(w))
+        3.0
+    """
     return global_variables_initializer()
 
 
 def local_variables_initializer():
+    """An op (named ``init``) that initializes every local variable that exists now.
+    ``tf.initialize_local_variables`` is the old name.
+
+    Example:
+        >>> import flowkit as tf
+        >>> count = tf.get_local_variable("count", shape=[], initializer=tf.ones_initializer())
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.local_variables_initializer())
+        ...     print(sess.run(count))
+        1.0
+    """
     return variables_initializer(local_variables(), name="init")
 
 
@@ -326,12 +422,37 @@ initialize_local_variables = local_variables_initializer
 
 
 def is_variable_initialized(variable):
+    """A boolean scalar tensor: whether ``variable`` has a value in the session that runs it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable(1.0)
+        >>> check = tf.is_variable_initialized(v)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(check))
+        ...     sess.run(v.initializer)
+        ...     print(sess.run(check))
+        False
+        True
+    """
     return state_ops.is_variable_initialized(variable)
 
 
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
     """A 1-D string tensor naming the variables in ``var_list`` (default: all global and local
-    variables) that have no value in the session that runs it."""
+    variables) that have no value in the session that runs it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.Variable(1.0, name="a")
+        >>> b = tf.Variable(2.0, name="b")
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.report_uninitialized_variables()))
+        ...     sess.run(a.initializer)
+        ...     print(sess.run(tf.report_uninitialized_variables()))
+        [b'a' b'b']
+        [b'b']
+    """
     if var_list is None:
         var_list = global_variables() + local_variables()
     return make_tensor("ReportUninitializedVariables", (),

@@ -58,7 +58,21 @@ def find_checkpoint_file(path: str):
 
 
 class CheckpointState:
-    """TF1's ``CheckpointState``: the latest checkpoint and the recent ones, oldest first."""
+    """TF1's ``CheckpointState``: the latest checkpoint and the recent ones, oldest first.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> w = tf.Variable(1.0, name="w")
+        >>> saver = tf.train.Saver()
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for step in (1, 2):
+        ...         _ = saver.save(sess, os.path.join(folder, "model"), global_step=step)
+        >>> state = tf.train.get_checkpoint_state(folder)
+        >>> print(type(state).__name__, os.path.basename(state.model_checkpoint_path))
+        CheckpointState model-2
+    """
 
     def __init__(self, model_checkpoint_path="", all_model_checkpoint_paths=(),
                  all_model_checkpoint_timestamps=(), last_preserved_timestamp=0.0):
@@ -87,7 +101,22 @@ def _relative(folder, path):
 def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
                             latest_filename=None, all_model_checkpoint_timestamps=None,
                             last_preserved_timestamp=None) -> None:
-    """Atomically rewrites the index file of ``save_dir`` (TF1's function of that name)."""
+    """Atomically rewrites the index file of ``save_dir`` (TF1's function of that name).
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> w = tf.Variable(1.0, name="w")
+        >>> saver = tf.train.Saver()
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for step in (1, 2):
+        ...         _ = saver.save(sess, os.path.join(folder, "model"), global_step=step)
+        >>> first = os.path.join(folder, "model-1")
+        >>> tf.train.update_checkpoint_state(folder, first)
+        >>> print(os.path.basename(tf.train.latest_checkpoint(folder)))
+        model-1
+    """
     paths = list(all_model_checkpoint_paths or [])
     if not paths or paths[-1] != model_checkpoint_path:
         paths = [p for p in paths if p != model_checkpoint_path] + [model_checkpoint_path]
@@ -106,7 +135,23 @@ def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoin
 
 def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     """The :class:`CheckpointState` of ``checkpoint_dir``, or ``None`` when it has no index
-    file or the index cannot be read (a warning says why)."""
+    file or the index cannot be read (a warning says why).
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> w = tf.Variable(1.0, name="w")
+        >>> saver = tf.train.Saver()
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for step in (1, 2):
+        ...         _ = saver.save(sess, os.path.join(folder, "model"), global_step=step)
+        >>> state = tf.train.get_checkpoint_state(folder)
+        >>> print([os.path.basename(p) for p in state.all_model_checkpoint_paths])
+        ['model-1', 'model-2']
+        >>> print(tf.train.get_checkpoint_state(tempfile.mkdtemp()))
+        None
+    """
     index = _index_path(os.fspath(checkpoint_dir), latest_filename)
     if not os.path.isfile(index):
         return None
@@ -137,13 +182,43 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
 
 
 def checkpoint_exists(checkpoint_prefix) -> bool:
-    """Whether a checkpoint file exists for ``checkpoint_prefix`` (either spelling)."""
+    """Whether a checkpoint file exists for ``checkpoint_prefix`` (either spelling).
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> w = tf.Variable(1.0, name="w")
+        >>> saver = tf.train.Saver()
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for step in (1, 2):
+        ...         _ = saver.save(sess, os.path.join(folder, "model"), global_step=step)
+        >>> print(tf.train.checkpoint_exists(os.path.join(folder, "model-2")))
+        True
+        >>> print(tf.train.checkpoint_exists(os.path.join(folder, "model-9")))
+        False
+    """
     return find_checkpoint_file(checkpoint_prefix) is not None
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
     """The path of the newest checkpoint listed in ``checkpoint_dir``'s index, or ``None``
-    when there is none (or its file is gone)."""
+    when there is none (or its file is gone).
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> w = tf.Variable(1.0, name="w")
+        >>> saver = tf.train.Saver()
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for step in (1, 2):
+        ...         _ = saver.save(sess, os.path.join(folder, "model"), global_step=step)
+        >>> print(os.path.basename(tf.train.latest_checkpoint(folder)))
+        model-2
+        >>> print(tf.train.latest_checkpoint(tempfile.mkdtemp()))
+        None
+    """
     state = get_checkpoint_state(checkpoint_dir, latest_filename)
     if state and state.model_checkpoint_path and \
             checkpoint_exists(state.model_checkpoint_path):

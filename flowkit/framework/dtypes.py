@@ -18,7 +18,19 @@ import numpy as np
 
 
 class DType:
-    """One element type of a tensor (``tf.float32``, ``tf.int32``, ``tf.bool``...)."""
+    """One element type of a tensor (``tf.float32``, ``tf.int32``, ``tf.bool``...).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([1, 2])
+        >>> print(x.dtype, x.dtype.name, x.dtype.is_integer, x.dtype.as_numpy_dtype)
+        <dtype: 'int32'> int32 True <class 'numpy.int32'>
+        >>> print(tf.as_dtype("float32") == tf.float32, tf.float32.is_floating, tf.float32.size)
+        True True 4
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cast(x, tf.float64)).dtype)
+        float64
+    """
 
     __slots__ = ("name", "_np", "_kind")
 

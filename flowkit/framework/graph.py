@@ -62,6 +62,16 @@ class Tensor:
     """A symbolic output of an :class:`Operation`; it holds no value until a session runs it.
 
     Python operators build ops: ``a + b`` is ``tf.add(a, b)`` named ``add``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.constant([1.0, 2.0], name="a")
+        >>> b = a * 2.0
+        >>> print(b.name, b.dtype, b.shape, b.op.type)
+        mul:0 <dtype: 'float32'> (2,) Mul
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(b))
+        [2. 4.]
     """
 
     __slots__ = ("op", "value_index", "dtype", "_shape", "_consumers", "__weakref__")
@@ -146,7 +156,15 @@ class Tensor:
 
 # --------------------------------------------------------------------------------------------
 class Operation:
-    """A node of the graph: an op type, attributes, input tensors and output tensors."""
+    """A node of the graph: an op type, attributes, input tensors and output tensors.
+
+    Example:
+        >>> import flowkit as tf
+        >>> c = tf.add(tf.constant(1), tf.constant(2), name="sum")
+        >>> op = c.op
+        >>> print(op.name, op.type, [t.name for t in op.inputs], [t.name for t in op.outputs])
+        sum Add ['Const:0', 'Const_1:0'] ['sum:0']
+    """
 
     __slots__ = ("graph", "name", "type", "inputs", "outputs", "control_inputs", "attrs",
                  "device", "op_def", "_id", "_site", "_grad_of", "_control_outputs",
@@ -217,7 +235,16 @@ class Operation:
 
 # --------------------------------------------------------------------------------------------
 class GraphKeys:
-    """Standard collection names (TF1's ``tf.GraphKeys``)."""
+    """Standard collection names (TF1's ``tf.GraphKeys``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable(1.0, name="v")
+        >>> print(tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.TRAINABLE_VARIABLES)
+        variables trainable_variables
+        >>> print([x.name for x in tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)])
+        ['v:0']
+    """
 
     GLOBAL_VARIABLES = "variables"
     LOCAL_VARIABLES = "local_variables"
@@ -245,7 +272,21 @@ class GraphKeys:
 
 
 class Graph:
-    """A TF1 computation graph. Make it the default with ``with g.as_default():``."""
+    """A TF1 computation graph. Make it the default with ``with g.as_default():``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> g = tf.Graph()
+        >>> with g.as_default():
+        ...     c = tf.constant(5.0, name="c")
+        >>> print(c.graph is g, c.graph is tf.get_default_graph())
+        True False
+        >>> print([op.name for op in g.get_operations()])
+        ['c']
+        >>> with tf.Session(graph=g) as sess:
+        ...     print(sess.run(c))
+        5.0
+    """
 
     def __init__(self) -> None:
         self._ops = []
@@ -618,12 +659,31 @@ _default_graph_stack = _DefaultGraphStack()
 
 
 def get_default_graph() -> Graph:
-    """The graph new ops go to: the innermost ``as_default()`` graph, or the global one."""
+    """The graph new ops go to: the innermost ``as_default()`` graph, or the global one.
+
+    Example:
+        >>> import flowkit as tf
+        >>> c = tf.constant(1.0, name="c")
+        >>> print(c.graph is tf.get_default_graph())
+        True
+        >>> print(tf.get_default_graph().get_tensor_by_name("c:0").name)
+        c:0
+    """
     return _default_graph_stack.get_default()
 
 
 def reset_default_graph() -> None:
-    """Clears the global default graph (not allowed inside a ``with g.as_default():``)."""
+    """Clears the global default graph (not allowed inside a ``with g.as_default():``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> _ = tf.constant(1.0)
+        >>> print(len(tf.get_default_graph().get_operations()))
+        1
+        >>> tf.reset_default_graph()
+        >>> print(len(tf.get_default_graph().get_operations()))
+        0
+    """
     from flowkit import session as _session
     if _session._default_session_stack:
         raise AssertionError("Do not use tf.reset_default_graph() while a default session is "
@@ -657,33 +717,112 @@ def name_scope(name, default_name=None, values=None):
 
 
 def control_dependencies(control_inputs):
-    """Ops created in the ``with`` block run after ``control_inputs`` (TF1 semantics)."""
+    """Ops created in the ``with`` block run after ``control_inputs`` (TF1 semantics).
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable(1.0)
+        >>> inc = tf.assign_add(v, 1.0)
+        >>> with tf.control_dependencies([inc]):
+        ...     out = tf.identity(v)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(out), sess.run(out))
+        2.0 3.0
+    """
     return get_default_graph().control_dependencies(control_inputs)
 
 
 def device(device_name):
+    """Records a device on the ops created in the ``with`` block (TF1's ``tf.device``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.device("/cpu:0"):
+        ...     c = tf.constant(1.0, name="c")
+        >>> print(c.op.device)
+        /device:CPU:0
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(c))
+        1.0
+    """
     return get_default_graph().device(device_name)
 
 
 def add_to_collection(name, value) -> None:
+    """Appends ``value`` to the collection ``name`` of the default graph.
+
+    Example:
+        >>> import flowkit as tf
+        >>> c = tf.constant(1.0, name="c")
+        >>> tf.add_to_collection("my_tensors", c)
+        >>> print([t.name for t in tf.get_collection("my_tensors")])
+        ['c:0']
+    """
     get_default_graph().add_to_collection(name, value)
 
 
 def add_to_collections(names, value) -> None:
+    """Appends ``value`` to each collection in ``names`` of the default graph.
+
+    Example:
+        >>> import flowkit as tf
+        >>> c = tf.constant(1.0, name="c")
+        >>> tf.add_to_collections(["a", "b"], c)
+        >>> print([t.name for t in tf.get_collection("a")])
+        ['c:0']
+        >>> print([t.name for t in tf.get_collection("b")])
+        ['c:0']
+    """
     get_default_graph().add_to_collections(names, value)
 
 
 def get_collection(key, scope=None) -> list:
+    """A copy of the collection ``key`` of the default graph; with ``scope``, only the items
+    whose name starts with it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.variable_scope("layer"):
+        ...     w = tf.Variable(1.0, name="w")
+        >>> b = tf.Variable(2.0, name="b")
+        >>> print([v.name for v in tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)])
+        ['layer/w:0', 'b:0']
+        >>> print([v.name for v in tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, scope="layer")])
+        ['layer/w:0']
+    """
     return get_default_graph().get_collection(key, scope)
 
 
 def get_collection_ref(key) -> list:
+    """The collection ``key`` of the default graph itself (not a copy): changing the list
+    changes the collection.
+
+    Example:
+        >>> import flowkit as tf
+        >>> ref = tf.get_collection_ref("losses_to_watch")
+        >>> ref.append(tf.constant(0.5, name="loss"))
+        >>> print([t.name for t in tf.get_collection("losses_to_watch")])
+        ['loss:0']
+    """
     return get_default_graph().get_collection_ref(key)
 
 
 def set_random_seed(seed) -> None:
     """Sets the graph-level seed: the same program then draws the same numbers in every
-    new session (with op-level seeds derived from the op's position in the graph)."""
+    new session (with op-level seeds derived from the op's position in the graph).
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.set_random_seed(42)
+        >>> r = tf.random_uniform([3])
+        >>> with tf.Session() as s1:
+        ...     a = s1.run(r)
+        >>> with tf.Session() as s2:
+        ...     b = s2.run(r)
+        >>> print(a.shape, a.dtype, (a == b).all())
+        (3,) float32 True
+    """
     get_default_graph().seed = seed
 
 

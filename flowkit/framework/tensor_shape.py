@@ -13,7 +13,17 @@ from __future__ import annotations
 
 
 class Dimension:
-    """One dimension: an ``int`` or unknown (``value is None``)."""
+    """One dimension: an ``int`` or unknown (``value is None``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.placeholder(tf.float32, shape=[None, 3])
+        >>> batch, width = x.shape[0], x.shape[1]
+        >>> print(type(width).__name__, width.value, batch.value, width * 2)
+        Dimension 3 None 6
+        >>> print(tf.Dimension(3).is_compatible_with(batch))
+        True
+    """
 
     __slots__ = ("value",)
 
@@ -125,7 +135,18 @@ def _dim_value(d):
 
 
 class TensorShape:
-    """The static shape of a tensor. ``dims is None`` means even the rank is unknown."""
+    """The static shape of a tensor. ``dims is None`` means even the rank is unknown.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.placeholder(tf.float32, shape=[None, 3])
+        >>> print(x.shape, x.shape.ndims, x.shape.as_list(), x.shape.is_fully_defined())
+        (?, 3) 2 [None, 3] False
+        >>> print(x.shape.merge_with(tf.TensorShape([2, None])))
+        (2, 3)
+        >>> print(tf.TensorShape([2, 3]).num_elements(), tf.TensorShape(None).ndims)
+        6 None
+    """
 
     __slots__ = ("_dims",)
 

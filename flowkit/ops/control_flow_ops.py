@@ -44,7 +44,17 @@ register_op("NoOp", shape=lambda inputs, attrs: [], grad=None, kernel=False)
 
 
 def no_op(name=None) -> Operation:
-    """An op that does nothing; useful as a target for control dependencies."""
+    """An op that does nothing; useful as a target for control dependencies.
+
+    Example:
+        >>> import flowkit as tf
+        >>> op = tf.no_op(name="nothing")
+        >>> print(op.name, op.type)
+        nothing NoOp
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(op))
+        None
+    """
     return get_default_graph().create_op("NoOp", [], None, name or "NoOp")
 
 
@@ -59,7 +69,20 @@ def _as_op(x):
 
 
 def group(*inputs, name=None) -> Operation:
-    """An op that runs all ``inputs`` (ops or tensors) and outputs nothing."""
+    """An op that runs all ``inputs`` (ops or tensors) and outputs nothing.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.Variable(0.0)
+        >>> b = tf.Variable(0.0)
+        >>> both = tf.group(tf.assign(a, 1.0), tf.assign(b, 2.0), name="both")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(both))
+        ...     print(sess.run(a), sess.run(b))
+        None
+        1.0 2.0
+    """
     ops = [_as_op(x) for x in inputs]
     graph = ops[0].graph if ops else get_default_graph()
     with graph.control_dependencies(ops):

@@ -115,6 +115,16 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
 
     Raises:
         ValueError: a tensor's dtype differs from the requested ``dtype``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> t = tf.convert_to_tensor([[1, 2], [3, 4]])
+        >>> print(t.dtype, t.shape)
+        <dtype: 'int32'> (2, 2)
+        >>> f = tf.convert_to_tensor(3, dtype=tf.float32)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(t).tolist(), sess.run(f))
+        [[1, 2], [3, 4]] 3.0
     """
     if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
         t = value if isinstance(value, Tensor) else value._as_tensor()

@@ -117,7 +117,14 @@ register_op("ReluGrad", shape=same_dtype_shape,
 
 
 def relu(features, name=None):
-    """``max(features, 0)``."""
+    """``max(features, 0)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.relu([-2.0, 0.0, 3.0])))
+        [0. 0. 3.]
+    """
     return _unary("Relu", features, name)
 
 
@@ -154,7 +161,15 @@ register_op("EluGrad", shape=_grad_shape, grad=_elu_grad_grad,
 
 
 def elu(features, name=None):
-    """Exponential linear unit: ``exp(features) - 1`` where negative, else ``features``."""
+    """Exponential linear unit: ``exp(features) - 1`` where negative, else ``features``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.elu([-1.0, 0.0, 2.0])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y).round(4))
+        [-0.6321  0.      2.    ]
+    """
     return _unary("Elu", features, name)
 
 
@@ -187,7 +202,15 @@ register_op("SoftplusGrad", shape=_grad_shape, grad=_softplus_grad_grad,
 
 
 def softplus(features, name=None):
-    """``log(exp(features) + 1)``, computed without overflow for large inputs."""
+    """``log(exp(features) + 1)``, computed without overflow for large inputs.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.softplus([-100.0, 0.0, 100.0])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y).round(4))
+        [  0.       0.6931 100.    ]
+    """
     return _unary("Softplus", features, name)
 
 
@@ -251,7 +274,16 @@ def softmax(logits, axis=None, name=None, dim=None):
 
 
 def log_softmax(logits, axis=None, name=None, dim=None):
-    """``logits - log(reduce_sum(exp(logits), axis))``, computed stably (default axis: -1)."""
+    """``logits - log(reduce_sum(exp(logits), axis))``, computed stably (default axis: -1).
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.log_softmax([[0.0, 0.0], [0.0, 1000.0]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y).round(4))
+        [[-6.931e-01 -6.931e-01]
+         [-1.000e+03  0.000e+00]]
+    """
     return _softmax_op("LogSoftmax", logits, axis, name, dim)
 
 
@@ -312,7 +344,17 @@ def bias_add(value, bias, data_format=None, name=None):
 
 
 def xw_plus_b(x, weights, biases, name=None):
-    """``matmul(x, weights) + biases`` (a dense layer)."""
+    """``matmul(x, weights) + biases`` (a dense layer).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[1.0, 2.0]])
+        >>> w = tf.constant([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+        >>> b = tf.constant([0.5, 0.5, 0.5])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.xw_plus_b(x, w, b)))
+        [[1.5 2.5 3.5]]
+    """
     with op_scope(name, "xw_plus_b", [x, weights, biases]) as scope:
         mm = math_ops.matmul(x, weights, name="MatMul")
         return bias_add(mm, biases, name=scope)
@@ -504,7 +546,20 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
 def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=None,
                           padding=None, use_cudnn_on_gpu=True, data_format="NHWC",
                           dilations=(1, 1, 1, 1), name=None, filters=None):
-    """The gradient of :func:`conv2d` with respect to its input, of shape ``input_sizes``."""
+    """The gradient of :func:`conv2d` with respect to its input, of shape ``input_sizes``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> k = tf.ones([2, 2, 1, 1])
+        >>> dy = tf.ones([1, 2, 2, 1])
+        >>> dx = tf.nn.conv2d_backprop_input([1, 3, 3, 1], k, dy, strides=[1, 1, 1, 1],
+        ...                                  padding="VALID")
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(dx)[0, :, :, 0])
+        [[1. 2. 1.]
+         [2. 4. 2.]
+         [1. 2. 1.]]
+    """
     filter = filters if filter is None else filter
     attrs = _make_conv_attrs(strides, padding, dilations, data_format)
     with op_scope(name, "Conv2DBackpropInput", [filter, out_backprop]) as scope:
@@ -517,7 +572,19 @@ def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=N
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
                            use_cudnn_on_gpu=True, data_format="NHWC", dilations=(1, 1, 1, 1),
                            name=None):
-    """The gradient of :func:`conv2d` with respect to its filter, of shape ``filter_sizes``."""
+    """The gradient of :func:`conv2d` with respect to its filter, of shape ``filter_sizes``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(9.0), [1, 3, 3, 1])
+        >>> dy = tf.ones([1, 2, 2, 1])
+        >>> dk = tf.nn.conv2d_backprop_filter(x, [2, 2, 1, 1], dy, strides=[1, 1, 1, 1],
+        ...                                   padding="VALID")
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(dk)[:, :, 0, 0])
+        [[ 8. 12.]
+         [20. 24.]]
+    """
     attrs = _make_conv_attrs(strides, padding, dilations, data_format)
     with op_scope(name, "Conv2DBackpropFilter", [input, out_backprop]) as scope:
         input = convert_to_tensor(input, name="input")
@@ -530,7 +597,23 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None, paddin
                      data_format="NHWC", name=None, input=None, filters=None,
                      dilations=None):
     """The transpose of :func:`conv2d` ("deconvolution"): ``filter`` is
-    ``[height, width, output_channels, in_channels]``, the result has ``output_shape``."""
+    ``[height, width, output_channels, in_channels]``, the result has ``output_shape``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([1, 2, 2, 1])
+        >>> k = tf.ones([2, 2, 1, 1])                    # [height, width, out, in]
+        >>> y = tf.nn.conv2d_transpose(x, k, output_shape=[1, 4, 4, 1],
+        ...                            strides=[1, 2, 2, 1], padding="SAME")
+        >>> with tf.Session() as sess:
+        ...     print(y.shape)
+        ...     print(sess.run(y)[0, :, :, 0])
+        (1, 4, 4, 1)
+        [[1. 1. 1. 1.]
+         [1. 1. 1. 1.]
+         [1. 1. 1. 1.]
+         [1. 1. 1. 1.]]
+    """
     value = input if value is None else value
     filter = filters if filter is None else filter
     with op_scope(name, "conv2d_transpose", [value, filter, output_shape]) as scope:
@@ -541,7 +624,17 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None, paddin
 def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
            data_format=None, name=None, input=None, dilations=None):
     """1-D convolution of ``[batch, width, in_channels]`` with ``[width, in, out]`` filters,
-    computed as a :func:`conv2d` of height 1 (as TF1 does)."""
+    computed as a :func:`conv2d` of height 1 (as TF1 does).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[[1.0], [2.0], [3.0], [4.0]]])          # [batch, width, in]
+        >>> k = tf.constant([[[1.0]], [[-1.0]]])                    # [width, in, out]
+        >>> y = tf.nn.conv1d(x, k, stride=1, padding="VALID")
+        >>> with tf.Session() as sess:
+        ...     print(y.shape, sess.run(y)[0, :, 0])
+        (1, 3, 1) [-1. -1. -1.]
+    """
     value = input if value is None else value
     _check_data_format(data_format, ("NWC",))
     if stride is None or padding is None:
@@ -645,7 +738,17 @@ def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
 
 def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
     """The mean of each ``ksize`` window; with SAME padding only the cells inside the input
-    are averaged (padding does not count)."""
+    are averaged (padding does not count).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+        >>> y = tf.nn.avg_pool(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, :, 0])
+        [[ 2.5  4.5]
+         [10.5 12.5]]
+    """
     return _pool("AvgPool", value, ksize, strides, padding, data_format, name, input)
 
 
@@ -659,6 +762,15 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     ``keep_prob`` (or ``rate``) may be a float or a scalar tensor (e.g. a placeholder fed 0.5
     while training and 1.0 while testing). ``noise_shape`` chooses which elements are dropped
     together (it broadcasts against ``x``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([1000])
+        >>> y = tf.nn.dropout(x, keep_prob=0.5, seed=1)
+        >>> with tf.Session() as sess:
+        ...     out = sess.run(y)
+        >>> print(out.shape, out.dtype, sorted(set(out.tolist())))
+        (1000,) float32 [0.0, 2.0]
     """
     from flowkit.ops import random_ops
     if keep_prob is not None:
@@ -698,6 +810,16 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 
     Only a single (unpartitioned) ``params`` tensor is supported, given alone or as a list of
     one; ``max_norm`` clipping is not supported.
+
+    Example:
+        >>> import flowkit as tf
+        >>> params = tf.constant([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+        >>> rows = tf.nn.embedding_lookup(params, [2, 0, 2])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(rows))
+        [[2. 2.]
+         [0. 0.]
+         [2. 2.]]
     """
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
@@ -768,7 +890,16 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``: unit L2 norm along ``axis``."""
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``: unit L2 norm along ``axis``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.l2_normalize([[3.0, 4.0], [0.0, 2.0]], axis=1)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y))
+        [[0.6 0.8]
+         [0.  1. ]]
+    """
     if dim is not None:
         if axis is not None:
             raise ValueError("Cannot specify both 'axis' and 'dim'")
@@ -928,7 +1059,17 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
                                       name=None, axis=None):
     """Like :func:`softmax_cross_entropy_with_logits_v2`, but no gradient flows into
-    ``labels`` (TF1's original, deprecated version)."""
+    ``labels`` (TF1's original, deprecated version).
+
+    Example:
+        >>> import flowkit as tf
+        >>> logits = tf.constant([[2.0, 0.0], [0.0, 0.0]])
+        >>> labels = tf.constant([[1.0, 0.0], [0.5, 0.5]])
+        >>> loss = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(loss).round(4))
+        [0.1269 0.6931]
+    """
     if axis is not None and dim == -1:
         dim = None
     return _xent(labels, logits, axis, dim, name, "softmax_cross_entropy_with_logits_sg", True)
@@ -1023,7 +1164,16 @@ def weighted_cross_entropy_with_logits(targets=None, logits=None, pos_weight=Non
                                        labels=None):
     """Like :func:`sigmoid_cross_entropy_with_logits`, with the positive term weighted by
     ``pos_weight``: ``(1 - z) * x + (1 + (pos_weight - 1) * z) * softplus(-x)``, stable for
-    any finite logits."""
+    any finite logits.
+
+    Example:
+        >>> import flowkit as tf
+        >>> loss = tf.nn.weighted_cross_entropy_with_logits(
+        ...     targets=[1.0, 0.0], logits=[0.0, 0.0], pos_weight=2.0)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(loss).round(4))
+        [1.3863 0.6931]
+    """
     targets = labels if targets is None else targets
     if targets is None or logits is None or pos_weight is None:
         raise ValueError("weighted_cross_entropy_with_logits needs targets (or labels), "

@@ -83,18 +83,48 @@ def _update(op_type, ref, value, name, attrs):
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
-    """Writes ``value`` into the variable ``ref``; the result is the new value."""
+    """Writes ``value`` into the variable ``ref``; the result is the new value.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable([1.0, 2.0])
+        >>> new = tf.assign(v, [5.0, 6.0])
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(new), sess.run(v))
+        [5. 6.] [5. 6.]
+    """
     return _update("Assign", ref, value, name,
                    {"validate_shape": True if validate_shape is None else bool(validate_shape)})
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    """Adds ``value`` to the variable ``ref``; the result is the new value."""
+    """Adds ``value`` to the variable ``ref``; the result is the new value.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable(1.0)
+        >>> inc = tf.assign_add(v, 2.0)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(inc), sess.run(inc))
+        3.0 5.0
+    """
     return _update("AssignAdd", ref, value, name, {})
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    """Subtracts ``value`` from the variable ``ref``; the result is the new value."""
+    """Subtracts ``value`` from the variable ``ref``; the result is the new value.
+
+    Example:
+        >>> import flowkit as tf
+        >>> v = tf.Variable(10)
+        >>> dec = tf.assign_sub(v, 3)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(dec), sess.run(dec))
+        7 4
+    """
     return _update("AssignSub", ref, value, name, {})
 
 

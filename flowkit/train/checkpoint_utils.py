@@ -46,17 +46,53 @@ def _resolve(ckpt_dir_or_file) -> str:
 
 def load_checkpoint(ckpt_dir_or_file) -> CheckpointReader:
     """A :class:`~flowkit.checkpoint.CheckpointReader` for the checkpoint (close it, or use
-    it in a ``with`` block)."""
+    it in a ``with`` block).
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> b = tf.Variable(3, name="b")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     path = tf.train.Saver().save(sess, os.path.join(tempfile.mkdtemp(), "model"))
+        >>> with tf.train.load_checkpoint(path) as reader:
+        ...     print(sorted(reader.get_variable_to_shape_map().items()), reader.get_tensor("w"))
+        [('b', []), ('w', [2])] [1. 2.]
+    """
     return CheckpointReader(_resolve(ckpt_dir_or_file))
 
 
 def NewCheckpointReader(filepattern) -> CheckpointReader:  # noqa: N802 - TF1's name
-    """TF1's name for :func:`load_checkpoint`."""
+    """TF1's name for :func:`load_checkpoint`.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> b = tf.Variable(3, name="b")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     path = tf.train.Saver().save(sess, os.path.join(tempfile.mkdtemp(), "model"))
+        >>> reader = tf.train.NewCheckpointReader(path)
+        >>> print(reader.get_tensor("b"), reader.has_tensor("w"))
+        3 True
+        >>> reader.close()
+    """
     return load_checkpoint(filepattern)
 
 
 def list_variables(ckpt_dir_or_file) -> list:
-    """``[(name, shape as a list)]`` for every variable in the checkpoint, sorted by name."""
+    """``[(name, shape as a list)]`` for every variable in the checkpoint, sorted by name.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> b = tf.Variable(3, name="b")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     path = tf.train.Saver().save(sess, os.path.join(tempfile.mkdtemp(), "model"))
+        >>> print(tf.train.list_variables(path))
+        [('b', []), ('w', [2])]
+    """
     with load_checkpoint(ckpt_dir_or_file) as reader:
         return sorted(reader.get_variable_to_shape_map().items())
 
@@ -66,6 +102,16 @@ def load_variable(ckpt_dir_or_file, name):
 
     Raises:
         NotFoundError: the checkpoint has no such variable.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> b = tf.Variable(3, name="b")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     path = tf.train.Saver().save(sess, os.path.join(tempfile.mkdtemp(), "model"))
+        >>> print(tf.train.load_variable(path, "w"), tf.train.load_variable(path, "b:0"))
+        [1. 2.] 3
     """
     with load_checkpoint(ckpt_dir_or_file) as reader:
         return reader.get_tensor(name)

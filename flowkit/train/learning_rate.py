@@ -47,7 +47,16 @@ def _prepare(learning_rate, global_step, *others):
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     """``learning_rate * decay_rate ** (global_step / decay_steps)``; with ``staircase`` the
-    exponent is floored, so the rate drops every ``decay_steps`` steps."""
+    exponent is floored, so the rate drops every ``decay_steps`` steps.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.exponential_decay(0.1, step, decay_steps=10, decay_rate=0.5)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20)])
+        [0.1, 0.07071, 0.05, 0.025]
+    """
     _require_step(global_step, "exponential_decay")
     with name_scope(name, "ExponentialDecay", [learning_rate, global_step]) as scope:
         lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
@@ -60,7 +69,16 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
 def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     """``learning_rate * exp(-decay_rate * global_step / decay_steps)`` (exponent floored
-    with ``staircase``)."""
+    with ``staircase``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.natural_exp_decay(0.1, step, decay_steps=10, decay_rate=0.5)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20)])
+        [0.1, 0.07788, 0.06065, 0.03679]
+    """
     _require_step(global_step, "natural_exp_decay")
     with name_scope(name, "NaturalExpDecay", [learning_rate, global_step]) as scope:
         lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
@@ -73,7 +91,16 @@ def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, stair
 def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                        name=None):
     """``learning_rate / (1 + decay_rate * global_step / decay_steps)`` (the ratio floored
-    with ``staircase``)."""
+    with ``staircase``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.inverse_time_decay(0.1, step, decay_steps=10, decay_rate=0.5)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20)])
+        [0.1, 0.08, 0.06667, 0.05]
+    """
     _require_step(global_step, "inverse_time_decay")
     with name_scope(name, "InverseTimeDecay", [learning_rate, global_step]) as scope:
         lr, step, steps, rate = _prepare(learning_rate, global_step, decay_steps, decay_rate)
@@ -93,6 +120,14 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
     Without ``cycle`` the step is capped at ``decay_steps`` (then the rate stays at the end
     value); with ``cycle``, ``decay_steps`` is stretched to the next multiple of itself above
     the step, so the decay starts again from a lower height.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.polynomial_decay(0.1, step, decay_steps=10, end_learning_rate=0.01)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20)])
+        [0.1, 0.055, 0.01, 0.01]
     """
     _require_step(global_step, "polynomial_decay")
     with name_scope(name, "PolynomialDecay", [learning_rate, global_step]) as scope:
@@ -115,6 +150,14 @@ def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
 
         learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) /
                                                        decay_steps)) + alpha)
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.cosine_decay(0.1, step, decay_steps=10)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20)])
+        [0.1, 0.05, 0.0, 0.0]
     """
     _require_step(global_step, "cosine_decay")
     with name_scope(name, "CosineDecay", [learning_rate, global_step]) as scope:

@@ -53,6 +53,22 @@ class Optimizer:
         use_locking: accepted for TF1 compatibility (updates never race in flowkit).
         name: the optimizer's name: the name scope of its update ops and the suffix of its
             slots' names (``w/<name>``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable(2.0, name="w")
+        >>> opt = tf.train.GradientDescentOptimizer(0.1)
+        >>> print(isinstance(opt, tf.train.Optimizer))
+        True
+        >>> grads_and_vars = opt.compute_gradients(w * w)
+        >>> train_op = opt.apply_gradients(grads_and_vars)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(grads_and_vars[0][0]))
+        ...     sess.run(train_op)
+        ...     print(sess.run(w))
+        4.0
+        1.6
     """
 
     GATE_NONE = 0

@@ -97,6 +97,22 @@ class Saver:
 
     The other TF1 arguments (``reshape``, ``sharded``, ``builder``...) are accepted and
     ignored.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> saver = tf.train.Saver()
+        >>> prefix = os.path.join(tempfile.mkdtemp(), "model")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     _ = sess.run(tf.assign(w, [5.0, 6.0]))
+        ...     path = saver.save(sess, prefix, global_step=3)
+        >>> print(os.path.basename(path))
+        model-3
+        >>> with tf.Session() as sess:
+        ...     saver.restore(sess, path)
+        ...     print(sess.run(w))
+        [5. 6.]
     """
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
@@ -298,6 +314,18 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
 
     Returns the description (a JSON-ready dict). With ``filename``, also writes it to that
     file, an HDF5 file holding only the graph, which :func:`import_meta_graph` reads.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> x = tf.placeholder(tf.float32, shape=[2], name="x")
+        >>> y = tf.multiply(x, 2.0, name="y")
+        >>> filename = os.path.join(tempfile.mkdtemp(), "graph.meta")
+        >>> _ = tf.train.export_meta_graph(filename)
+        >>> tf.reset_default_graph()
+        >>> _ = tf.train.import_meta_graph(filename)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run("y:0", feed_dict={"x:0": [1.0, 2.0]}))
+        [2. 4.]
     """
     if export_scope:
         raise NotImplementedError("export_meta_graph(export_scope=...) is not supported; "
@@ -326,6 +354,20 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         NotFoundError: no such file, or an op type that is not registered.
         ValueError: the file holds no graph.
         InvalidArgumentError: the graph description is malformed or the file is unsafe.
+
+    Example:
+        >>> import flowkit as tf, tempfile, os
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> y = tf.reduce_sum(w, name="y")
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     path = tf.train.Saver().save(sess, os.path.join(tempfile.mkdtemp(), "model"))
+        >>> tf.reset_default_graph()
+        >>> saver = tf.train.import_meta_graph(path)
+        >>> with tf.Session() as sess:
+        ...     saver.restore(sess, path)
+        ...     print(sess.run("y:0"))
+        3.0
     """
     graph = get_default_graph()
     if isinstance(meta_graph_or_file, dict):

@@ -28,7 +28,18 @@ def _check(t) -> None:
 
 
 def assert_global_step(global_step_tensor) -> None:
-    """``TypeError`` unless ``global_step_tensor`` is a scalar integer variable or tensor."""
+    """``TypeError`` unless ``global_step_tensor`` is a scalar integer variable or tensor.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.train.create_global_step()
+        >>> tf.train.assert_global_step(step)
+        >>> try:
+        ...     tf.train.assert_global_step(tf.Variable(0.0))
+        ... except TypeError as e:
+        ...     print("TypeError")
+        TypeError
+    """
     if not (hasattr(global_step_tensor, "_as_graph_element") or
             hasattr(global_step_tensor, "dtype")):
         raise TypeError(f"Existing \"global_step\" must be a Variable or Tensor: "
@@ -44,6 +55,14 @@ def get_global_step(graph=None):
 
     Raises:
         TypeError: the global step found is not a scalar integer.
+
+    Example:
+        >>> import flowkit as tf
+        >>> print(tf.train.get_global_step())
+        None
+        >>> step = tf.train.create_global_step()
+        >>> print(tf.train.get_global_step() is step)
+        True
     """
     graph = graph or get_default_graph()
     found = graph.get_collection(GraphKeys.GLOBAL_STEP)
@@ -67,6 +86,16 @@ def create_global_step(graph=None):
 
     Raises:
         ValueError: the graph already has a global step.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.train.create_global_step()
+        >>> print(step.name, step.dtype, step.trainable)
+        global_step:0 <dtype: 'int64'> False
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     print(sess.run(tf.assign_add(step, 1)))
+        1
     """
     from flowkit.variables import Variable
     graph = graph or get_default_graph()
@@ -78,12 +107,33 @@ def create_global_step(graph=None):
 
 
 def get_or_create_global_step(graph=None):
-    """The global step of ``graph``, created first if there is none."""
+    """The global step of ``graph``, created first if there is none.
+
+    Example:
+        >>> import flowkit as tf
+        >>> a = tf.train.get_or_create_global_step()
+        >>> b = tf.train.get_or_create_global_step()
+        >>> print(a is b, a.name)
+        True global_step:0
+    """
     graph = graph or get_default_graph()
     step = get_global_step(graph)
     return step if step is not None else create_global_step(graph)
 
 
 def global_step(sess, global_step_tensor) -> int:
-    """The value of the global step in ``sess``, as a Python int."""
+    """The value of the global step in ``sess``, as a Python int.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.train.get_or_create_global_step()
+        >>> w = tf.Variable(1.0)
+        >>> train_op = tf.train.GradientDescentOptimizer(0.1).minimize(w * w, global_step=step)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(tf.train.global_step(sess, step))
+        3
+    """
     return int(sess.run(global_step_tensor))

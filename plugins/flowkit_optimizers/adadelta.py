@@ -15,7 +15,20 @@ from flowkit.train.optimizer import Optimizer
 
 
 class AdadeltaOptimizer(Optimizer):
-    """TF1's ``tf.train.AdadeltaOptimizer(learning_rate=0.001, rho=0.95, epsilon=1e-8)``."""
+    """TF1's ``tf.train.AdadeltaOptimizer(learning_rate=0.001, rho=0.95, epsilon=1e-8)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.AdadeltaOptimizer(learning_rate=1.0).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.9986 -1.9986]
+    """
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False,
                  name="Adadelta") -> None:

@@ -13,7 +13,20 @@ from flowkit.train.optimizer import Optimizer
 
 
 class AdagradOptimizer(Optimizer):
-    """TF1's ``tf.train.AdagradOptimizer(learning_rate, initial_accumulator_value=0.1)``."""
+    """TF1's ``tf.train.AdagradOptimizer(learning_rate, initial_accumulator_value=0.1)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.AdagradOptimizer(learning_rate=0.5).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.1615 -0.9857]
+    """
 
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False,
                  name="Adagrad") -> None:

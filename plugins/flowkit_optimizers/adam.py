@@ -20,7 +20,20 @@ from flowkit.train.optimizer import Optimizer
 
 class AdamOptimizer(Optimizer):
     """TF1's ``tf.train.AdamOptimizer(learning_rate=0.001, beta1=0.9, beta2=0.999,
-    epsilon=1e-08)``."""
+    epsilon=1e-08)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.AdamOptimizer(learning_rate=0.1).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.7016 -1.7006]
+    """
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  use_locking=False, name="Adam") -> None:

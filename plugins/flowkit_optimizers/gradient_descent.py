@@ -18,7 +18,20 @@ from flowkit.train.optimizer import Optimizer
 
 class GradientDescentOptimizer(Optimizer):
     """``var -= learning_rate * grad``. ``learning_rate`` may be a float or a tensor (a
-    schedule such as ``tf.train.exponential_decay``)."""
+    schedule such as ``tf.train.exponential_decay``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.GradientDescentOptimizer(learning_rate=0.25).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(1):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.5 -1. ]
+    """
 
     def __init__(self, learning_rate, use_locking=False, name="GradientDescent") -> None:
         super().__init__(use_locking, name)

@@ -13,7 +13,20 @@ from flowkit.train.optimizer import Optimizer
 
 
 class MomentumOptimizer(Optimizer):
-    """TF1's ``tf.train.MomentumOptimizer(learning_rate, momentum, use_nesterov=False)``."""
+    """TF1's ``tf.train.MomentumOptimizer(learning_rate, momentum, use_nesterov=False)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.MomentumOptimizer(learning_rate=0.1, momentum=0.9).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.062 -0.124]
+    """
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum",
                  use_nesterov=False) -> None:

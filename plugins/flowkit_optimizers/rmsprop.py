@@ -17,7 +17,20 @@ from flowkit.train.optimizer import Optimizer
 
 class RMSPropOptimizer(Optimizer):
     """TF1's ``tf.train.RMSPropOptimizer(learning_rate, decay=0.9, momentum=0.0,
-    epsilon=1e-10, centered=False)``."""
+    epsilon=1e-10, centered=False)``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, -2.0], name="w")
+        >>> loss = tf.reduce_sum(w * w)
+        >>> train_op = tf.train.RMSPropOptimizer(learning_rate=0.1).minimize(loss)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.global_variables_initializer())
+        ...     for _ in range(3):
+        ...         _ = sess.run(train_op)
+        ...     print(sess.run(w).round(4))
+        [ 0.5745 -1.4054]
+    """
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10,
                  use_locking=False, centered=False, name="RMSProp") -> None:
