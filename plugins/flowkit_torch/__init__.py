@@ -1,4 +1,8 @@
-"""The PyTorch backend plugin (CPU and CUDA). Importing this module never imports torch."""
+"""The PyTorch backend plugin (CPU and CUDA). Importing this module never imports torch.
+
+The backend is registered only where PyTorch is installed; it imports torch the first time a
+session (or ``flowkit plugins``) uses it, so NumPy-only programs never pay for it.
+"""
 from __future__ import annotations
 
 import importlib.util
@@ -8,9 +12,17 @@ from flowkit.plugins import hookimpl
 __version__ = "0.1.0"
 
 
+def torch_available() -> bool:
+    """Whether PyTorch can be imported here (checked without importing it)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 @hookimpl
 def flowkit_register_backends():
-    if importlib.util.find_spec("torch") is None:
+    if not torch_available():
         return []
     from flowkit_torch.backend import TorchBackend
     return [TorchBackend()]

@@ -1,0 +1,374 @@
+"""Torch kernels of the array ops (flowkit/ops/array_ops.py).
+
+Only ops registered with ``view=True`` may return a view of input 0; every other kernel
+returns fresh memory, so that an in-place variable update never changes an earlier result.
+Shape-like inputs (``Reshape``'s shape, ``Pad``'s paddings...) are read on the host with
+:func:`~flowkit_torch._common.host_ints`, which needs no GPU sync for constants and shapes.
+
+TF1 semantics kept here: strided slices may have negative strides (PyTorch's indexing may
+not: such axes are sliced forward and flipped), an out-of-range ``gather`` index is an error
+on every device (as on TF's CPU), ``squeeze`` of a dimension that is not 1 is an error.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from flowkit.ops.array_ops import range_length, strided_slice_index
+from flowkit_torch._common import (has_host, host_ints, host_scalar, host_values,
+                                   np_dtype, small_int_tensor, tdtype, with_host)
+
+
+# --------------------------------------------------------------------------------------------
+# Shapes
+# --------------------------------------------------------------------------------------------
+def _device(x):
+    return x.device if isinstance(x, torch.Tensor) else "cpu"
+
+
+def _shape(attrs, x):
+    return small_int_tensor(tuple(x.shape), attrs["out_type"], _device(x))
+
+
+def _size(attrs, x):
+    n = x.numel() if isinstance(x, torch.Tensor) else x.size
+    return small_int_tensor((n,), attrs["out_type"], _device(x), shape=())
+
+
+def _rank(attrs, x):
+    return small_int_tensor((x.ndim,), "int32", _device(x), shape=())
+
+
+def _reshape(attrs, x, shape):
+    return x.reshape(host_ints(shape))
+
+
+def _broadcast_to(attrs, x, shape):
+    return torch.broadcast_to(x, host_ints(shape))
+
+
+def _unbroadcast_to(attrs, g, shape):
+    shape = host_ints(shape)
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and g.shape[lead + i] != 1)
+    if not axes:
+        return g.reshape(shape)          # nothing was broadcast (a view, as NumPy's kernel)
+    return torch.sum(g, dim=axes, dtype=g.dtype).reshape(shape)
+
+
+def _cast(attrs, x):
+    dst = tdtype(attrs["DstT"])
+    out = x.to(dst)
+    if out is x:
+        out = x.clone()
+    if has_host(x) and dst in (torch.int32, torch.int64):
+        with_host(out, host_ints(x))
+    return out
+
+
+def _pack(attrs, *xs):
+    out = torch.stack(xs, dim=attrs["axis"])
+    if out.ndim == 1 and all(has_host(x) for x in xs):
+        with_host(out, [v for x in xs for v in host_values(x)])
+    return out
+
+
+def _squeeze(attrs, x):
+    axes = attrs["squeeze_dims"]
+    if not axes:
+        return x.reshape([d for d in x.shape if d != 1])
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"Can not squeeze dim[{a % x.ndim}], expected a dimension of 1, "
+                             f"got {x.shape[a]}")
+    return x.squeeze(tuple(axes))
+
+
+# --------------------------------------------------------------------------------------------
+# Making tensors
+# --------------------------------------------------------------------------------------------
+def _fill(attrs, dims, value):
+    return value.reshape(()).expand(host_ints(dims)).clone(memory_format=torch.contiguous_format)
+
+
+def _range(attrs, start, limit, delta):
+    dt = np_dtype(start.dtype)
+    s, lim, d = (np.asarray(host_scalar(v), dtype=dt) for v in (start, limit, delta))
+    if d == 0:
+        raise ValueError("Requires delta != 0")
+    if (d > 0 and s > lim) or (d < 0 and s < lim):
+        raise ValueError(f"Requires start <= limit when delta > 0: {s}/{lim}")
+    n = range_length(s, lim, d)
+    steps = torch.arange(n, dtype=start.dtype, device=start.device)
+    return steps.mul_(delta).add_(start)
+
+
+def _linspace(attrs, start, stop, num):
+    n = int(host_scalar(num))
+    if n <= 0:
+        raise ValueError(f"Requires num > 0: {n}")
+    # NumPy's algorithm, in the inputs' dtype: start + i * step, with the end point exact.
+    if n == 1:
+        return start.reshape(1).clone()
+    # A tensor divisor: CUDA multiplies by the reciprocal of a Python number, which can round
+    # differently from NumPy's true division.
+    step = (stop - start) / torch.full((), n - 1, dtype=start.dtype, device=start.device)
+    out = torch.arange(n, dtype=start.dtype, device=start.device).mul_(step).add_(start)
+    out[-1] = stop
+    return out
+
+
+def _one_hot(attrs, indices, depth, on, off):
+    hot = indices.unsqueeze(-1) == torch.arange(int(host_scalar(depth)), device=indices.device)
+    out = torch.where(hot, on, off)
+    axis = attrs["axis"]
+    return out if axis == -1 else out.movedim(-1, axis)
+
+
+# --------------------------------------------------------------------------------------------
+# Reordering, joining, splitting
+# --------------------------------------------------------------------------------------------
+def _reverse(attrs, x, axis):
+    dims = host_ints(axis)
+    return x.flip(dims) if dims else x
+
+
+def _concat(attrs, *args):
+    *values, axis = args
+    return torch.cat(values, dim=int(host_scalar(axis)))
+
+
+def _split(attrs, axis, x):
+    axis = int(host_scalar(axis)) % x.ndim
+    num = attrs["num_split"]
+    if x.shape[axis] % num:
+        raise ValueError(f"Number of ways to split should evenly divide the split dimension, "
+                         f"but got split_dim {axis} (size = {x.shape[axis]}) and num_split "
+                         f"{num}")
+    # Split's value is input 1, so its outputs must not share the input's memory.
+    return tuple(p.clone() for p in torch.split(x, x.shape[axis] // num, dim=axis))
+
+
+def _splitv(attrs, x, sizes, axis):
+    axis = int(host_scalar(axis)) % x.ndim
+    sizes = host_ints(sizes)
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
+    if sum(sizes) != x.shape[axis] or min(sizes, default=0) < 0:
+        raise ValueError(f"size_splits {sizes} do not add up to {x.shape[axis]}")
+    return tuple(torch.split(x, sizes, dim=axis))
+
+
+def _tile(attrs, x, multiples):
+    if x.ndim == 0:
+        return x.clone()
+    return x.repeat(host_ints(multiples))
+
+
+def _pairs(paddings):
+    v = host_ints(paddings)
+    return [(v[i], v[i + 1]) for i in range(0, len(v), 2)]
+
+
+def _pad(attrs, x, paddings, constant_values=None):
+    pairs = _pairs(paddings)
+    shape = [d + b + a for d, (b, a) in zip(x.shape, pairs)]
+    value = 0 if constant_values is None else host_scalar(constant_values)
+    out = torch.full(shape, value, dtype=x.dtype, device=x.device)
+    out[tuple(slice(b, b + d) for d, (b, _) in zip(x.shape, pairs))] = x
+    return out
+
+
+def _mirror_index(n, before, after, mode, device):
+    """The source index of each output cell along one axis of a mirror pad."""
+    if mode == "REFLECT":
+        idx = list(range(before, 0, -1)) + list(range(n)) + \
+            list(range(n - 2, n - 2 - after, -1))
+    else:
+        idx = list(range(before - 1, -1, -1)) + list(range(n)) + \
+            list(range(n - 1, n - 1 - after, -1))
+    return small_int_tensor(idx, "int64", device)
+
+
+def _mirror_pad(attrs, x, paddings):
+    out = x
+    for axis, (b, a) in enumerate(_pairs(paddings)):
+        if b or a:
+            out = out.index_select(axis, _mirror_index(x.shape[axis], b, a, attrs["mode"],
+                                                       x.device))
+    return out if out is not x else x.clone()
+
+
+def _mirror_pad_grad(attrs, g, paddings):
+    """Adds each padded cell's gradient back onto the cell it copies, one axis at a time."""
+    out = g
+    for axis, (b, a) in enumerate(_pairs(paddings)):
+        if b or a:
+            n = out.shape[axis] - b - a
+            shape = list(out.shape)
+            shape[axis] = n
+            acc = torch.zeros(shape, dtype=g.dtype, device=g.device)
+            out = acc.index_add_(axis, _mirror_index(n, b, a, attrs["mode"], g.device), out)
+    return out if out is not g else g.clone()
+
+
+# --------------------------------------------------------------------------------------------
+# Slicing and gathering
+# --------------------------------------------------------------------------------------------
+def _slice(attrs, x, begin, size):
+    idx = tuple(slice(b, None if s == -1 else b + s)
+                for b, s in zip(host_ints(begin), host_ints(size)))
+    return x[idx]
+
+
+def _torch_index(index, shape):
+    """Rewrites a NumPy basic index for torch, which has no negative slice steps: such an
+    axis is sliced forwards over the same cells, and its output axis is flipped after."""
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    out, flips, d, o = [], [], 0, 0
+    for item in index:
+        if item is Ellipsis:
+            k = len(shape) - consumed
+            out.extend([slice(None)] * k)
+            d, o = d + k, o + k
+        elif item is None:
+            out.append(None)
+            o += 1
+        elif isinstance(item, int):
+            if not -shape[d] <= item < shape[d]:
+                raise IndexError(f"slice index {item} of dimension {d} out of bounds.")
+            out.append(item)
+            d += 1
+        else:
+            start, stop, step = item.indices(shape[d])
+            if step < 0:
+                n = len(range(start, stop, step))
+                last = start + (n - 1) * step
+                item = slice(last, start + 1, -step) if n else slice(0, 0, 1)
+                flips.append(o)
+            out.append(item)
+            d, o = d + 1, o + 1
+    return tuple(out), flips
+
+
+def _strided_slice(attrs, x, begin, end, strides):
+    index = strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides), attrs)
+    idx, flips = _torch_index(index, tuple(x.shape))
+    out = x[idx]
+    return out.flip(flips) if flips else out
+
+
+def _strided_slice_grad(attrs, shape, begin, end, strides, dy):
+    shape = host_ints(shape)
+    index = strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides), attrs)
+    idx, flips = _torch_index(index, tuple(shape))
+    out = torch.zeros(shape, dtype=dy.dtype, device=dy.device)
+    out[idx] = dy.flip(flips) if flips else dy
+    return out
+
+
+def _checked_indices(indices, dim):
+    """``indices`` as int64, after checking they lie in ``[0, dim)`` (an error on every
+    device, as on TF's CPU; this waits for a GPU once)."""
+    idx = indices.long()
+    if idx.numel():
+        bad = (idx < 0) | (idx >= dim)
+        if bool(bad.any()):
+            raise IndexError(f"indices = {int(idx[bad].reshape(-1)[0])} is not in [0, {dim})")
+    return idx
+
+
+def _gather(attrs, params, indices, axis):
+    axis = int(host_scalar(axis)) % params.ndim
+    idx = _checked_indices(indices, params.shape[axis])
+    out = params.index_select(axis, idx.reshape(-1))
+    return out.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
+
+
+def _gather_grad(attrs, g, indices, shape):
+    axis = attrs["axis"]
+    shape = host_ints(shape)
+    idx = _checked_indices(indices, shape[axis])
+    src = g.reshape(shape[:axis] + [-1] + shape[axis + 1:])
+    out = torch.zeros(shape, dtype=g.dtype, device=g.device)
+    return out.index_add_(axis, idx.reshape(-1), src)
+
+
+def _nd_index(indices, shape):
+    """``indices[..., K]`` as a torch index tuple into the first K dims of ``shape``."""
+    idx = indices.long()
+    k = idx.shape[-1]
+    if idx.numel():
+        dims = small_int_tensor(shape[:k], "int64", idx.device)
+        bad = (idx < 0) | (idx >= dims)
+        if bool(bad.any()):
+            col = int(bad.nonzero()[0, -1])
+            raise IndexError(f"indices = {int(idx[bad].reshape(-1)[0])} is not in "
+                             f"[0, {shape[col]})")
+    return tuple(idx.unbind(-1))
+
+
+def _gather_nd(attrs, params, indices):
+    return params[_nd_index(indices, tuple(params.shape))].clone()
+
+
+def _scatter_nd(attrs, indices, updates, shape):
+    out = torch.zeros(host_ints(shape), dtype=updates.dtype, device=updates.device)
+    return out.index_put_(_nd_index(indices, tuple(out.shape)), updates, accumulate=True)
+
+
+def _select(attrs, cond, x, y):
+    if cond.ndim == 1 and x.ndim > 1:
+        cond = cond.reshape((-1,) + (1,) * (x.ndim - 1))
+    return torch.where(cond, x, y)
+
+
+KERNELS = {
+    "Identity": lambda attrs, x: x,
+    "StopGradient": lambda attrs, x: x,
+    "PlaceholderWithDefault": lambda attrs, x: x,
+    "Shape": _shape,
+    "Size": _size,
+    "Rank": _rank,
+    "Reshape": _reshape,
+    "BroadcastTo": _broadcast_to,
+    "UnbroadcastTo": _unbroadcast_to,
+    "Cast": _cast,
+    "Pack": _pack,
+    "Unpack": lambda attrs, x: torch.unbind(x, dim=attrs["axis"]),
+    "ZerosLike": lambda attrs, x: torch.zeros_like(x),
+    "OnesLike": lambda attrs, x: torch.ones_like(x),
+    "Fill": _fill,
+    "Range": _range,
+    "LinSpace": _linspace,
+    "Transpose": lambda attrs, x, perm: x.permute(host_ints(perm)),
+    "InvertPermutation": lambda attrs, x: torch.argsort(x).to(x.dtype),
+    "ExpandDims": lambda attrs, x, dim: x.unsqueeze(int(host_scalar(dim))),
+    "Squeeze": _squeeze,
+    "ReverseV2": _reverse,
+    "ConcatV2": _concat,
+    "Split": _split,
+    "SplitV": _splitv,
+    "Tile": _tile,
+    "Pad": _pad,
+    "PadV2": _pad,
+    "MirrorPad": _mirror_pad,
+    "MirrorPadGrad": _mirror_pad_grad,
+    "Slice": _slice,
+    "StridedSlice": _strided_slice,
+    "StridedSliceGrad": _strided_slice_grad,
+    "GatherV2": _gather,
+    "GatherGrad": _gather_grad,
+    "GatherNd": _gather_nd,
+    "ScatterNd": _scatter_nd,
+    "OneHot": _one_hot,
+    "Where": lambda attrs, c: torch.argwhere(c).to(torch.int64),
+    "Select": _select,
+}
+
+#: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
+STRING_OPS = {"Identity", "StopGradient", "PlaceholderWithDefault", "Shape", "Size", "Rank",
+              "Reshape", "BroadcastTo", "Pack", "Unpack", "Fill", "Transpose", "ExpandDims",
+              "Squeeze", "ReverseV2", "ConcatV2", "Split", "SplitV", "Tile", "Slice",
+              "StridedSlice", "GatherV2", "GatherNd", "Select", "Pad", "PadV2"}

@@ -1,0 +1,255 @@
+"""Torch kernels of the math ops (flowkit/ops/math_ops.py), with TF1's semantics.
+
+Where PyTorch and TF differ, TF wins: sums keep the input dtype (torch widens integers to
+int64), an empty axis list reduces nothing (torch reduces everything), integer means
+truncate, integer division and modulo floor (the result takes the divisor's sign), an
+integer division by zero and an integer to a negative power are errors, ``sign(nan)`` is nan, argmax gives the dtype asked
+for, empty max/min reductions give -inf/+inf.
+"""
+from __future__ import annotations
+
+import torch
+
+from flowkit_torch._common import host_ints, is_int, small_int_tensor, tdtype
+
+
+# --------------------------------------------------------------------------------------------
+# Binary arithmetic
+# --------------------------------------------------------------------------------------------
+def _check_int_divisor(y):
+    if is_int(y) and bool((y == 0).any()):
+        raise ZeroDivisionError("Integer division by zero")
+
+
+def _real_div(attrs, x, y):
+    if x.dtype.is_floating_point:
+        return torch.div(x, y)
+    _check_int_divisor(y)
+    return torch.div(x, y, rounding_mode="trunc")
+
+
+def _floor_div(attrs, x, y):
+    _check_int_divisor(y)
+    return torch.div(x, y, rounding_mode="floor")
+
+
+def _floor_mod(attrs, x, y):
+    _check_int_divisor(y)
+    return torch.remainder(x, y)
+
+
+def _pow(attrs, x, y):
+    if is_int(y) and bool((y < 0).any()):
+        raise ValueError("Integers to negative integer powers are not allowed")
+    return torch.pow(x, y)
+
+
+def _squared_difference(attrs, x, y):
+    d = torch.sub(x, y)
+    return d.mul_(d)
+
+
+# --------------------------------------------------------------------------------------------
+# Unary
+# --------------------------------------------------------------------------------------------
+def _sign(attrs, x):
+    out = torch.sign(x)
+    if x.dtype.is_floating_point:
+        out = torch.where(torch.isnan(x), x, out)       # TF and NumPy: sign(nan) is nan
+    return out
+
+
+def _reciprocal(attrs, x):
+    if x.dtype.is_floating_point:
+        return torch.reciprocal(x)
+    _check_int_divisor(x)
+    return torch.div(torch.ones_like(x), x, rounding_mode="trunc")
+
+
+# --------------------------------------------------------------------------------------------
+# Sums and products of tensors
+# --------------------------------------------------------------------------------------------
+def _matmul(attrs, a, b):
+    if attrs["transpose_a"]:
+        a = a.transpose(-1, -2)
+    if attrs["transpose_b"]:
+        b = b.transpose(-1, -2)
+    if not a.dtype.is_floating_point and a.device.type != "cpu":
+        # CUDA has no integer GEMM: multiply-and-sum with broadcasting instead.
+        return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2, dtype=a.dtype)
+    return torch.matmul(a, b)
+
+
+def _add_n(attrs, *xs):
+    if len(xs) == 1:
+        return xs[0].clone()
+    out = torch.add(xs[0], xs[1])
+    for x in xs[2:]:
+        out.add_(x)
+    return out
+
+
+def _cumulative(fn, identity):
+    def kernel(attrs, x):
+        axis = attrs["axis"]
+        if attrs["reverse"]:
+            x = x.flip(axis)
+        if attrs["exclusive"] and x.shape[axis] > 0:
+            # Shift by one along the axis: [identity, x0, ..., x(n-2)].
+            first = torch.full_like(x.narrow(axis, 0, 1), identity)
+            x = torch.cat([first, x.narrow(axis, 0, x.shape[axis] - 1)], dim=axis)
+        out = fn(x, dim=axis, dtype=x.dtype)
+        return out.flip(axis) if attrs["reverse"] else out
+    return kernel
+
+
+# --------------------------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------------------------
+def reduce_dims(attrs, x):
+    """The dims a reduction reduces (a tuple), or ``None`` when it reduces nothing."""
+    axis = attrs["axis"]
+    if axis is None:
+        return tuple(range(x.ndim))
+    if len(axis) == 0 or x.ndim == 0:
+        return None
+    return tuple(a % x.ndim for a in axis)
+
+
+def _reduction(fn):
+    """A kernel from ``fn(x, dims, keepdim) -> tensor``, handling "reduce nothing"."""
+    def kernel(attrs, x):
+        dims = reduce_dims(attrs, x)
+        if dims is None or not dims:
+            return x.clone()
+        return fn(x, dims, attrs["keepdims"])
+    return kernel
+
+
+def _sum(x, dims, keep):
+    return torch.sum(x, dim=dims, keepdim=keep, dtype=x.dtype)
+
+
+def _mean(x, dims, keep):
+    if x.dtype.is_floating_point:
+        return torch.mean(x, dim=dims, keepdim=keep)
+    # TF's integer mean: the sum, divided with truncation by the count.
+    s = torch.sum(x, dim=dims, keepdim=keep, dtype=torch.int64)
+    n = x.numel() // max(s.numel(), 1)
+    return torch.div(s, max(n, 1), rounding_mode="trunc").to(x.dtype)
+
+
+def _one_dim_at_a_time(fn):
+    """For torch reductions that take a single dim (prod)."""
+    def reduce(x, dims, keep):
+        out = x
+        for d in sorted(dims, reverse=True):
+            out = fn(out, d, keep)
+        return out
+    return reduce
+
+
+def _extreme(fn, floor):
+    """Max/Min; an empty reduction gives -inf/+inf (the smallest/largest int), as in TF."""
+    def reduce(x, dims, keep):
+        if x.numel() == 0:
+            shape = [1 if i in dims else d for i, d in enumerate(x.shape)] if keep else \
+                [d for i, d in enumerate(x.shape) if i not in dims]
+            if x.dtype.is_floating_point:
+                fill = floor * float("inf")
+            else:
+                info = torch.iinfo(x.dtype)
+                fill = info.min if floor < 0 else info.max
+            return torch.full(shape, fill, dtype=x.dtype, device=x.device)
+        return fn(x, dim=dims, keepdim=keep)
+    return reduce
+
+
+def _logical(fn):
+    def reduce(x, dims, keep):
+        out = x
+        for d in sorted(dims, reverse=True):
+            out = fn(out, dim=d, keepdim=keep)
+        return out
+    return reduce
+
+
+def _arg(fn):
+    def kernel(attrs, x):
+        out = fn(x, dim=attrs["axis"])
+        return out.to(tdtype(attrs["output_type"]))
+    return kernel
+
+
+def _reduced_shape(attrs, shape):
+    dims = host_ints(shape)
+    axis = attrs["axis"]
+    if axis is None:
+        dims = [1] * len(dims)
+    else:
+        for a in axis:
+            dims[a % max(len(dims), 1)] = 1
+    return small_int_tensor(dims, shape.dtype, shape.device)
+
+
+KERNELS = {
+    # binary arithmetic
+    "Add": lambda attrs, x, y: torch.add(x, y),
+    "Sub": lambda attrs, x, y: torch.sub(x, y),
+    "Mul": lambda attrs, x, y: torch.mul(x, y),
+    "RealDiv": _real_div,
+    "FloorDiv": _floor_div,
+    "FloorMod": _floor_mod,
+    "Pow": _pow,
+    "Maximum": lambda attrs, x, y: torch.maximum(x, y),
+    "Minimum": lambda attrs, x, y: torch.minimum(x, y),
+    "SquaredDifference": _squared_difference,
+    # unary
+    "Neg": lambda attrs, x: torch.neg(x),
+    "Abs": lambda attrs, x: torch.abs(x),
+    "Sign": _sign,
+    "Square": lambda attrs, x: torch.square(x),
+    "Sqrt": lambda attrs, x: torch.sqrt(x),
+    "Rsqrt": lambda attrs, x: torch.rsqrt(x),
+    "Exp": lambda attrs, x: torch.exp(x),
+    "Log": lambda attrs, x: torch.log(x),
+    "Log1p": lambda attrs, x: torch.log1p(x),
+    "Sin": lambda attrs, x: torch.sin(x),
+    "Cos": lambda attrs, x: torch.cos(x),
+    "Tanh": lambda attrs, x: torch.tanh(x),
+    "Sigmoid": lambda attrs, x: torch.sigmoid(x),
+    "Reciprocal": _reciprocal,
+    "Round": lambda attrs, x: torch.round(x),     # halves to even, like TF
+    "Floor": lambda attrs, x: torch.floor(x),
+    "Ceil": lambda attrs, x: torch.ceil(x),
+    # comparisons and logic
+    "Equal": lambda attrs, x, y: torch.eq(x, y),
+    "NotEqual": lambda attrs, x, y: torch.ne(x, y),
+    "Less": lambda attrs, x, y: torch.lt(x, y),
+    "LessEqual": lambda attrs, x, y: torch.le(x, y),
+    "Greater": lambda attrs, x, y: torch.gt(x, y),
+    "GreaterEqual": lambda attrs, x, y: torch.ge(x, y),
+    "LogicalAnd": lambda attrs, x, y: torch.logical_and(x, y),
+    "LogicalOr": lambda attrs, x, y: torch.logical_or(x, y),
+    "LogicalNot": lambda attrs, x: torch.logical_not(x),
+    # sums and products of tensors
+    "AddN": _add_n,
+    "MatMul": _matmul,
+    "Cumsum": _cumulative(torch.cumsum, 0),
+    "Cumprod": _cumulative(torch.cumprod, 1),
+    # reductions
+    "Sum": _reduction(_sum),
+    "Mean": _reduction(_mean),
+    "Prod": _reduction(_one_dim_at_a_time(lambda x, d, k: torch.prod(x, d, keepdim=k,
+                                                                     dtype=x.dtype))),
+    "Max": _reduction(_extreme(torch.amax, -1)),
+    "Min": _reduction(_extreme(torch.amin, +1)),
+    "Any": _reduction(_logical(torch.any)),
+    "All": _reduction(_logical(torch.all)),
+    "ArgMax": _arg(torch.argmax),
+    "ArgMin": _arg(torch.argmin),
+    "ReducedShape": _reduced_shape,
+}
+
+#: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
+STRING_OPS = {"Add", "Equal", "NotEqual"}
