@@ -383,8 +383,9 @@ def _unbroadcast_grad(op, grad):
     return [array_ops.broadcast_to(grad, array_ops.shape(op.inputs[0])), None]
 
 
-register_op("UnbroadcastTo", shape=_unbroadcast_shape, grad=_unbroadcast_grad,
-            doc="Sums input 0 over the axes along which shape (input 1) was broadcast.")
+register_op("UnbroadcastTo", shape=_unbroadcast_shape, grad=_unbroadcast_grad, view=True,
+            doc="Sums input 0 over the axes along which shape (input 1) was broadcast "
+                "(a view of input 0 when nothing is summed).")
 
 
 def normalize_axis(axis, ndims, what="axis"):
