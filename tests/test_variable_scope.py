@@ -442,25 +442,8 @@ def test_values_pick_the_graph():
 # --------------------------------------------------------------------------------------------
 # The notes' image-filter example, verbatim
 # --------------------------------------------------------------------------------------------
-def conv_relu(input, kernel_shape, bias_shape):
-    # Create variable named "weights".
-    weights = tf.get_variable("weights", kernel_shape,
-                              initializer=tf.random_normal_initializer())
-    # Create variable named "biases".
-    biases = tf.get_variable("biases", bias_shape,
-                             initializer=tf.constant_initializer(0.0))
-    conv = tf.nn.conv2d(input, weights,
-                        strides=[1, 1, 1, 1], padding='SAME')
-    return tf.nn.relu(conv + biases)
-
-
-def my_image_filter(input_images):
-    with tf.variable_scope("conv1"):
-        # Variables created here will be named "conv1/weights", "conv1/biases".
-        relu1 = conv_relu(input_images, [5, 5, 32, 32], [32])
-    with tf.variable_scope("conv2"):
-        # Variables created here will be named "conv2/weights", "conv2/biases".
-        return conv_relu(relu1, [5, 5, 32, 32], [32])
+# The functions are the notes' own, kept once in tests/test_notes.py.
+from test_notes import conv_relu, my_image_filter  # noqa: E402
 
 
 @_needs_conv
