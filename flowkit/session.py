@@ -21,7 +21,6 @@ from __future__ import annotations
 import collections
 import os
 import threading
-from functools import partial
 
 import numpy as np
 
@@ -507,5 +506,3 @@ def _session_for(session, graph, what):
                          "is different from the session's graph.")
     return session
 
-
-_ = partial

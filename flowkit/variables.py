@@ -458,5 +458,3 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
     return make_tensor("ReportUninitializedVariables", (),
                        {"var_ops": [v.op for v in var_list]}, name)
 
-
-_ = dtypes

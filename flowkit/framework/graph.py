@@ -23,7 +23,6 @@ import re
 import sys
 import threading
 
-from flowkit.framework import dtypes as _dtypes
 from flowkit.framework.registry import get_op_def
 from flowkit.framework.tensor_shape import TensorShape
 
@@ -838,5 +837,3 @@ def get_seed(op_seed):
         return 87654321, op_seed  # TF1's DEFAULT_GRAPH_SEED
     return None, None
 
-
-_ = _dtypes  # dtypes re-exported through flowkit.framework
