@@ -505,4 +505,3 @@ def _session_for(session, graph, what):
         raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
                          "is different from the session's graph.")
     return session
-

@@ -457,4 +457,3 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
         var_list = global_variables() + local_variables()
     return make_tensor("ReportUninitializedVariables", (),
                        {"var_ops": [v.op for v in var_list]}, name)
-

@@ -836,4 +836,3 @@ def get_seed(op_seed):
     if op_seed is not None:
         return 87654321, op_seed  # TF1's DEFAULT_GRAPH_SEED
     return None, None
-
