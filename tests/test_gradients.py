@@ -213,3 +213,47 @@ def test_no_summing_for_an_input_the_other_side_cannot_broadcast():
         vx, vb = sess.run([gx, gb], {x: np.ones((3, 4))})
     np.testing.assert_array_equal(vx, np.ones((3, 4)))
     np.testing.assert_array_equal(vb, np.full(4, 3.0))
+
+
+def _op_types(ts):
+    """The op types that computing ``ts`` runs (walking back through inputs)."""
+    seen, todo = set(), [t.op for t in ts]
+    while todo:
+        op = todo.pop()
+        if op not in seen:
+            seen.add(op)
+            todo.extend(i.op for i in op.inputs)
+    return {op.type for op in seen}
+
+
+def test_a_known_shape_is_unbroadcast_without_shape_ops(session):
+    # Unknown batch, known bias: the bias's gradient is a plain Sum over the batch, and the
+    # mean over the batch needs no Shape/ReducedShape to spread its gradient back.
+    x = tf.placeholder(tf.float64, [None, 3])
+    b = tf.constant([1.0, 2.0, 3.0], tf.float64)
+    c = tf.constant([[1.0, 2.0, 3.0]], tf.float64)          # size-1 axis, summed as well
+    loss = tf.reduce_mean(tf.reduce_sum((x + b) * 2.0 + c, axis=1))
+    gb, gc = tf.gradients(loss, [b, c])
+    types = _op_types([gb, gc])
+    assert "UnbroadcastTo" not in types
+    v = tf.placeholder(tf.float64, [None])
+    assert "ReducedShape" not in _op_types(tf.gradients(tf.reduce_mean(v), [v]))
+    assert gb.shape.as_list() == [3] and gc.shape.as_list() == [1, 3]
+    sess = session()
+    for n in (1, 4):
+        xv = np.arange(3.0 * n).reshape(n, 3)
+        vb, vc = sess.run([gb, gc], {x: xv})
+        np.testing.assert_allclose(vb, np.full(3, 2.0))
+        np.testing.assert_allclose(vc, np.ones((1, 3)))
+
+
+def test_mean_gradient_with_unknown_sizes(session):
+    # Neither the input's nor the result's size is known when the graph is built.
+    x = tf.placeholder(tf.float64, [None, None])
+    sess = session()
+    for axis in (None, 0, 1):
+        y = tf.reduce_mean(x, axis=axis)
+        (g,) = tf.gradients(y, [x])
+        xv = np.ones((2, 5))
+        expected = np.full((2, 5), 1 / xv.size if axis is None else 1 / xv.shape[axis])
+        np.testing.assert_allclose(sess.run(g, {x: xv}), expected)

@@ -363,14 +363,17 @@ def unbroadcast(grad: Tensor, x: Tensor, other: Tensor = None) -> Tensor:
     if other is not None and _cannot_broadcast(x, other):
         return grad
     xs, gs = x.shape, grad.shape
-    if xs.is_fully_defined() and gs.is_fully_defined():
-        if xs.as_tuple() == gs.as_tuple():
-            return grad
+    if xs.is_fully_defined() and gs.ndims is not None and gs.ndims >= xs.ndims:
+        # x's shape is known, so the axes to sum are known now: the leading ones, and those
+        # where x has size 1 (summing an axis that turns out to be 1 already is harmless).
+        # A bias's gradient becomes a plain Sum, with no Shape op to run.
         xd, gd = xs.as_tuple(), gs.as_tuple()
+        if xd == gd:
+            return grad
         lead = len(gd) - len(xd)
         axes = list(range(lead)) + [lead + i for i, d in enumerate(xd) if d == 1 and gd[lead + i] != 1]
         summed = math_ops.reduce_sum(grad, axis=axes) if axes else grad
-        return array_ops.reshape(summed, xd)
+        return summed if summed.shape.as_tuple() == xd else array_ops.reshape(summed, xd)
     return make_tensor("UnbroadcastTo", (grad, array_ops.shape(x)), {"shape": x.shape})
 
 

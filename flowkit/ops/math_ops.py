@@ -1070,10 +1070,14 @@ def _reduced_grad_shape(op):
     x = op.inputs[0]
     from flowkit.ops import array_ops
     axis = op.attrs["axis"]
-    if x.shape.is_fully_defined():
+    if x.shape.ndims is not None:
+        # Known now when every kept axis has a known size (a reduced axis becomes 1 anyway):
+        # the mean of a batch of losses needs no Shape op here.
         dims = x.shape.as_tuple()
         axes = range(len(dims)) if axis is None else {a % len(dims) for a in axis}
-        return [1 if i in axes else d for i, d in enumerate(dims)]
+        shape = [1 if i in axes else d for i, d in enumerate(dims)]
+        if None not in shape:
+            return shape
     return make_tensor("ReducedShape", (array_ops.shape(x),), {"axis": axis})
 
 
@@ -1100,13 +1104,18 @@ def _sum_grad(op, g):
 def _mean_grad(op, g):
     from flowkit.ops import array_ops
     x, y = op.inputs[0], op.outputs[0]
-    (gx,) = _sum_grad(op, g)
+    # Each element of the result is g's element divided by the count, so g is divided before
+    # it is broadcast (the same IEEE operations, on fewer elements).
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         factor = max(x.shape.num_elements(), 1) // max(y.shape.num_elements(), 1)
-        return [gx / convert_to_tensor(factor, dtype=gx.dtype)]
-    factor = array_ops.cast(array_ops.size(x), gx.dtype) / \
-        array_ops.cast(array_ops.size(y), gx.dtype)
-    return [gx / factor]
+        factor = convert_to_tensor(factor, dtype=g.dtype)
+    elif y.shape.is_fully_defined() and y.shape.num_elements() == 1:
+        factor = array_ops.cast(array_ops.size(x), g.dtype)
+    else:
+        factor = array_ops.cast(array_ops.size(x), g.dtype) / \
+            array_ops.cast(array_ops.size(y), g.dtype)
+    (gx,) = _sum_grad(op, g / factor)
+    return [gx]
 
 
 def _min_max_grad(op, g):
