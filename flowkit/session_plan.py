@@ -66,7 +66,7 @@ def _prune(elements, fed):
             stack.append((op, True))
             # Control inputs first: a read placed after them sees their writes, which is what
             # `with tf.control_dependencies([update]): tf.identity(v)` means in TF1.
-            deps = [c for c in op.control_inputs
+            deps = [c for c in op._control_inputs
                     if not (c.type == "Placeholder" and c.outputs[0] in fed)]
             skip_ref = op.op_def.writes_ref
             for i, t in enumerate(op.inputs):
@@ -169,7 +169,7 @@ def _build_plan(session, elements, fed):
         step.fn, step.ins = fn, ins
         step.multi = len(out_slots) > 1 or op.op_def.list_output
         step.out = out_slots if step.multi else out_slots[0] if out_slots else -1
-        step.ctrl = tuple(step_of[c] for c in op.control_inputs if c in step_of)
+        step.ctrl = tuple(step_of[c] for c in op._control_inputs if c in step_of)
         step.merge = MERGE if op.type == "Merge" else ADD_N if op.type == "AddN" else 0
         for slot in out_slots:
             producer[slot] = len(steps)
@@ -196,7 +196,7 @@ def _build_plan(session, elements, fed):
             if native is None:
                 native = be.to_native(op.attrs["value"], device)
                 const_cache[op] = native
-            if not (dead_aware and op.control_inputs):
+            if not (dead_aware and op._control_inputs):
                 new_slot(op.outputs[0], native)
                 continue
         if kind == "NoOp" and not dead_aware:

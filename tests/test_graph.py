@@ -530,3 +530,19 @@ def test_dtypes_match_tf1(tf1):
             [t.float32 == "float32", t.float32 == t.float64, t.as_dtype("half").name,
              t.int32.max, t.uint8.min]
     assert probe(tf) == probe(tf1)
+
+
+def test_large_graphs_hold_few_objects_per_op():
+    # Same-shaped tensors share one (immutable) TensorShape, and control_inputs is a copy, as
+    # in TF1: changing it does not change the op.
+    a = tf.placeholder(tf.float32, [16])
+    b, c = a * 2.0, a * 3.0
+    assert b.shape is c.shape and b.shape == tf.TensorShape([16])
+    d = tf.placeholder(tf.float32, [None, 16])
+    d.set_shape([4, 16])
+    assert d.shape.as_list() == [4, 16]
+    with tf.control_dependencies([b.op]):
+        e = tf.identity(c)
+    deps = e.op.control_inputs
+    deps.append(c.op)
+    assert e.op.control_inputs == [b.op]

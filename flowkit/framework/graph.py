@@ -81,7 +81,7 @@ class Tensor:
         self.op = op
         self.value_index = value_index
         self.dtype = dtype
-        self._shape = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+        self._shape = _shared_shape(shape)
         self._consumers = []
 
     @property
@@ -116,7 +116,7 @@ class Tensor:
                     raise ValueError(f"Dimension {i} in both shapes must be equal, but are {a} "
                                      f"and {b}. Shapes are {_shape_str(self._shape)} and "
                                      f"{_shape_str(new)}.")
-        self._shape = self._shape.merge_with(new)
+        self._shape = _shared_shape(self._shape.merge_with(new))
 
     def consumers(self) -> list:
         """The operations that take this tensor as an input."""
@@ -165,9 +165,8 @@ class Operation:
         sum Add ['Const:0', 'Const_1:0'] ['sum:0']
     """
 
-    __slots__ = ("graph", "name", "type", "inputs", "outputs", "control_inputs", "attrs",
-                 "device", "op_def", "_id", "_site", "_grad_of", "_control_outputs",
-                 "__weakref__")
+    __slots__ = ("graph", "name", "type", "inputs", "outputs", "_control_inputs", "attrs",
+                 "device", "op_def", "_id", "_site", "_grad_of", "__weakref__")
 
     def __init__(self, graph, name, op_def, inputs, attrs, control_inputs, site) -> None:
         self.graph = graph
@@ -176,7 +175,9 @@ class Operation:
         self.op_def = op_def
         self.inputs = tuple(inputs)
         self.attrs = attrs
-        self.control_inputs = list(control_inputs)
+        # Tuples, and () when empty (most ops): fewer objects for the garbage collector to
+        # walk in a large graph (docs/performance.md, W6).
+        self._control_inputs = tuple(control_inputs)
         self.outputs = []
         device = graph._device_stack[-1] if graph._device_stack else ""
         if callable(device):   # a device function: op -> device string
@@ -186,7 +187,6 @@ class Operation:
         self._site = site
         #: The forward op this op helps differentiate (set under tf.gradients), else None.
         self._grad_of = graph._gradient_of
-        self._control_outputs = []
 
     @property
     def creation_site(self) -> str:
@@ -221,10 +221,14 @@ class Operation:
         from flowkit.session import _session_for
         _session_for(session, self.graph, "Operation.run()").run(self, feed_dict)
 
+    @property
+    def control_inputs(self) -> list:
+        """The ops that must run before this one (``tf.control_dependencies``)."""
+        return list(self._control_inputs)
+
     def _add_control_input(self, op) -> None:
-        if op not in self.control_inputs:
-            self.control_inputs.append(op)
-            op._control_outputs.append(self)
+        if op not in self._control_inputs:
+            self._control_inputs += (op,)
 
     def __repr__(self) -> str:
         return f"<tf.Operation '{self.name}' type={self.type}>"
@@ -391,8 +395,6 @@ class Graph:
             self._version += 1
         for t in op.inputs:
             t._consumers.append(op)
-        for c in control:
-            c._control_outputs.append(op)
         for frame in self._control_stack:
             frame.seen.add(op)
         return op
@@ -607,6 +609,23 @@ def _parse_device(spec: str) -> dict:
         else:
             raise ValueError(f"Unknown attribute: '{part}' in device specification '{spec}'")
     return fields
+
+
+#: One TensorShape object per distinct shape (they are immutable), so that a graph of many
+#: same-shaped tensors does not hold a shape object per tensor (docs/performance.md, W6).
+_SHAPES: dict = {}
+_MAX_SHARED_SHAPES = 4096
+
+
+def _shared_shape(shape) -> TensorShape:
+    if not isinstance(shape, TensorShape):
+        shape = TensorShape(shape)
+    shared = _SHAPES.get(shape._dims)
+    if shared is not None:
+        return shared
+    if len(_SHAPES) < _MAX_SHARED_SHAPES:
+        _SHAPES[shape._dims] = shape
+    return shape
 
 
 def _merge_device(outer: str, spec: str) -> str:
