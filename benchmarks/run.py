@@ -217,7 +217,7 @@ def _sync(device):
 def w2_w3_mlp(args, backend, device):
     x, y, w0 = _mlp_data(128)
     sess, xp, yp, loss, step, logits = _flowkit_mlp(w0, backend, device)
-    repeat = 10 if args.quick else 40
+    repeat = 30 if args.quick else 60
     if backend == "numpy":
         base = NumpyMLP(w0)
         l_fk = sess.run([step, loss], {xp: x, yp: y})[1]
