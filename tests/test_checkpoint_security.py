@@ -242,3 +242,120 @@ def test_non_hdf5_files(tmp_path, content, monkeypatch):
 def test_missing_file(tmp_path):
     with pytest.raises(tf.errors.NotFoundError):
         CheckpointReader(str(tmp_path / "none.h5"))
+
+
+# --------------------------------------------------------------------------------------------
+# The graph's large constants (_flowkit/constants) and the references to them
+# --------------------------------------------------------------------------------------------
+def test_constants_group_is_checked_like_variables(tmp_path):
+    def soft(f):
+        f["_flowkit/constants/c"] = np.ones(300, np.float32)
+        f["_flowkit/constants/link"] = h5py.SoftLink("/ok")
+    _refused(tmp_path, soft, "_flowkit/constants/link", words=["soft link"])
+    _refused(tmp_path, lambda f: f.__setitem__("_flowkit/constants/s", np.array([b"rm -rf"])),
+             "_flowkit/constants/s", words=["non-numeric"])
+    _refused(tmp_path, lambda f: f.create_group("_flowkit/constants/nested"),
+             "_flowkit/constants/nested", words=["holds only datasets"])
+    _refused(tmp_path, lambda f: f.create_dataset("_flowkit/constants/c", data=np.arange(10.0),
+                                                  scaleoffset=2),
+             "_flowkit/constants/c", words=["filter 6"])
+    _refused(tmp_path, lambda f: f.create_dataset("_flowkit/constants/c", shape=(10**9,),
+                                                  dtype="f4"),
+             "_flowkit/constants/c", cls=tf.errors.DataLossError)
+    _refused(tmp_path, lambda f: f.__setitem__("_flowkit/constants/alias", f["ok"]),
+             "_flowkit/constants/alias",
+             words=["more than one path"])
+
+
+def test_every_problem_of_a_file_in_one_message(tmp_path):
+    def build(f):
+        f["a"] = h5py.SoftLink("/ok")
+        f["b"] = np.array([b"import os"])
+        f["_flowkit/constants/c"] = np.zeros(2, dtype=[("x", "f4"), ("y", "i4")])
+    err = _restore(_make(tmp_path, build))
+    assert isinstance(err, tf.errors.InvalidArgumentError)
+    for obj in ("'a'", "'b'", "'_flowkit/constants/c'", "3 problems"):
+        assert obj in str(err), str(err)
+
+
+def _saved_with_constants(tmp_path):
+    """A checkpoint whose graph refers to a constants dataset and to a variable's dataset."""
+    tf.reset_default_graph()
+    w0 = np.arange(600, dtype=np.float32).reshape(20, 30)
+    e0 = np.ones((40, 10), np.float64)
+    w = tf.Variable(w0, name="w")
+    tf.Variable(e0, name="e", trainable=False)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.assign_add(w, tf.ones_like(w)))
+        path = tf.train.Saver().save(sess, str(tmp_path / "model")) + ".h5"
+    with h5py.File(path, "r") as f:
+        data = json.loads(f["_flowkit/graph"][()].tobytes().decode("utf-8"))
+    consts = {e["name"]: e["attrs"]["value"] for e in data["ops"] if e["type"] == "Const"}
+    assert consts["w/initial_value"]["path"] == "_flowkit/constants/w|initial_value:value"
+    assert consts["e/initial_value"]["path"] == "e"
+    return path, data, consts, w0
+
+
+def _rewrite_graph(path, data):
+    with h5py.File(path, "r+") as f:
+        del f["_flowkit/graph"]
+        f["_flowkit/graph"] = np.frombuffer(json.dumps(data).encode(), np.uint8)
+
+
+def test_references_are_checked_before_the_graph_is_built(tmp_path):
+    path, data, consts, w0 = _saved_with_constants(tmp_path)
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(path)                    # the untouched file imports
+    np.testing.assert_array_equal(
+        tf.get_default_graph().get_operation_by_name("w/initial_value").attrs["value"], w0)
+    consts["w/initial_value"]["shape"] = [30, 20]                          # wrong shape
+    consts["e/initial_value"]["dtype"] = "float32"                         # wrong dtype
+    extra = next(e for e in data["ops"] if e["name"] == "w/initial_value")
+    for i, (path_in_file, shape, dtype) in enumerate([
+            ("_flowkit/constants/missing", [3], "float32"),                # missing
+            ("_flowkit/graph", [10], "uint8"),                            # not a value
+            ("/etc/passwd", [3], "float32")]):                           # outside the file
+        copy = json.loads(json.dumps(extra))
+        copy["name"] = f"extra{i}"
+        copy["attrs"]["value"] = {"$": "dataset", "path": path_in_file, "dtype": dtype,
+                                  "shape": shape}
+        data["ops"].append(copy)
+    bad = json.loads(json.dumps(extra))
+    bad["name"] = "extra_bad"
+    bad["attrs"]["value"] = {"$": "dataset", "path": 7, "dtype": "float32", "shape": [1]}
+    data["ops"].append(bad)
+    _rewrite_graph(path, data)
+    tf.reset_default_graph()
+    with pytest.raises(tf.errors.InvalidArgumentError) as e:
+        tf.train.import_meta_graph(path)
+    msg = str(e.value)
+    assert path in msg and "6 reference(s)" in msg, msg
+    for words in ("op 'w/initial_value'", "as [30, 20] float32, but it holds [20, 30] float32",
+                  "op 'e/initial_value'", "'e' as [40, 10] float32, but it holds [40, 10] "
+                  "float64", "'_flowkit/constants/missing', which is not in the file",
+                  "'_flowkit/graph', which is not in the file",
+                  "'/etc/passwd', which is not in the file", "op 'extra_bad'", "bad path"):
+        assert words in msg, (words, msg)
+    assert tf.get_default_graph().get_operations() == []     # nothing was built
+    from flowkit.checkpoint.graph_json import load_graph
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        load_graph(path)
+    # the variables themselves still restore: the graph is checked only when it is used
+    tf.reset_default_graph()
+    w = tf.Variable(np.zeros((20, 30), np.float32), name="w")
+    with tf.Session() as sess:
+        tf.train.Saver([w]).restore(sess, path)
+        np.testing.assert_array_equal(sess.run(w), w0 + 1)
+
+
+def test_a_dataset_swapped_behind_a_reference(tmp_path):
+    """The reference records shape and dtype; a file edited to hold something else under
+    the same name is refused, not reinterpreted."""
+    path, data, consts, w0 = _saved_with_constants(tmp_path)
+    with h5py.File(path, "r+") as f:
+        del f["_flowkit/constants/w|initial_value:value"]
+        f["_flowkit/constants/w|initial_value:value"] = np.zeros((20, 30), np.int32)
+    tf.reset_default_graph()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="but it holds"):
+        tf.train.import_meta_graph(path)

@@ -346,3 +346,205 @@ def test_load_graph_for_drawing(tmp_path):
     assert g is not tf.get_default_graph()
     assert len(g.get_operations()) == len(tf.get_default_graph().get_operations())
     assert load_graph(plain) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Large constants: datasets of the checkpoint, stored once when a variable has the same bytes
+# --------------------------------------------------------------------------------------------
+def _graph_text(path):
+    with h5py.File(path, "r") as f:
+        return f["_flowkit/graph"][()].tobytes().decode("utf-8")
+
+
+def _refs(path):
+    """``{op name: referenced dataset path}`` of the graph stored in ``path``."""
+    data = json.loads(_graph_text(path))
+    return {e["name"]: e["attrs"]["value"]["path"] for e in data["ops"]
+            if e["type"] == "Const" and e["attrs"]["value"].get("$") == "dataset"}
+
+
+def _embedding_model():
+    glove = np.random.default_rng(0).standard_normal((300, 50)).astype(np.float32)
+    w0 = np.random.default_rng(1).standard_normal((50, 8)).astype(np.float32)  # 1.6 KB
+    emb = tf.Variable(glove, trainable=False, name="emb")     # frozen, as in cs224n
+    W = tf.Variable(w0, name="W")
+    ids = tf.placeholder(tf.int32, [None], name="ids")
+    loss = tf.reduce_sum(tf.matmul(tf.gather(emb, ids), W), name="loss")
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+    return glove, w0, train
+
+
+def test_initial_values_equal_to_the_variables_are_stored_once(tmp_path):
+    glove, w0, train = _embedding_model()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = tf.train.Saver().save(sess, str(tmp_path / "m")) + ".h5"
+    assert _refs(path) == {"emb/initial_value": "emb", "W/initial_value": "W"}
+    with h5py.File(path, "r") as f:
+        assert "_flowkit/constants" not in f and f.attrs["flowkit_format_version"] == 1
+    assert os.path.getsize(path) < glove.nbytes + w0.nbytes + 40_000      # no second copy
+    assert len(_graph_text(path)) < 20_000                  # no base64 of the values
+    tf.reset_default_graph()
+    saver = tf.train.import_meta_graph(path)
+    g = tf.get_default_graph()
+    value = g.get_operation_by_name("emb/initial_value").attrs["value"]
+    np.testing.assert_array_equal(value, glove)
+    assert value.dtype == np.float32 and not value.flags.writeable
+    with tf.Session() as sess:
+        sess.run(["emb/Assign", "W/Assign"])          # the imported initializers
+        np.testing.assert_array_equal(sess.run("emb:0"), glove)
+        saver.restore(sess, path)
+        np.testing.assert_array_equal(sess.run("W:0"), w0)
+
+
+def test_changed_variables_keep_their_initial_values(tmp_path):
+    glove, w0, train = _embedding_model()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {"ids:0": [1, 2, 3]})
+        trained = sess.run("W:0")
+        path = tf.train.Saver().save(sess, str(tmp_path / "m"), global_step=1) + ".h5"
+    assert not np.array_equal(trained, w0)
+    # The frozen embedding still equals its initial value: stored once. W changed: its
+    # initial value is a dataset of its own, readable with h5py.
+    assert _refs(path) == {"emb/initial_value": "emb",
+                           "W/initial_value": "_flowkit/constants/W|initial_value:value"}
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["_flowkit/constants/W|initial_value:value"][()], w0)
+        assert f.attrs["flowkit_format_version"] == 2
+    tf.reset_default_graph()
+    saver = tf.train.import_meta_graph(path)
+    g = tf.get_default_graph()
+    np.testing.assert_array_equal(g.get_operation_by_name("W/initial_value").attrs["value"], w0)
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        np.testing.assert_array_equal(sess.run("W:0"), trained)
+        sess.run("W/Assign")                     # the imported initializer: the ORIGINAL value
+        np.testing.assert_array_equal(sess.run("W:0"), w0)
+        np.testing.assert_array_equal(sess.run("emb:0"), glove)
+
+
+def test_only_bitwise_equal_values_are_shared(tmp_path):
+    """A difference outside the sample the store compares first, and -0.0 against 0.0, both
+    keep the constant separate; NaN equals NaN bit for bit, so that one is shared."""
+    n = 10_000
+    base = np.arange(n, dtype=np.float64)
+    a = tf.Variable(base, name="a")
+    b = tf.Variable(np.zeros(n), name="b")
+    c = tf.Variable(np.full(n, np.nan), name="c")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        a.load(np.concatenate([base[:5001], [-1.0], base[5002:]]), sess)  # off the sample
+        b.load(np.full(n, -0.0), sess)
+        path = tf.train.Saver().save(sess, str(tmp_path / "m")) + ".h5"
+    refs = _refs(path)
+    assert refs["a/initial_value"].startswith("_flowkit/constants/")
+    assert refs["b/initial_value"].startswith("_flowkit/constants/")
+    assert refs["c/initial_value"] == "c"
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(path)
+    ops = tf.get_default_graph()
+    np.testing.assert_array_equal(ops.get_operation_by_name("a/initial_value").attrs["value"],
+                                  base)
+    zero = ops.get_operation_by_name("b/initial_value").attrs["value"]
+    assert not np.signbit(zero).any()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int16", "int32",
+                                   "int64", "uint8", "bool"])
+def test_large_constants_of_every_dtype(tmp_path, dtype):
+    value = (np.arange(3000) % 7).astype(dtype).reshape(30, 100)
+    c = tf.constant(value, name="big")
+    small = tf.constant(np.arange(255, dtype=np.float32), name="small")    # 1020 bytes
+    edge = tf.constant(np.arange(256, dtype=np.float32), name="edge")      # 1024 bytes
+    meta = str(tmp_path / "graph.meta")
+    tf.train.export_meta_graph(meta)
+    data = json.loads(_graph_text(meta))
+    kinds = {e["name"]: e["attrs"]["value"]["$"] for e in data["ops"]}
+    assert kinds["small"] == "array" and kinds["edge"] == "dataset"
+    # bool is stored by h5py as an enum, which the reader refuses: it stays in the JSON
+    assert kinds["big"] == ("array" if dtype == "bool" else "dataset")
+    assert data["version"] == 2
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(meta)
+    g = tf.get_default_graph()
+    for name, want in (("big", value), ("small", small.op.attrs["value"]),
+                       ("edge", edge.op.attrs["value"])):
+        got = g.get_operation_by_name(name).attrs["value"]
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run("big:0"), value)
+
+
+def test_graph_without_large_constants_keeps_version_1(tmp_path):
+    tf.constant([1.0, 2.0], name="c")
+    meta = str(tmp_path / "graph.meta")
+    tf.train.export_meta_graph(meta)
+    assert json.loads(_graph_text(meta))["version"] == 1
+    with h5py.File(meta, "r") as f:
+        assert f.attrs["flowkit_format_version"] == 1
+
+
+def test_files_in_the_previous_format_still_load(tmp_path):
+    """Version 1: every constant as base64 text inside the JSON."""
+    value = np.random.default_rng(3).standard_normal((40, 40)).astype(np.float32)
+    v = tf.Variable(value, name="v")
+    y = tf.reduce_sum(v, name="y")
+    data = tf.train.export_meta_graph()
+    assert data["ops"][0]["attrs"]["value"]["$"] == "array"     # the dict stays self-contained
+    old = str(tmp_path / "old.h5")
+    with h5py.File(old, "w") as f:
+        f.attrs["flowkit_format_version"] = 1
+        f.attrs["flowkit_version"] = "0.1.0"
+        f.attrs["global_step"] = -1
+        f["v"] = value * 2
+        f["_flowkit/graph"] = np.frombuffer(json.dumps(data).encode(), np.uint8)
+    tf.reset_default_graph()
+    saver = tf.train.import_meta_graph(old)
+    np.testing.assert_array_equal(
+        tf.get_default_graph().get_operation_by_name("v/initial_value").attrs["value"], value)
+    with tf.Session() as sess:
+        saver.restore(sess, old)
+        assert sess.run("y:0") == pytest.approx(float((value * 2).sum()), rel=1e-5)
+    assert graph_json.load_graph(old) is not None
+
+
+def test_a_reference_without_its_file_is_an_error(tmp_path):
+    tf.Variable(np.zeros(1000, np.float32), name="v")
+    meta = str(tmp_path / "graph.meta")
+    tf.train.export_meta_graph(meta)
+    data = json.loads(_graph_text(meta))
+    tf.reset_default_graph()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not read"):
+        tf.train.import_meta_graph(data)
+
+
+def test_cli_inspect_and_graph_read_the_datasets(tmp_path, capsys):
+    from flowkit import cli
+    glove, w0, train = _embedding_model()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {"ids:0": [0]})
+        path = tf.train.Saver().save(sess, str(tmp_path / "m"))
+    assert cli.main(["inspect", "--no-stats", "--no-tree", path]) == 0
+    out = capsys.readouterr().out
+    assert "large constants: 1 stored as datasets, 1 the same bytes as a variable" in out
+    assert "2 variables" in out            # the constants are not listed as variables
+    assert cli.main(["graph", path, "-o", str(tmp_path / "g.dot")]) == 0
+    assert "emb/initial_value" in (tmp_path / "g.dot").read_text()
+
+
+def test_reference_to_a_variable_that_is_also_a_scope(tmp_path):
+    """``W`` beside ``W/Adam`` is stored as ``W:0``; its initial value refers to that."""
+    tf.Variable(np.ones((30, 30), np.float32), name="W")
+    tf.Variable(np.full((30, 30), 2.0, np.float32), name="W/Adam")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = tf.train.Saver().save(sess, str(tmp_path / "m")) + ".h5"
+    assert _refs(path) == {"W/initial_value": "W:0", "W/Adam/initial_value": "W/Adam"}
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(path)
+    with tf.Session() as sess:
+        sess.run(["W/Assign", "W/Adam/Assign"])
+        assert sess.run("W:0").sum() == 900.0 and sess.run("W/Adam:0").sum() == 1800.0

@@ -420,14 +420,18 @@ with tf.Session() as sess:
                 die() if name.startswith("layer2") else original(self, name, **kw))
         if i == 4 and point == "rename":
             os.replace = die
+        if i == 4 and point == "graph":     # while the variables' bytes go to disk
+            from flowkit.checkpoint import graph_json
+            graph_json.ArrayStore.add = die
         fixed.save(sess, folder + "/fixed/model")
 """
 
 
-@pytest.mark.parametrize("point", ["write", "rename", "prune"])
+@pytest.mark.parametrize("point", ["write", "graph", "rename", "prune"])
 def test_saves_killed_at_each_stage(tmp_path, point):
     """Kills a saving process at chosen moments: while writing the file that replaces the
-    previous checkpoint, just before the rename, and after the index update (pruning)."""
+    previous checkpoint (its variables, then its graph), just before the rename, and after
+    the index update (pruning)."""
     os.makedirs(tmp_path / "fixed")
     script = tmp_path / "child.py"
     script.write_text(_CHILD_AT)
@@ -547,3 +551,70 @@ def test_cli_diff(tmp_path, capsys):
     assert cli.main(["diff", c, d]) == 1
     assert "float32 -> float64" in capsys.readouterr().out
     assert cli.main(["diff", a, str(tmp_path / "missing")]) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# The graph's large constants: stored once when equal to a variable, atomically either way
+# --------------------------------------------------------------------------------------------
+def test_file_size_after_init_and_after_training(tmp_path):
+    """Right after initialization every initial value is its variable's value: the file
+    holds each value once. After a step, the initial values are stored beside the values."""
+    values = [np.random.default_rng(i).standard_normal(20_000).astype(np.float32)
+              for i in range(3)]
+    vs = [tf.Variable(v, name=f"v{i}") for i, v in enumerate(values)]
+    bump = [tf.assign_add(v, tf.ones_like(v)) for v in vs]
+    saver = tf.train.Saver()
+    nbytes = sum(v.nbytes for v in values)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        at_init = saver.save(sess, str(tmp_path / "init")) + ".h5"
+        sess.run(bump)
+        trained = saver.save(sess, str(tmp_path / "trained")) + ".h5"
+    assert nbytes < os.path.getsize(at_init) < nbytes + 30_000
+    assert 2 * nbytes < os.path.getsize(trained) < 2 * nbytes + 40_000
+    for path, offset in ((at_init, 0.0), (trained, 1.0)):
+        tf.reset_default_graph()
+        saver2 = tf.train.import_meta_graph(path)
+        with tf.Session() as sess:
+            saver2.restore(sess, path)
+            for i, v in enumerate(values):
+                np.testing.assert_array_equal(sess.run(f"v{i}:0"), v + np.float32(offset))
+            sess.run([f"v{i}/Assign" for i in range(3)])      # back to the initial values
+            for i, v in enumerate(values):
+                np.testing.assert_array_equal(sess.run(f"v{i}:0"), v)
+
+
+def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path):
+    v = tf.Variable(np.arange(1000, dtype=np.float32), name="v")
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        path = saver.save(sess, str(tmp_path / "m"))
+        tf.get_default_graph().create_op("Identity", [v.value()], {"fn": len}, name="bad")
+        with pytest.raises(TypeError, match="attr 'fn' of op 'bad'"):
+            saver.save(sess, path)                  # fails while describing the graph
+    assert [n for n in os.listdir(tmp_path) if ".tmp-" in n] == []
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        np.testing.assert_array_equal(sess.run(v), np.arange(1000, dtype=np.float32))
+
+
+def test_an_error_of_the_early_fsync_is_not_lost(tmp_path, monkeypatch):
+    """The bulk of the file is fsynced in a thread while the graph is described; if that
+    fsync fails, the save fails (a later fsync may not report the lost data again)."""
+    from flowkit.checkpoint import atomic
+    v = tf.Variable(np.arange(1000, dtype=np.float32), name="v")
+    calls = []
+    real = atomic.fsync_file
+
+    def failing_once(path):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        real(path)
+    monkeypatch.setattr(atomic, "fsync_file", failing_once)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        with pytest.raises(OSError, match="Input/output"):
+            tf.train.Saver().save(sess, str(tmp_path / "m"))
+    assert os.listdir(tmp_path) == []

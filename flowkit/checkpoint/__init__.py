@@ -6,11 +6,13 @@
   :class:`CheckpointReader`, which checks a whole file before reading any value from it;
 * :mod:`flowkit.checkpoint.index`: checkpoint paths and the ``checkpoint`` index file;
 * :mod:`flowkit.checkpoint.graph_json`: the graph (ops, attrs, edges, variables,
-  collections) as JSON, rebuilt only from registered op types;
+  collections) as JSON, its large constants as datasets of the same file (stored once when
+  a variable holds the same bytes), rebuilt only from registered op types;
 * :mod:`flowkit.checkpoint.atomic`: write-to-temporary, fsync, rename.
 """
 from flowkit.checkpoint.h5format import (  # noqa: F401
-    FORMAT_VERSION, GRAPH_DATASET, CheckpointReader, dataset_name, write_checkpoint)
+    CONSTANTS_GROUP, FORMAT_VERSION, GRAPH_DATASET, CheckpointReader, dataset_name,
+    write_checkpoint)
 from flowkit.checkpoint.index import (  # noqa: F401
     CheckpointState, checkpoint_exists, checkpoint_file, find_checkpoint_file,
     get_checkpoint_state, latest_checkpoint, update_checkpoint_state)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
 
 _TMP_MARK = ".tmp-"
 
@@ -80,6 +81,31 @@ def fsync_dir(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class BackgroundSync:
+    """``fsync`` of a file in a thread, started while the file is still being written: the
+    bytes written so far go to disk while the rest is prepared, so that the final ``fsync``
+    (which :func:`commit` still does) has little left to wait for. :meth:`wait` re-raises an
+    error of the early ``fsync`` (after a failed ``fsync`` the kernel may report the next
+    one as successful, so such an error must not be lost)."""
+
+    def __init__(self, path: str) -> None:
+        self._error = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True,
+                                        name="flowkit-fsync")
+        self._thread.start()
+
+    def _run(self, path):
+        try:
+            fsync_file(path)
+        except OSError as e:
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def commit(tmp: str, path: str) -> None:

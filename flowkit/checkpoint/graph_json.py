@@ -16,6 +16,19 @@ is an object tagged by ``"$"``::
     {"$": "dict", "v": [[key, value]]}    {"$": "op", "v": "<op name>"}
     {"$": "slice", "v": [start, stop, step]}   {"$": "ellipsis"}
 
+Inside a checkpoint file, a numeric array of at least :data:`DATASET_MIN_BYTES` bytes is not
+text at all: it is an HDF5 dataset of the same file, and the JSON holds a reference to it
+(graph format version 2)::
+
+    {"$": "dataset", "path": "_flowkit/constants/v|initial_value:value",
+     "dtype": "float32", "shape": [1000000]}
+
+The path names a dataset in the file's reserved ``_flowkit/constants`` group, or the dataset
+of a variable saved in the same file whose value is bitwise the same (a variable saved right
+after initialization, a frozen embedding): the bytes are stored once. See :class:`ArrayStore`
+for writing and :func:`read_graph` for reading (every reference is checked against the file
+before the graph is built).
+
 Operation references (the ``var``/``var_ops`` attrs of ``IsVariableInitialized`` and
 ``ReportUninitializedVariables``) are stored by name. Tensors, functions or other objects in
 attrs are an error at export, naming the op and the attr.
@@ -42,7 +55,6 @@ import json
 import math
 import re
 import warnings
-import weakref
 
 import numpy as np
 
@@ -53,7 +65,9 @@ from flowkit.framework.tensor_shape import TensorShape
 from flowkit.version import __version__
 
 GRAPH_FORMAT = "flowkit-graph"
-GRAPH_VERSION = 1
+#: Version 2 added ``{"$": "dataset"}`` references; a graph without them is written as 1, so
+#: that older flowkit versions still read it.
+GRAPH_VERSION = 2
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
 _NUMERIC = {d.name: d for d in dtypes.ALL if d is not dtypes.string}
 
@@ -66,8 +80,10 @@ class GraphFormatError(ValueError):
 # --------------------------------------------------------------------------------------------
 # Attribute values <-> JSON
 # --------------------------------------------------------------------------------------------
-def encode_value(v, where: str = "attr"):
-    """Turns an attribute value into JSON data (see the module docstring)."""
+def encode_value(v, where: str = "attr", store=None, key: str = "attr"):
+    """Turns an attribute value into JSON data (see the module docstring). With ``store`` (an
+    :class:`ArrayStore`), large numeric arrays become references to datasets, named after
+    ``key``."""
     if v is None or isinstance(v, (bool, str)):
         return v
     if isinstance(v, int):
@@ -79,15 +95,16 @@ def encode_value(v, where: str = "attr"):
     if isinstance(v, TensorShape):
         return {"$": "shape", "v": None if v.ndims is None else list(v.as_tuple())}
     if isinstance(v, np.ndarray):
-        return _encode_array(v, where)
+        ref = store.add(v, key) if store is not None else None
+        return ref if ref is not None else _encode_array(v, where)
     if isinstance(v, np.generic):
         return {"$": "scalar", "v": _encode_array(np.asarray(v), where)}
     if isinstance(v, tuple):
-        return {"$": "tuple", "v": [encode_value(x, where) for x in v]}
+        return {"$": "tuple", "v": [encode_value(x, where, store, key) for x in v]}
     if isinstance(v, list):
-        return [encode_value(x, where) for x in v]
+        return [encode_value(x, where, store, key) for x in v]
     if isinstance(v, dict):
-        return {"$": "dict", "v": [[encode_value(k, where), encode_value(x, where)]
+        return {"$": "dict", "v": [[encode_value(k, where), encode_value(x, where, store, key)]
                                    for k, x in v.items()]}
     if isinstance(v, bytes):
         return {"$": "bytes", "v": base64.b64encode(v).decode("ascii")}
@@ -108,61 +125,104 @@ def _encode_array(a: np.ndarray, where):
                  for x in a.reshape(-1).tolist()]
         return {"$": "array", "dtype": "string", "shape": list(a.shape), "data": items}
     dt = dtypes.as_dtype(a.dtype)
-    cached = _cached_b64(a)
-    if cached is not None:
-        return {"$": "array", "dtype": dt.name, "shape": list(a.shape),
-                "data": cached.decode("ascii")}
     raw = np.ascontiguousarray(a, dtype=np.dtype(dt.as_numpy_dtype).newbyteorder("<"))
     return {"$": "array", "dtype": dt.name, "shape": list(a.shape),
             "data": base64.b64encode(raw.tobytes()).decode("ascii")}
 
 
-# Large constants (a variable's initial value...) are encoded once per array, not once per
-# save: a Const's value is a read-only array that owns its memory (see ``tf.constant``), so
-# its bytes cannot change while the array lives. The cache holds the array weakly.
-_B64_MIN_BYTES = 1 << 16
-_b64_cache = {}     # id(array) -> (weak reference to it, base64 bytes)
+# --------------------------------------------------------------------------------------------
+# Large arrays as datasets of the checkpoint file
+# --------------------------------------------------------------------------------------------
+#: Arrays from this size on are stored as datasets. An HDF5 dataset costs about 430 bytes
+#: besides its data (object header, link); base64 text costs a third of the bytes: they break
+#: even near 1.3 KB. Below 1 KiB, small constants (scalars, shapes, short vectors) also stay
+#: readable in the JSON.
+DATASET_MIN_BYTES = 1024
+#: How many evenly spaced elements are compared before two large arrays are compared whole.
+_SAMPLE = 64
 
 
-def _immutable_big(a) -> bool:
-    return (a.nbytes >= _B64_MIN_BYTES and not a.flags.writeable and a.base is None
-            and a.dtype.kind in "biufc")
+def _bits(a: np.ndarray) -> np.ndarray:
+    """``a`` (C-contiguous) as a flat array of unsigned integers of the same item size: equal
+    bits compare equal (NaN with NaN), different bits differ (-0.0 and 0.0)."""
+    return a.reshape(-1).view(np.dtype(f"u{a.dtype.itemsize}"))
 
 
-def _cached_b64(a):
-    """The base64 bytes of a large immutable numeric array (cached), else ``None``."""
-    if not _immutable_big(a):
-        return None
-    key = id(a)
-    hit = _b64_cache.get(key)
-    if hit is not None and hit[0]() is a:
-        return hit[1]
-    dt = dtypes.as_dtype(a.dtype)
-    raw = np.ascontiguousarray(a, dtype=np.dtype(dt.as_numpy_dtype).newbyteorder("<"))
-    data = base64.b64encode(raw.tobytes())
-    try:
-        ref = weakref.ref(a, lambda _r, key=key: _b64_cache.pop(key, None))
-    except TypeError:
-        return data
-    _b64_cache[key] = (ref, data)
-    return data
+def _sample_key(a: np.ndarray):
+    """What two arrays must share to be compared whole: dtype, shape, and the bits of at most
+    ``_SAMPLE`` elements spread evenly over the array."""
+    bits = _bits(a)
+    return a.dtype.str, a.shape, bits[::-(-bits.size // _SAMPLE)].tobytes()
 
 
-def decode_value(v, ops=None):
-    """Inverse of :func:`encode_value`; ``ops`` maps stored op names to the imported ops.
+class ArrayStore:
+    """Collects the large arrays of a graph being written into a checkpoint file.
+
+    ``reuse`` maps the dataset paths of the values saved in the same file (the variables) to
+    their arrays. :meth:`add` returns the reference that replaces an array in the JSON: to one
+    of those datasets when the array is bitwise identical to it (same dtype, shape and bytes),
+    else to a new dataset under ``_flowkit/constants``, collected in :attr:`arrays`
+    (``{name in that group: array}``) for the writer. Arrays that differ are told apart by a
+    small sample first; only when the samples match are the whole arrays compared.
+    """
+
+    def __init__(self, reuse=None):
+        from flowkit.checkpoint.h5format import CONSTANTS_GROUP, storable
+        self._group = CONSTANTS_GROUP
+        self._storable = storable
+        self.arrays = {}
+        self.count = 0                  # references made
+        self.reused = 0                 # of which to arrays already stored
+        self._by_sample = {}            # sample key -> [(path, array)]
+        for path, arr in (reuse or {}).items():
+            arr = np.asarray(arr)
+            if self._eligible(arr):
+                self._by_sample.setdefault(_sample_key(arr), []).append((path, arr))
+
+    def _eligible(self, a) -> bool:
+        return (type(a) is np.ndarray and a.nbytes >= DATASET_MIN_BYTES
+                and a.flags.c_contiguous and a.dtype.isnative and self._storable(a.dtype))
+
+    def add(self, a: np.ndarray, key: str):
+        """The reference for array ``a`` (the value of attr ``key``), or ``None`` when it
+        stays in the JSON (small, or a dtype HDF5 would not store as a plain number)."""
+        if not self._eligible(a):
+            return None
+        self.count += 1
+        sample = _sample_key(a)
+        path = None
+        for other_path, other in self._by_sample.get(sample, ()):
+            if other is a or np.array_equal(_bits(other), _bits(a)):
+                path = other_path
+                self.reused += 1
+                break
+        if path is None:
+            name = key.replace("/", "|")     # HDF5 names cannot hold '/'
+            if name in self.arrays:          # a second array in one attr, or a clash
+                name += f"#{len(self.arrays)}"
+            self.arrays[name] = a
+            path = f"{self._group}/{name}"
+            self._by_sample.setdefault(sample, []).append((path, a))
+        return {"$": "dataset", "path": path, "dtype": dtypes.as_dtype(a.dtype).name,
+                "shape": list(a.shape)}
+
+
+def decode_value(v, ops=None, arrays=None):
+    """Inverse of :func:`encode_value`; ``ops`` maps stored op names to the imported ops,
+    ``arrays`` dataset paths to the arrays read from the file (see :func:`read_graph`).
     Anything unexpected is a :class:`GraphFormatError`."""
     if v is None or isinstance(v, (bool, str, int)):
         return v
     if isinstance(v, float):
         return v
     if isinstance(v, list):
-        return [decode_value(x, ops) for x in v]
+        return [decode_value(x, ops, arrays) for x in v]
     if not isinstance(v, dict):
         raise GraphFormatError(f"unexpected JSON value {v!r:.60}")
     tag = v.get("$")
     body = v.get("v")
     if tag == "tuple" and isinstance(body, list):
-        return tuple(decode_value(x, ops) for x in body)
+        return tuple(decode_value(x, ops, arrays) for x in body)
     if tag == "dtype" and isinstance(body, str):
         try:
             return dtypes.as_dtype(body)
@@ -176,6 +236,8 @@ def decode_value(v, ops=None):
         return float(body)
     if tag == "array":
         return _decode_array(v)
+    if tag == "dataset":
+        return _resolve_dataset(v, arrays)
     if tag == "scalar" and isinstance(body, dict):
         arr = _decode_array(body)
         if arr.shape != ():
@@ -190,7 +252,7 @@ def decode_value(v, ops=None):
                 raise GraphFormatError("dict items must be [key, value] pairs")
             key = decode_value(pair[0], ops)
             try:
-                out[key] = decode_value(pair[1], ops)
+                out[key] = decode_value(pair[1], ops, arrays)
             except TypeError:
                 raise GraphFormatError(f"unhashable dict key {key!r:.60}") from None
         return out
@@ -204,6 +266,58 @@ def decode_value(v, ops=None):
     if tag == "ellipsis":
         return Ellipsis
     raise GraphFormatError(f"unknown attr encoding {str(v)[:80]}")
+
+
+def _resolve_dataset(ref, arrays):
+    """The array a ``{"$": "dataset"}`` reference names (already read and checked by
+    :func:`read_graph`)."""
+    problem = check_dataset_ref(ref)
+    if problem:
+        raise GraphFormatError(problem)
+    path = ref["path"]
+    if arrays is None or path not in arrays:
+        raise GraphFormatError(f"an attr refers to dataset '{path}' of the checkpoint file, "
+                               "which was not read (import the file, not its JSON alone)")
+    arr = arrays[path]
+    if list(arr.shape) != ref["shape"] or dtypes.as_dtype(arr.dtype).name != ref["dtype"]:
+        raise GraphFormatError(f"dataset '{path}' does not match its reference")
+    return arr
+
+
+def check_dataset_ref(ref) -> str:
+    """What is wrong with the form of a ``{"$": "dataset"}`` reference ("" if nothing)."""
+    path, dt, shape = ref.get("path"), ref.get("dtype"), ref.get("shape")
+    if not isinstance(path, str) or not path:
+        return f"a dataset reference has a bad path {path!r:.60}"
+    if dt not in _NUMERIC:
+        return f"the reference to dataset '{path}' has a bad dtype {dt!r:.40}"
+    if not (isinstance(shape, list) and all(_is_count(d) for d in shape)):
+        return f"the reference to dataset '{path}' has a bad shape {shape!r:.60}"
+    return ""
+
+
+def dataset_refs(data) -> list:
+    """``[(where, reference)]`` for every ``{"$": "dataset"}`` reference in the attrs of a
+    graph description (``where`` names the op and the attr). Malformed parts are skipped:
+    building the graph reports them."""
+    out = []
+    ops = data.get("ops") if isinstance(data, dict) else None
+    for e in ops if isinstance(ops, list) else ():
+        attrs = e.get("attrs") if isinstance(e, dict) else None
+        if not isinstance(attrs, dict):
+            continue
+        for key, value in attrs.items():
+            stack = [value]
+            while stack:
+                x = stack.pop()
+                if isinstance(x, list):
+                    stack.extend(x)
+                elif isinstance(x, dict):
+                    if x.get("$") == "dataset":
+                        out.append((f"attr '{key}' of op '{e.get('name')}'", x))
+                    else:
+                        stack.extend(x.values())
+    return out
 
 
 def _is_count(d):
@@ -253,24 +367,19 @@ def _variable_class():
 
 
 def graph_to_dict(graph, saver_info=None, collection_list=None, clear_devices=False,
-                  _blobs=None) -> dict:
+                  store=None) -> dict:
     """Describes ``graph`` as JSON-ready data. ``saver_info`` (from a Saver) is stored as is.
 
-    ``_blobs`` (internal, see :func:`graph_to_json_bytes`): a dict that receives, per op
-    index, ``[(attr name, base64 bytes)]`` of its large constant attrs, whose ``"data"`` is
-    then left ``""``.
+    With ``store`` (an :class:`ArrayStore`, when the description is written into a checkpoint
+    file), large numeric arrays are left to the store and referred to.
     """
     Variable = _variable_class()
     ops = []
     for op in graph.get_operations():
         attrs = {}
         for k, v in op.attrs.items():
-            if _blobs is not None and isinstance(v, np.ndarray) and _immutable_big(v):
-                attrs[k] = {"$": "array", "dtype": dtypes.as_dtype(v.dtype).name,
-                            "shape": list(v.shape), "data": ""}
-                _blobs.setdefault(len(ops), []).append((k, _cached_b64(v)))
-            else:
-                attrs[k] = encode_value(v, f"attr '{k}' of op '{op.name}' (type {op.type})")
+            attrs[k] = encode_value(v, f"attr '{k}' of op '{op.name}' (type {op.type})",
+                                    store, f"{op.name}:{k}")
         entry = {"name": op.name, "type": op.type, "inputs": [t.name for t in op.inputs],
                  "control_inputs": [c.name for c in op.control_inputs], "attrs": attrs,
                  "outputs": [[t.dtype.name, encode_value(t.shape)] for t in op.outputs]}
@@ -307,7 +416,9 @@ def graph_to_dict(graph, saver_info=None, collection_list=None, clear_devices=Fa
     saver = None
     if saver_info is not None:
         saver = {k: v for k, v in saver_info.items() if k != "variable_objects"}
-    return {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "flowkit_version": __version__,
+    # Version 1 when no array is stored as a dataset: older flowkit versions read it.
+    version = GRAPH_VERSION if store is not None and store.count else 1
+    return {"format": GRAPH_FORMAT, "version": version, "flowkit_version": __version__,
             "seed": graph.seed if isinstance(graph.seed, int) else None,
             "ops": ops, "variables": var_entries, "collections": collections, "saver": saver}
 
@@ -315,65 +426,6 @@ def graph_to_dict(graph, saver_info=None, collection_list=None, clear_devices=Fa
 def graph_to_json(graph, **kwargs) -> str:
     return json.dumps(graph_to_dict(graph, **kwargs), separators=(",", ":"),
                       allow_nan=False)
-
-
-def _dumps(data) -> bytes:
-    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8")
-
-
-def graph_to_json_bytes(graph, **kwargs) -> bytes:
-    """``graph_to_json(graph, **kwargs).encode("utf-8")``, fast for large constants.
-
-    The base64 text of a large constant is computed once per array and spliced into the
-    output as bytes, instead of passing through the JSON encoder on every save; the result is
-    byte for byte the same.
-
-    Example:
-        >>> import flowkit as tf
-        >>> g = tf.Graph()
-        >>> with g.as_default():
-        ...     v = tf.Variable(np.arange(50000, dtype=np.float32), name="v")
-        >>> graph_to_json_bytes(g) == graph_to_json(g).encode("utf-8")
-        True
-    """
-    return b"".join(graph_json_pieces(graph, **kwargs))
-
-
-def graph_json_pieces(graph, **kwargs) -> list:
-    """:func:`graph_to_json_bytes` as a list of ``bytes`` pieces to be written one after the
-    other (saves joining a large graph into one more copy)."""
-    blobs = {}
-    data = graph_to_dict(graph, _blobs=blobs, **kwargs)
-    ops, data["ops"] = data["ops"], None
-    outer = _dumps(data).split(b'"ops":null')
-    if len(outer) != 2:                      # cannot happen; stay exact if it ever does
-        data["ops"] = ops
-        _fill_blobs(ops, blobs)
-        return [_dumps(data)]
-    pieces = [outer[0], b'"ops":[']
-    for i, entry in enumerate(ops):
-        if i:
-            pieces.append(b",")
-        text = _dumps(entry)
-        if i in blobs:
-            parts = text.split(b'"data":""')
-            if len(parts) != len(blobs[i]) + 1:    # ambiguous: encode this op the slow way
-                _fill_blobs([entry], {0: blobs[i]})
-                pieces.append(_dumps(entry))
-                continue
-            pieces.append(parts[0])
-            for (_, blob), rest in zip(blobs[i], parts[1:]):
-                pieces += [b'"data":"', blob, b'"', rest]
-        else:
-            pieces.append(text)
-    pieces += [b"]", outer[1]]
-    return pieces
-
-
-def _fill_blobs(ops, blobs):
-    for i, found in blobs.items():
-        for key, blob in found:
-            ops[i]["attrs"][key]["data"] = blob.decode("ascii")
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,8 +500,10 @@ def _ordered(ops):
     return order
 
 
-def dict_to_graph(data, graph, import_scope=None, clear_devices=False, source="<graph>"):
-    """Adds the ops described by ``data`` to ``graph``.
+def dict_to_graph(data, graph, import_scope=None, clear_devices=False, source="<graph>",
+                  arrays=None):
+    """Adds the ops described by ``data`` to ``graph``. ``arrays``: the arrays its dataset
+    references name (from :func:`read_graph`).
 
     Returns:
         ``(ops, variables, saver_info)``: stored op name -> new op; stored variable name ->
@@ -460,7 +514,7 @@ def dict_to_graph(data, graph, import_scope=None, clear_devices=False, source="<
         InvalidArgumentError: the description is malformed, or names clash with the graph.
     """
     try:
-        return _build(data, graph, import_scope, clear_devices)
+        return _build(data, graph, import_scope, clear_devices, arrays)
     except GraphFormatError as e:
         raise errors.InvalidArgumentError(None, None, f"Cannot import the graph stored in "
                                           f"'{source}': {e}") from None
@@ -469,7 +523,7 @@ def dict_to_graph(data, graph, import_scope=None, clear_devices=False, source="<
                                           f"'{source}': it is nested too deeply.") from None
 
 
-def _build(data, graph, import_scope, clear_devices):
+def _build(data, graph, import_scope, clear_devices, arrays):
     _check(isinstance(data, dict) and data.get("format") == GRAPH_FORMAT,
            "not a flowkit graph description")
     _check(isinstance(data.get("version"), int) and data["version"] <= GRAPH_VERSION,
@@ -504,7 +558,7 @@ def _build(data, graph, import_scope, clear_devices):
         name, op_type = e["name"], e["type"]
         raw_attrs = e.get("attrs", {})
         _check(isinstance(raw_attrs, dict), f"op '{name}': attrs must be an object")
-        attrs = {str(k): decode_value(v, ops) for k, v in raw_attrs.items()}
+        attrs = {str(k): decode_value(v, ops, arrays) for k, v in raw_attrs.items()}
         inputs = [tensor(t) for t in e.get("inputs", [])]
         ctrl = [ops[c] for c in e.get("control_inputs", [])]
         if op_type == "Const":
@@ -614,6 +668,23 @@ def _build_collections(colls, ops, tensor, variables, graph):
                 raise GraphFormatError(f"bad item in collection '{key}'")
 
 
+def read_graph(reader):
+    """``(description, arrays)`` of the graph stored in an open
+    :class:`~flowkit.checkpoint.CheckpointReader`, or ``None`` if it stores none: the parsed
+    JSON, and the arrays its dataset references name (``{path: read-only array}``), each
+    checked against the file first. Pass both to :func:`dict_to_graph`.
+
+    Raises:
+        InvalidArgumentError: the JSON is invalid, or references name datasets that are
+            missing or differ in shape or dtype (all of them listed in one message).
+    """
+    text = reader.graph_json()
+    if text is None:
+        return None
+    data = parse_graph_json(text, reader.path)
+    return data, reader.read_graph_arrays(dataset_refs(data))
+
+
 def load_graph(path: str):
     """A new :class:`~flowkit.Graph` holding the graph stored in checkpoint ``path`` (a
     prefix, ``.h5`` or ``.meta`` spelling), e.g. to draw it. ``None`` if it stores no graph.
@@ -628,9 +699,9 @@ def load_graph(path: str):
     if found is None:
         raise errors.NotFoundError(None, None, f"No checkpoint file at '{path}'.")
     with CheckpointReader(found) as reader:
-        text = reader.graph_json()
-    if text is None:
+        stored = read_graph(reader)
+    if stored is None:
         return None
     graph = Graph()
-    dict_to_graph(parse_graph_json(text, found), graph, source=found)
+    dict_to_graph(stored[0], graph, source=found, arrays=stored[1])
     return graph

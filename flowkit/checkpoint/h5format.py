@@ -8,12 +8,19 @@ Layout of ``model-3.h5``::
     /global_step              ...
     /W:0, /W/Adam             a variable that is also a scope is stored as ``W:0``
     /_flowkit/graph           (optional) uint8 dataset: the graph as UTF-8 JSON
+    /_flowkit/constants/...   (optional) the graph's large arrays (a variable's initial
+                              value...), one numeric dataset each, named after the op and
+                              attr (``v|initial_value:value``); the JSON refers to them
 
 Variable names cannot start with ``_``, so the ``_flowkit`` group never clashes with one.
-``global_step`` is ``-1`` when the save had no step. Any HDF5 tool can read the file.
+``global_step`` is ``-1`` when the save had no step. Any HDF5 tool can read the file. A
+large constant whose value is bitwise the value of a variable saved in the same file is not
+stored twice: the JSON refers to the variable's dataset (see
+:class:`~flowkit.checkpoint.graph_json.ArrayStore`). ``flowkit_format_version`` is 2 when
+the file has a ``_flowkit/constants`` group, else 1 (which older flowkit versions read).
 
 Reading is defensive. Before any value is read, :class:`CheckpointReader` walks the whole
-file and refuses, with an error naming the file and the object: soft, external or
+file and refuses, with one error naming the file and every object at fault: soft, external or
 user-defined links; objects reachable by more than one path (hard-link aliases and cycles);
 committed datatypes; virtual or external dataset storage; filters other than deflate,
 shuffle, fletcher32 and lzf (an unknown filter would make HDF5 load a plugin library);
@@ -40,9 +47,10 @@ from flowkit.checkpoint import atomic
 from flowkit.framework import dtypes, errors
 from flowkit.version import __version__
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 RESERVED_GROUP = "_flowkit"
 GRAPH_DATASET = "_flowkit/graph"
+CONSTANTS_GROUP = "_flowkit/constants"
 #: HDF5 filters a checkpoint may use (any other would make HDF5 look for a plugin library).
 ALLOWED_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 32000: "lzf"}
 _COMPRESSING = {1, 32000}
@@ -69,68 +77,83 @@ def dataset_name(var_name: str) -> str:
     return name
 
 
-def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None) -> None:
-    """Writes ``{name: array}`` (and optionally the graph: JSON text as ``str``, UTF-8
-    ``bytes``, or a list of ``bytes`` pieces to be concatenated) to ``path``, atomically
-    (see :mod:`flowkit.checkpoint.atomic`).
+def dataset_paths(names) -> dict:
+    """``{name: HDF5 path}`` of the values ``write_checkpoint`` stores under ``names``.
 
     A name that is also the scope of another name (``W`` beside Adam's slot ``W/Adam``) is
     stored under its full tensor name, ``W:0``, because in HDF5 ``W`` must then be a group.
     """
+    plain = {n: dataset_name(n) for n in names}
+    scopes = {"/".join(p.split("/")[:i]) for p in plain.values()
+              for i in range(1, p.count("/") + 1)}
+    return {n: p + ":0" if p in scopes else p for n, p in plain.items()}
+
+
+def storable(dtype) -> bool:
+    """Whether values of NumPy ``dtype`` are stored as datasets that the reader accepts
+    (numbers; not bool, which h5py stores as an enum, nor complex, a compound)."""
+    dtype = np.dtype(dtype)
+    return dtype.kind in "iuf" and dtype.newbyteorder("=") in _NUMERIC
+
+
+def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None,
+                     graph_arrays=None) -> None:
+    """Writes ``{name: array}`` to ``path``, atomically (see :mod:`flowkit.checkpoint.atomic`);
+    optionally the graph (JSON text as ``str`` or UTF-8 ``bytes``) and the arrays it refers
+    to (``{name in _flowkit/constants: array}``, from an
+    :class:`~flowkit.checkpoint.graph_json.ArrayStore`). See :func:`dataset_paths` for where
+    each value goes.
+
+    ``graph_json`` may also be a function returning ``(text, graph_arrays)``: it is called
+    once the variables are written, while their bytes already go to disk (the graph's
+    description compares constants with the variables, which takes a while).
+    """
     h5py = _h5py()
-    names = {dataset_name(n): np.asarray(v) for n, v in arrays.items()}
-    scopes = {"/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)}
+    paths = dataset_paths(arrays)
     atomic.remove_stale_temps(path, any_name_ending=".h5")
     tmp = atomic.temp_path_for(path)
+    early = None
     try:
         with h5py.File(tmp, "w") as f:
-            f.attrs["flowkit_format_version"] = FORMAT_VERSION
+            f.attrs["flowkit_format_version"] = 1
             f.attrs["flowkit_version"] = __version__
             f.attrs["global_step"] = -1 if global_step is None else int(global_step)
-            for n, arr in names.items():
+            for n, v in arrays.items():
+                arr = np.asarray(v)
                 if arr.dtype not in _NUMERIC:
                     raise TypeError(f"Cannot save '{n}': dtype {arr.dtype} is not numeric.")
-                f.create_dataset(n + ":0" if n in scopes else n,
-                                 data=np.asarray(arr, order="C"))
+                f.create_dataset(paths[n], data=np.asarray(arr, order="C"))
+            if callable(graph_json):
+                early = atomic.BackgroundSync(tmp)
+                graph_json, graph_arrays = graph_json()
             if graph_json is not None:
-                _write_graph(f, graph_json)
+                if isinstance(graph_json, str):
+                    graph_json = graph_json.encode("utf-8")
+                f.create_dataset(GRAPH_DATASET, data=np.frombuffer(graph_json, np.uint8))
+            if graph_arrays:
+                f.attrs["flowkit_format_version"] = 2        # older readers refuse the group
+                group = f.create_group(CONSTANTS_GROUP)
+                for name, arr in graph_arrays.items():
+                    group.create_dataset(name, data=np.asarray(arr, order="C"))
             f.flush()
+        if early is not None:
+            early.wait()                # raises the early fsync's error, if any
         atomic.commit(tmp, path)
     except BaseException:
+        if early is not None:           # no thread left behind with the file open
+            try:
+                early.wait()
+            except OSError:
+                pass
         atomic._silent_remove(tmp)
         raise
 
 
-def _write_graph(f, graph_json) -> None:
-    """The graph dataset: one contiguous uint8 dataset, written piece by piece (large
-    constants arrive as separate pieces; small neighbours are grouped into one write)."""
-    if isinstance(graph_json, str):
-        graph_json = graph_json.encode("utf-8")
-    if isinstance(graph_json, bytes):
-        f.create_dataset(GRAPH_DATASET, data=np.frombuffer(graph_json, np.uint8))
-        return
-    total = sum(len(p) for p in graph_json)
-    ds = f.create_dataset(GRAPH_DATASET, shape=(total,), dtype=np.uint8)
-    pos, small = 0, []
-
-    def put(buf):
-        nonlocal pos
-        if buf:
-            ds[pos:pos + len(buf)] = np.frombuffer(buf, np.uint8)
-            pos += len(buf)
-    for piece in graph_json:
-        if len(piece) >= _SLACK:
-            put(b"".join(small))
-            small = []
-            put(piece)
-        else:
-            small.append(piece)
-    put(b"".join(small))
-
-
 # --------------------------------------------------------------------------------------------
-def _refuse(path, what, why, hint=" flowkit checkpoints hold only groups and plain numeric "
-            "datasets."):
+_HINT = " flowkit checkpoints hold only groups and plain numeric datasets."
+
+
+def _refuse(path, what, why, hint=_HINT):
     return errors.InvalidArgumentError(
         None, None, f"Refusing to load checkpoint '{path}': {what} {why}.{hint}")
 
@@ -163,9 +186,12 @@ class CheckpointReader:
         self._graph = None
         self._datasets = {}         # variable name -> its h5py dataset (found by the scan)
         self._plain = set()         # dataset paths stored contiguously, without filters
+        self._constants = {}        # path in _flowkit/constants -> ((shape, dtype), dataset)
+        self._problems = []         # (refused: bool, what, why), found by the scan
         try:
             self._read_attrs()
             self._scan()
+            self._raise_problems()
         except errors.OpError:
             self.close()
             raise
@@ -173,6 +199,29 @@ class CheckpointReader:
             self.close()
             raise errors.DataLossError(None, None, f"Cannot read checkpoint '{self.path}': "
                                        f"{type(e).__name__}: {e}") from None
+
+    def _refused(self, what, why) -> None:
+        self._problems.append((True, what, why))
+
+    def _damaged(self, what, why) -> None:
+        self._problems.append((False, what, why))
+
+    def _raise_problems(self) -> None:
+        """One error for everything the scan found: ``InvalidArgumentError`` if anything is
+        refused, else ``DataLossError``."""
+        if not self._problems:
+            return
+        refused = any(r for r, _, _ in self._problems)
+        if len(self._problems) == 1:
+            _, what, why = self._problems[0]
+            raise (_refuse if refused else _loss)(self.path, what, why)
+        lines = "".join(f"\n  {what} {why}." for _, what, why in self._problems)
+        if refused:
+            raise errors.InvalidArgumentError(
+                None, None, f"Refusing to load checkpoint '{self.path}': "
+                f"{len(self._problems)} problems:{lines}\n{_HINT.strip()}")
+        raise errors.DataLossError(None, None, f"Checkpoint '{self.path}' is damaged: "
+                                   f"{len(self._problems)} problems:{lines}")
 
     # -- the file's attributes -------------------------------------------------------------------
     def _attr(self, name, kind):
@@ -187,8 +236,9 @@ class CheckpointReader:
             ok = h5py.check_dtype(vlen=dt) in (str, bytes) or dt.kind == "S"
             ok = ok and shape in ((), None)
         if not ok:
-            raise _refuse(self.path, f"file attribute '{name}'", f"has type {dt} and shape "
-                          f"{shape}; expected a scalar {kind}")
+            self._refused(f"file attribute '{name}'", f"has type {dt} and shape {shape}; "
+                          f"expected a scalar {kind}")
+            return None
         value = attrs[name]
         if kind == "int":
             return int(value)
@@ -205,6 +255,26 @@ class CheckpointReader:
         self.global_step = None if step is None or step < 0 else step
 
     # -- the structure ---------------------------------------------------------------------------
+    def _member(self, group, key, full):
+        """The object ``group[key]`` if it is reached by one plain hard link, else ``None``
+        (the problem recorded). Nothing behind a refused link is opened."""
+        h5py = _h5py()
+        link = group.get(key, getlink=True)
+        if isinstance(link, h5py.SoftLink):
+            self._refused(f"'{full}'", f"is a soft link (to '{link.path}')")
+        elif isinstance(link, h5py.ExternalLink):
+            self._refused(f"'{full}'", f"is an external link (to "
+                          f"'{link.filename}:{link.path}')")
+        elif not isinstance(link, h5py.HardLink):
+            self._refused(f"'{full}'", "is a user-defined link")
+        else:
+            obj = group[key]
+            if h5py.h5o.get_info(obj.id).rc == 1:
+                return obj
+            self._refused(f"'{full}'", "is reachable by more than one path (an aliased or "
+                          "cyclic hard link)")
+        return None
+
     def _scan(self) -> None:
         h5py = _h5py()
         stack = [("", self._file)]
@@ -212,18 +282,9 @@ class CheckpointReader:
             prefix, group = stack.pop()
             for key in list(group.keys()):
                 full = prefix + key
-                link = group.get(key, getlink=True)
-                if isinstance(link, h5py.SoftLink):
-                    raise _refuse(self.path, f"'{full}'", f"is a soft link (to '{link.path}')")
-                if isinstance(link, h5py.ExternalLink):
-                    raise _refuse(self.path, f"'{full}'", f"is an external link (to "
-                                  f"'{link.filename}:{link.path}')")
-                if not isinstance(link, h5py.HardLink):
-                    raise _refuse(self.path, f"'{full}'", "is a user-defined link")
-                obj = group[key]
-                if h5py.h5o.get_info(obj.id).rc != 1:
-                    raise _refuse(self.path, f"'{full}'", "is reachable by more than one path "
-                                  "(an aliased or cyclic hard link)")
+                obj = self._member(group, key, full)
+                if obj is None:
+                    continue
                 if isinstance(obj, h5py.Group):
                     if prefix == "" and key == RESERVED_GROUP:
                         self._scan_reserved(obj)
@@ -232,68 +293,95 @@ class CheckpointReader:
                 elif isinstance(obj, h5py.Dataset):
                     name = full[:-2] if full.endswith(":0") else full
                     if ":" in name or name in self._entries:
-                        raise _refuse(self.path, f"'{full}'", "is not a valid variable name, "
-                                      "or names a variable twice")
-                    self._entries[name] = self._check_dataset(full, obj)
-                    self._paths[name] = full
-                    self._datasets[name] = obj
+                        self._refused(f"'{full}'", "is not a valid variable name, or names a "
+                                      "variable twice")
+                        continue
+                    entry = self._check_dataset(full, obj)
+                    if entry is not None:
+                        self._entries[name] = entry
+                        self._paths[name] = full
+                        self._datasets[name] = obj
                 else:
-                    raise _refuse(self.path, f"'{full}'", f"is a {type(obj).__name__}, not a "
-                                  "group or dataset")
+                    self._refused(f"'{full}'", f"is a {type(obj).__name__}, not a group or "
+                                  "dataset")
 
     def _scan_reserved(self, group) -> None:
         h5py = _h5py()
         for key in list(group.keys()):
             full = f"{RESERVED_GROUP}/{key}"
-            link = group.get(key, getlink=True)
-            obj = group[key] if isinstance(link, h5py.HardLink) else None
-            if full != GRAPH_DATASET or not isinstance(obj, h5py.Dataset):
-                raise _refuse(self.path, f"'{full}'", "is not part of the flowkit format")
-            if h5py.h5o.get_info(obj.id).rc != 1:
-                raise _refuse(self.path, f"'{full}'", "is reachable by more than one path")
-            shape, dt = self._check_dataset(full, obj)
-            if dt != np.uint8 or len(shape) != 1:
-                raise _refuse(self.path, f"'{full}'", "must be a 1-D uint8 dataset")
-            self._graph = obj
+            obj = self._member(group, key, full)
+            if obj is None:
+                continue
+            if full == GRAPH_DATASET and isinstance(obj, h5py.Dataset):
+                entry = self._check_dataset(full, obj, "the graph")
+                if entry is None:
+                    continue
+                shape, dt = entry
+                if dt != np.uint8 or len(shape) != 1:
+                    self._refused(f"'{full}'", "must be a 1-D uint8 dataset")
+                else:
+                    self._graph = obj
+            elif full == CONSTANTS_GROUP and isinstance(obj, h5py.Group):
+                self._scan_constants(obj)
+            else:
+                self._refused(f"'{full}'", "is not part of the flowkit format")
 
-    def _check_dataset(self, name, d):
+    def _scan_constants(self, group) -> None:
+        """``_flowkit/constants`` holds only numeric datasets, checked like variables."""
+        h5py = _h5py()
+        for key in list(group.keys()):
+            full = f"{CONSTANTS_GROUP}/{key}"
+            obj = self._member(group, key, full)
+            if obj is None:
+                continue
+            if not isinstance(obj, h5py.Dataset):
+                self._refused(f"'{full}'", f"is a {type(obj).__name__}; {CONSTANTS_GROUP} "
+                              "holds only datasets")
+                continue
+            entry = self._check_dataset(full, obj, "constant")
+            if entry is not None:
+                self._constants[full] = (entry, obj)
+
+    def _check_dataset(self, name, d, kind="variable"):
+        """``(shape, native dtype)`` of a dataset that passes every check, else ``None``
+        (the first problem found recorded)."""
         h5py = _h5py()
         dt = d.dtype
-        what = f"variable '{name}'"
+        what = f"{kind} '{name}'"
         if (h5py.check_dtype(vlen=dt) is not None or h5py.check_dtype(ref=dt) is not None
                 or h5py.check_dtype(enum=dt) is not None or dt.fields is not None
                 or dt.subdtype is not None or dt.kind not in "biuf"):
-            raise _refuse(self.path, what, f"has the non-numeric HDF5 type {dt}")
+            return self._refused(what, f"has the non-numeric HDF5 type {dt}")
         native = dt.newbyteorder("=")
         if native not in _NUMERIC:
-            raise _refuse(self.path, what, f"has dtype {dt}, which no flowkit dtype matches")
+            return self._refused(what, f"has dtype {dt}, which no flowkit dtype matches")
         shape = d.shape
         if shape is None:
-            raise _refuse(self.path, what, "has an empty (null) dataspace")
+            return self._refused(what, "has an empty (null) dataspace")
         if d.is_virtual:
-            raise _refuse(self.path, what, "is a virtual dataset (its data lives elsewhere)")
+            return self._refused(what, "is a virtual dataset (its data lives elsewhere)")
         if d.external:
-            raise _refuse(self.path, what, f"stores its data in external files {d.external}")
+            return self._refused(what, f"stores its data in external files {d.external}")
         plist = d.id.get_create_plist()
         codes = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
         for c in codes:
             if c not in ALLOWED_FILTERS:
-                raise _refuse(self.path, what, f"uses HDF5 filter {c}; only "
-                              f"{', '.join(ALLOWED_FILTERS.values())} are allowed")
+                return self._refused(what, f"uses HDF5 filter {c}; only "
+                                     f"{', '.join(ALLOWED_FILTERS.values())} are allowed")
         nbytes = math.prod(int(n) for n in shape) * dt.itemsize
         ratio = MAX_COMPRESSION_RATIO if _COMPRESSING & set(codes) else 1
         if nbytes > self.file_size * ratio + _SLACK:
-            raise _loss(self.path, what, f"declares {nbytes} bytes of data with shape "
-                        f"{shape}, far more than the file's {self.file_size} bytes can hold")
+            return self._damaged(what, f"declares {nbytes} bytes of data with shape {shape}, "
+                                 f"far more than the file's {self.file_size} bytes can hold")
         if nbytes and plist.get_layout() == h5py.h5d.CONTIGUOUS:
             offset = d.id.get_offset()
             if offset is None:
-                raise _loss(self.path, what, "declares data but none is stored")
+                return self._damaged(what, "declares data but none is stored")
             if offset + nbytes > self.file_size:
-                raise _loss(self.path, what, f"needs bytes up to {offset + nbytes} but the file "
-                            f"ends at {self.file_size} (truncated)")
+                return self._damaged(what, f"needs bytes up to {offset + nbytes} but the "
+                                     f"file ends at {self.file_size} (truncated)")
         elif d.id.get_storage_size() > self.file_size:
-            raise _loss(self.path, what, "claims more storage than the file has")
+            return self._damaged(what, "claims more storage than the file has")
         if not codes and plist.get_layout() == h5py.h5d.CONTIGUOUS and dt == native:
             self._plain.add(name)
         return tuple(int(n) for n in shape), native
@@ -368,6 +456,64 @@ class CheckpointReader:
             raise _loss(self.path, f"'{GRAPH_DATASET}'", f"could not be read ({e})") from None
         except UnicodeDecodeError:
             raise _loss(self.path, f"'{GRAPH_DATASET}'", "is not UTF-8 text") from None
+
+    def constant_entries(self) -> dict:
+        """``{path: (shape tuple, numpy dtype)}`` of the graph's arrays stored as datasets
+        (under ``_flowkit/constants``), sorted by path."""
+        return {p: entry for p, (entry, _) in sorted(self._constants.items())}
+
+    def read_graph_arrays(self, refs) -> dict:
+        """Reads the datasets that the graph's references name: ``refs`` is
+        ``[(where, {"$": "dataset", "path", "dtype", "shape"})]`` (see
+        :func:`~flowkit.checkpoint.graph_json.dataset_refs`); returns ``{path: read-only
+        array}``. A reference may name a dataset under ``_flowkit/constants`` or a variable's.
+
+        Raises:
+            InvalidArgumentError: references that are malformed, name no such dataset, or
+                disagree with it in shape or dtype; all of them in one message, before
+                anything is read.
+        """
+        from flowkit.checkpoint.graph_json import check_dataset_ref
+        variables = {p: n for n, p in self._paths.items()}
+        problems, found = [], {}
+        for where, ref in refs:
+            bad = check_dataset_ref(ref)
+            if bad:
+                problems.append(f"{where}: {bad}")
+                continue
+            path = ref["path"]
+            if path in self._constants:
+                (shape, dt), ds = self._constants[path]
+            elif path in variables:
+                shape, dt = self._entries[variables[path]]
+                ds = self._datasets[variables[path]]
+            else:
+                problems.append(f"{where} refers to dataset '{path}', which is not in the file")
+                continue
+            stored = f"{list(shape)} {_NUMERIC[dt].name}"
+            if ref["shape"] != list(shape) or ref["dtype"] != _NUMERIC[dt].name:
+                problems.append(f"{where} refers to dataset '{path}' as {ref['shape']} "
+                                f"{ref['dtype']}, but it holds {stored}")
+                continue
+            found[path] = (ds, shape, dt)
+        if problems:
+            raise errors.InvalidArgumentError(
+                None, None, f"Cannot import the graph stored in '{self.path}': "
+                f"{len(problems)} reference(s) to stored arrays do not match the file:\n  "
+                + "\n  ".join(problems))
+        out = {}
+        for path, (ds, shape, dt) in found.items():
+            try:
+                arr = np.asarray(ds[()])
+            except (OSError, RuntimeError, ValueError, KeyError) as e:
+                raise _loss(self.path, f"'{path}'", f"could not be read ({e})") from None
+            if arr.shape != shape:
+                raise _loss(self.path, f"'{path}'", "read back with a different shape than "
+                            "declared")
+            arr = arr.astype(dt, copy=False)
+            arr.flags.writeable = False       # a constant's value, as tf.constant makes it
+            out[path] = arr
+        return out
 
     def debug_string(self) -> str:
         return "".join(f"{n} ({_NUMERIC[dt].name}) {list(s)}\n"

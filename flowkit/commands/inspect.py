@@ -2,7 +2,9 @@
 
 Prints the file's format, the flowkit version that wrote it and its global step; each
 variable's shape, dtype, size and simple statistics (min, max, mean, std); the scope tree
-with parameter counts; and whether a graph is stored inside. ``CHECKPOINT`` is a ``.h5``
+with parameter counts; and whether a graph is stored inside (with how many of its large
+constants are datasets of their own, and how many refer to a variable's dataset because
+they hold the same bytes). ``CHECKPOINT`` is a ``.h5``
 file, a checkpoint prefix (``ckpt/model-3``) or a folder (its latest checkpoint). The file
 is checked before anything is read (see :mod:`flowkit.checkpoint.h5format`).
 
@@ -91,6 +93,8 @@ def describe(path: str, with_stats: bool = True) -> dict:
     """Everything ``inspect`` shows, as a JSON-ready dict."""
     import os
 
+    from flowkit.checkpoint.graph_json import dataset_refs
+    from flowkit.checkpoint.h5format import CONSTANTS_GROUP
     from flowkit.train.checkpoint_utils import load_checkpoint
     with load_checkpoint(path) as reader:
         variables = []
@@ -106,9 +110,13 @@ def describe(path: str, with_stats: bool = True) -> dict:
         if text is not None:
             try:
                 data = json.loads(text)
+                refs = [r.get("path") for _, r in dataset_refs(data)]
+                own = sum(isinstance(p, str) and p.startswith(CONSTANTS_GROUP + "/")
+                          for p in refs)
                 graph = {"ops": len(data.get("ops", [])),
                          "variables": len(data.get("variables", [])),
-                         "collections": sorted(data.get("collections", {}))}
+                         "collections": sorted(data.get("collections", {})),
+                         "constant_datasets": own, "constants_shared": len(refs) - own}
             except (ValueError, AttributeError, TypeError, RecursionError):
                 graph = {"error": "the stored graph is not valid JSON"}
         return {"path": reader.path, "file_bytes": os.path.getsize(reader.path),
@@ -139,6 +147,9 @@ def run(args) -> int:
         print(f"  graph: {g['error']}")
     else:
         print(f"  graph: stored ({g['ops']} ops, {g['variables']} variables)")
+        if g["constant_datasets"] or g["constants_shared"]:
+            print(f"  large constants: {g['constant_datasets']} stored as datasets, "
+                  f"{g['constants_shared']} the same bytes as a variable (stored once)")
     vs = info["variables"]
     n = sum(v["size"] for v in vs)
     print(f"  {len(vs)} variable{'s' if len(vs) != 1 else ''}, {n:,} parameters, "

@@ -2,9 +2,11 @@
 
 A save writes one file, ``<prefix>.h5`` (or ``<prefix>-<step>.h5``), with one dataset per
 variable named like the variable (``conv1/weights``), plus the graph as JSON when
-``write_meta_graph=True``. The file is written to a temporary name and renamed into place;
-then the folder's index file (``checkpoint``) is replaced the same way; only then are
-checkpoints beyond ``max_to_keep`` deleted. A process killed at any moment therefore leaves
+``write_meta_graph=True`` (its large constants as datasets beside it, or as references to a
+variable's dataset when the values are bitwise the same, e.g. right after initialization).
+The file is written to a temporary name and renamed into place; then the folder's index
+file (``checkpoint``) is replaced the same way; only then are checkpoints beyond
+``max_to_keep`` deleted. A process killed at any moment therefore leaves
 ``latest_checkpoint`` pointing at a complete file.
 
 Restoring checks the whole file first (see :mod:`flowkit.checkpoint.h5format`), then reports
@@ -34,13 +36,13 @@ Example:
 """
 from __future__ import annotations
 
-import json
 import numbers
 import os
 import time
 
 from flowkit.checkpoint import graph_json
-from flowkit.checkpoint.h5format import CheckpointReader, dataset_name, write_checkpoint
+from flowkit.checkpoint.h5format import (CheckpointReader, dataset_name, dataset_paths,
+                                         write_checkpoint)
 from flowkit.checkpoint.index import (CheckpointState, checkpoint_exists, checkpoint_file,
                                       find_checkpoint_file, get_checkpoint_state,
                                       latest_checkpoint, update_checkpoint_state)
@@ -216,9 +218,17 @@ class Saver:
         # The session's arrays are written as they are (no copy): the write below is
         # synchronous and finishes before save() returns, as h5py would write them.
         values = {name: sess._variable_array(op) for name, op in self._var_map.items()}
-        graph_text = graph_json.graph_json_pieces(self._graph, saver_info=self._saver_info()) \
-            if write_meta_graph else None
-        write_checkpoint(checkpoint_file(path), values, step, graph_text)
+        describe = None
+        if write_meta_graph:
+            def describe():
+                # Large constants become datasets; one equal to a variable's value (its
+                # initial value, before training) refers to that variable's dataset instead.
+                paths = dataset_paths(values)
+                store = graph_json.ArrayStore({paths[n]: v for n, v in values.items()})
+                text = graph_json.graph_to_json(self._graph, saver_info=self._saver_info(),
+                                                store=store)
+                return text, store.arrays
+        write_checkpoint(checkpoint_file(path), values, step, describe)
         if write_state:
             doomed = self._record(path)
             update_checkpoint_state(os.path.dirname(path) or ".", path, self.last_checkpoints,
@@ -312,8 +322,9 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
                       strip_default_attrs=False, save_debug_info=False, _saver=None, **kwargs):
     """Describes the graph (ops, attrs, edges, variables, collections) as data.
 
-    Returns the description (a JSON-ready dict). With ``filename``, also writes it to that
-    file, an HDF5 file holding only the graph, which :func:`import_meta_graph` reads.
+    Returns the description (a JSON-ready dict, large constants included as base64 text).
+    With ``filename``, also writes it to that file, an HDF5 file holding only the graph (its
+    large constants as datasets), which :func:`import_meta_graph` reads.
 
     Example:
         >>> import flowkit as tf, tempfile, os
@@ -331,12 +342,13 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
         raise NotImplementedError("export_meta_graph(export_scope=...) is not supported; "
                                   "export the whole graph and import it with import_scope.")
     graph = graph or get_default_graph()
-    data = graph_json.graph_to_dict(graph, saver_info=_saver._saver_info() if _saver else None,
-                                    collection_list=collection_list,
-                                    clear_devices=clear_devices)
+    options = dict(saver_info=_saver._saver_info() if _saver else None,
+                   collection_list=collection_list, clear_devices=clear_devices)
+    data = graph_json.graph_to_dict(graph, **options)
     if filename is not None:
-        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
-        write_checkpoint(os.fspath(filename), {}, None, text)
+        store = graph_json.ArrayStore()
+        text = graph_json.graph_to_json(graph, store=store, **options)
+        write_checkpoint(os.fspath(filename), {}, None, text, store.arrays)
     return data
 
 
@@ -370,6 +382,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         3.0
     """
     graph = get_default_graph()
+    arrays = None
     if isinstance(meta_graph_or_file, dict):
         data, source = meta_graph_or_file, "<dict>"
     else:
@@ -379,13 +392,14 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             raise errors.NotFoundError(None, None, f"No checkpoint or meta graph file at "
                                        f"'{source}'.")
         with CheckpointReader(path) as reader:
-            text = reader.graph_json()
-        if text is None:
+            stored = graph_json.read_graph(reader)
+        if stored is None:
             raise ValueError(f"'{path}' holds no graph: it was saved with "
                              "write_meta_graph=False.")
-        data, source = graph_json.parse_graph_json(text, path), path
+        (data, arrays), source = stored, path
     ops, variables, saver_info = graph_json.dict_to_graph(
-        data, graph, import_scope=import_scope, clear_devices=clear_devices, source=source)
+        data, graph, import_scope=import_scope, clear_devices=clear_devices, source=source,
+        arrays=arrays)
     if saver_info is not None:
         var_list, listed = {}, saver_info.get("var_list")
         if not isinstance(listed, dict):
