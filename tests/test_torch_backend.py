@@ -354,3 +354,81 @@ def test_gpu_check_script_runs_on_cpu(capsys):
     assert status == 0, out
     rows = [ln for ln in out.splitlines() if ln.startswith(("MLP", "CNN"))]
     assert len(rows) == 2 and all(ln.split()[-1] == "yes" for ln in rows), out
+
+
+# --------------------------------------------------------------------------------------------
+# Kernels rewritten for speed (docs/performance.md): same values as the NumPy reference, bit
+# for bit where the values allow it, and the NHWC layout the next kernel wants.
+def _both(outs, feeds=None, device="cpu"):
+    with tf.Session(backend="numpy") as sess:
+        expected = sess.run(outs, feeds)
+    with tf.Session(backend="torch", device=device) as sess:
+        got = sess.run(outs, feeds)
+    return expected, got
+
+
+def test_relu_grad_special_values_bit_for_bit(device):
+    """ReluGrad keeps g (NaN, inf, -0.0 included) where y > 0 and gives +0.0 elsewhere, also
+    where y is NaN (aten's threshold_backward alone would keep g there)."""
+    nan, inf = np.nan, np.inf
+    x = np.array([nan, -inf, -1.0, -0.0, 0.0, 1e-30, 2.0, inf, nan, 3.0, 4.0, -2.0])
+    g = np.array([1.0, 2.0, -3.0, 4.0, -5.0, nan, -0.0, inf, -inf, nan, -inf, nan])
+    for dtype in (np.float32, np.float64):
+        xt, gt = tf.constant(x.astype(dtype)), tf.constant(g.astype(dtype))
+        out = tf.gradients(tf.nn.relu(xt), xt, grad_ys=gt)[0]
+        expected, got = _both(out, device=device)
+        assert got.dtype == dtype
+        assert expected.tobytes() == got.tobytes(), (expected, got)
+
+
+@pytest.mark.parametrize("ksize,stride,padding,width", [
+    (3, 1, "SAME", 6), (5, 1, "SAME", 6), (3, 1, "VALID", 6), (3, 2, "VALID", 6),
+    (2, 1, "SAME", 6), (3, 2, "SAME", 6), (3, 2, "SAME", 7), (4, 2, "SAME", 6)])
+def test_conv_gradients_match_numpy(device, ksize, stride, padding, width):
+    """Both conv gradients, with TF's padding passed to PyTorch when it is the same on both
+    sides (odd kernels at stride 1; at stride 2 on a 7-wide input) or padded by hand (the odd
+    pixel at the bottom/right); VALID at stride 2 leaves a column unread."""
+    rng = np.random.default_rng(ksize * 10 + stride)
+    x = tf.constant(rng.standard_normal((2, 7, width, 3)))
+    f = tf.constant(rng.standard_normal((ksize, ksize, 3, 4)))
+    y = tf.nn.conv2d(x, f, [1, stride, stride, 1], padding)
+    u = tf.constant(rng.standard_normal(y.shape.as_tuple()))
+    outs = [y] + tf.gradients(y, [x, f], grad_ys=u)
+    expected, got = _both(outs, device=device)
+    for e, g in zip(expected, got):
+        assert e.dtype == g.dtype and e.shape == g.shape
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-10)
+
+
+def test_conv_and_pool_gradients_come_out_nhwc_contiguous():
+    """The gradient kernels return NHWC tensors with NHWC strides: the ReluGrad that follows
+    them ran 5x slower on the NCHW-strided tensors they returned before."""
+    kernels = plugins.get_backend("torch").kernels
+    x = torch.randn(2, 8, 8, 3)
+    f = torch.randn(3, 3, 3, 4)
+    dy = torch.randn(2, 8, 8, 4)
+    attrs = {"strides": [1, 1, 1, 1], "padding": "SAME", "dilations": [1, 1, 1, 1]}
+    sizes = torch.tensor([2, 8, 8, 3])
+    dx = kernels["Conv2DBackpropInput"](attrs, sizes, f, dy)
+    assert dx.shape == (2, 8, 8, 3) and dx.is_contiguous()
+    pool = {"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "padding": "VALID"}
+    y = kernels["MaxPool"](pool, dy)
+    dp = kernels["MaxPoolGrad"](pool, dy, y, torch.randn(2, 4, 4, 4))
+    assert dp.shape == dy.shape and dp.is_contiguous()
+
+
+@pytest.mark.parametrize("ksize,stride,padding", [(2, 2, "VALID"), (3, 1, "SAME"),
+                                                   (3, 2, "SAME"), (2, 1, "VALID")])
+def test_max_pool_grad_with_ties_and_overlaps_matches_numpy(device, ksize, stride, padding):
+    """Overlapping windows add their gradients at a shared maximum; ties go to the first
+    maximum in row-major order, as in TF."""
+    rng = np.random.default_rng(ksize + stride)
+    x = tf.constant(rng.integers(0, 3, (2, 5, 6, 3)).astype(np.float64))   # many ties
+    y = tf.nn.max_pool(x, [1, ksize, ksize, 1], [1, stride, stride, 1], padding)
+    u = tf.constant(rng.standard_normal(y.shape.as_tuple()))
+    dx = tf.gradients(y, x, grad_ys=u)[0]
+    ddx = tf.gradients(dx, u, grad_ys=tf.constant(rng.standard_normal((2, 5, 6, 3))))[0]
+    expected, got = _both([dx, ddx], device=device)
+    for e, g in zip(expected, got):
+        assert e.dtype == g.dtype and e.shape == g.shape
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
