@@ -11,6 +11,8 @@ import tracemalloc
 
 import numpy as np
 
+import bench_tf
+
 
 # --------------------------------------------------------------------------------------------
 # W4: CNN training step
@@ -190,20 +192,37 @@ def w4_cnn(args, backend, device, row, alternate):
             _sync(device)
         fk, bt = alternate(fk_step, base_step, repeat, warmup=1)
         target = 1.10
-    row("W4 CNN train step b64", backend, fk, bt, target, note=f"loss {l_fk:.5f} vs {l_base:.5f}")
+    check = f"loss {l_fk:.5f} vs {l_base:.5f}"
+    tf4 = bench_tf.measured("w4", repeat=repeat)
+    if tf4 is not None:
+        check += f", TF {tf4['loss']:.5f}"
+    row("W4 CNN train step b64", backend, fk, bt, target, note=check,
+        tf=None if tf4 is None else tf4["median"])
 
 
 # --------------------------------------------------------------------------------------------
 # W5: checkpoints
 # --------------------------------------------------------------------------------------------
+def _w5_values(n_vars=25):
+    """The W5 variables' initial values (also used by bench_tf)."""
+    return [np.random.default_rng(i).standard_normal(1_000_000).astype(np.float32)
+            for i in range(n_vars)]
+
+
+def _tf_sizes(r):
+    """ "TF files: .data 100.0 MB, ..." from a bench_tf W5 save result."""
+    return "TF files (no fsync): " + ", ".join(
+        f"{k} {v / 1e6:.1f} MB" if v >= 1e5 else f"{k} {v / 1e3:.1f} kB"
+        for k, v in sorted(r["sizes"].items()))
+
+
 def w5_checkpoint(args, row, alternate):
     import shutil
 
     import h5py
     import flowkit as tf
     n_vars = 25
-    values = [np.random.default_rng(i).standard_normal(1_000_000).astype(np.float32)
-              for i in range(n_vars)]
+    values = _w5_values(n_vars)
     g = tf.Graph()
     with g.as_default():
         vs = [tf.Variable(v, name=f"v{i}") for i, v in enumerate(values)]
@@ -230,21 +249,34 @@ def w5_checkpoint(args, row, alternate):
         # Right after initialization: each variable's initial value (a 4 MB constant in the
         # stored graph, as in TF1's .meta file) is bitwise its value, so the file refers to
         # the variable's dataset instead of storing the bytes twice.
+        # TF (tf.compat.v1.train.Saver) writes .data, .index and, unless told not to, .meta
+        # (the graph, initial values included), each to a temporary file then renamed, with
+        # no fsync (seen with strace on TF 2.21); flowkit fsyncs. Each TF time is taken
+        # right after flowkit's row.
         fk, bt = alternate(lambda: saver.save(sess, prefix), h5_save, repeat, warmup=1)
-        row("W5 save 25x1M floats", "numpy", fk, bt, 1.5)
+        r = bench_tf.measured("w5_save", repeat=repeat, meta=True)
+        row("W5 save 25x1M floats", "numpy", fk, bt, 1.5, tf=r and r["median"],
+            note="" if r is None else _tf_sizes(r))
         fk, bt = alternate(lambda: saver.save(sess, prefix, write_meta_graph=False), h5_save,
                            repeat, warmup=1)
-        row("W5 save, no meta graph", "numpy", fk, bt, None, note="(information: no target)")
+        r = bench_tf.measured("w5_save", repeat=repeat, meta=False)
+        row("W5 save, no meta graph", "numpy", fk, bt, None, tf=r and r["median"],
+            note="(information: no target)" + ("" if r is None else "; " + _tf_sizes(r)))
         fk, bt = alternate(lambda: saver.restore(sess, prefix), h5_restore, repeat, warmup=1)
-        row("W5 restore 25x1M floats", "numpy", fk, bt, 1.25)
+        r = bench_tf.measured("w5_restore", repeat=repeat)
+        row("W5 restore 25x1M floats", "numpy", fk, bt, 1.25, tf=r and r["median"],
+            note="" if r is None else f"TF values restored: {r['restored']}")
         # After training has changed every variable, the initial values are stored too:
         # twice the bytes of the baseline (which stores no graph).
         sess.run(steps)
         fk, bt = alternate(lambda: saver.save(sess, prefix), h5_save, repeat, warmup=1)
-        row("W5 save after a step", "numpy", fk, bt, None,
-            note="(information: initial values stored too)")
+        r = bench_tf.measured("w5_save", repeat=repeat, meta=True, after_step=True)
+        row("W5 save after a step", "numpy", fk, bt, None, tf=r and r["median"],
+            note="(information: initial values stored too)"
+            + ("" if r is None else "; " + _tf_sizes(r)))
     finally:
         shutil.rmtree(d, ignore_errors=True)     # the files are 100 to 200 MB each
+        bench_tf.measured("w5_cleanup")          # the worker's files and variables
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +293,8 @@ def w6_graph_scale(args, row, timeit):
             on_gc.t0 = time.perf_counter()
         else:
             collecting.append(time.perf_counter() - on_gc.t0)
+    tf_sizes = [1000, 10_000]                 # TF's Python graph building is slow: not 100,000
+    tf_results = {}
     for n in sizes:
         g = tf.Graph()
         collecting.clear()
@@ -278,7 +312,7 @@ def w6_graph_scale(args, row, timeit):
         sess = tf.Session(graph=g)
         feed = {x: np.ones(16, np.float32)}
         t0 = time.perf_counter()
-        sess.run(y, feed)
+        out = sess.run(y, feed)
         plan = time.perf_counter() - t0
         repeat = 20 if n <= 1000 else 5 if args.quick or n > 10_000 else 10
         steady = timeit(lambda: sess.run(y, feed), repeat)
@@ -297,10 +331,27 @@ def w6_graph_scale(args, row, timeit):
               f"first run (plan) {plan * 1e3:.1f} ms ({plan / n_ops * 1e6:.1f} us/op), "
               f"steady run {steady * 1e3:.2f} ms vs {base * 1e3:.2f} ms written out")
         del g, sess, x, y
+        if n in tf_sizes:
+            r = bench_tf.measured("w6", n=n, repeat=repeat)
+            tf_results[n] = r
+            if r is not None:
+                print(f"  TF {r['n_ops']} ops: build {r['build'] * 1e3:.1f} ms "
+                      f"({r['build'] / r['n_ops'] * 1e6:.1f} us/op), first run "
+                      f"{r['first'] * 1e3:.1f} ms, steady run {r['median'] * 1e3:.2f} ms; "
+                      f"flowkit / TF: build {build / r['build']:.2f}x, first run "
+                      f"{plan / r['first']:.2f}x, steady {steady / r['median']:.2f}x "
+                      f"(output {out[0]:.6f} vs TF {r['value']:.6f}); TF's graph optimizer "
+                      f"off, as with it TF folds the chain into one multiply (then first run "
+                      f"{r['folded_first'] * 1e3:.1f} ms, steady {r['folded_median'] * 1e3:.2f} "
+                      f"ms)", flush=True)
+                # a larger TF chain only while it stays short (about 10 s for 10,000 ops)
+                if r["build"] + r["first"] + repeat * r["median"] > 1.0:
+                    tf_sizes = [m for m in tf_sizes if m <= n]
     b, p, s, base, n_ops, b_gc = results[sizes[0]]
     print(f"  targets at 1,000 ops: build < 50 ms: {'yes' if b < 0.05 else 'NO'}; "
           f"plan < 20 ms: {'yes' if p < 0.02 else 'NO'}")
-    row("W6 steady run 1000 ops", "numpy", s, base, 1.5)
+    r = tf_results.get(sizes[0])
+    row("W6 steady run 1000 ops", "numpy", s, base, 1.5, tf=r and r["median"])
     for big in sizes[1:]:
         bb, pb, bb_gc = results[big][0], results[big][1], results[big][5]
         print(f"  growth x{big // sizes[0]} ops: build x{bb / b:.1f} (outside the collector "
@@ -327,6 +378,10 @@ def startup(args, row):
     print(f"start-up: import flowkit {imp * 1e3:.0f} ms (target < 500 ms: "
           f"{'yes' if imp < 0.5 else 'NO'}), first run {first * 1e3:.0f} ms, torch imported: "
           f"{torch_loaded} (target False)")
+    tf_import = bench_tf.import_seconds()
+    if tf_import is not None:
+        print(f"  information: import tensorflow {tf_import * 1e3:.0f} ms (one run, in the TF "
+              f"worker process at its start)")
 
 
 def peak_memory(args, row):

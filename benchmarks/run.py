@@ -7,6 +7,11 @@
 Each row prints the median time of flowkit and of the baseline (hand-written NumPy for the
 NumPy backend, hand-written PyTorch for the torch backend), their ratio, and the target from
 the performance issue. Both sides do the same work: the losses they compute are compared.
+
+When TensorFlow is installed (and --no-tf is not given), the rows that have a TensorFlow 1
+equivalent (tf.compat.v1 graph mode, see bench_tf.py) also print TF's median and
+"vs TF" = flowkit / TF. TF runs in a worker process, timed right after each flowkit row with
+the same repeats; targets and "met" stay against the hand-written baselines.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ import tracemalloc
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+import bench_tf  # noqa: E402 - light: imports TensorFlow only in its worker, when asked
 
 ROWS = []
 
@@ -54,19 +61,29 @@ def alternate(fk, base, repeat, warmup=2):
     return statistics.median(a), statistics.median(b)
 
 
-def row(name, backend, fk, base, target=None, unit="ms", note=""):
+def tf_columns(fk, tf, scale):
+    """The "TF" and "vs TF" columns (blank for a row without a TF number); "" without TF."""
+    if not bench_tf.ON:
+        return ""
+    if tf is None:
+        return f"{'':>10} {'':>7} "
+    return f"{tf * scale:>10.3f} {fk / tf:>6.2f}x "
+
+
+def row(name, backend, fk, base, target=None, unit="ms", note="", tf=None):
     ratio = fk / base if base else float("nan")
     met = "" if target is None else ("yes" if ratio <= target else "NO")
-    ROWS.append((name, backend, fk, base, ratio, target, met, unit, note))
+    ROWS.append((name, backend, fk, base, ratio, target, met, unit, note, tf))
     scale = 1e3 if unit == "ms" else 1e6
     tgt = "" if target is None else f"<= {target:.2f}x"
     print(f"{name:<28} {backend:<6} {fk * scale:>10.3f} {base * scale:>10.3f} {unit:<3} "
-          f"{ratio:>7.2f}x {tgt:>9} {met:>4} {note}", flush=True)
+          f"{ratio:>7.2f}x {tgt:>9} {met:>4} {tf_columns(fk, tf, scale)}{note}", flush=True)
 
 
 def header():
+    tf = f" {'TF':>10} {'vs TF':>7}" if bench_tf.ON else ""
     print(f"{'workload':<28} {'backend':<6} {'flowkit':>10} {'baseline':>10} {'':<3} "
-          f"{'ratio':>8} {'target':>9} {'met':>4}")
+          f"{'ratio':>8} {'target':>9} {'met':>4}{tf}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,10 +104,15 @@ def w1_run_overhead(args):
     fk, base = alternate(lambda: [sess.run(c, {a: va, b: vb}) for _ in range(100)],
                          lambda: [np.add(va, vb) for _ in range(100)], max(n // 100, 5))
     per_run = fk / 100
+    tf_add = bench_tf.measured("w1_add", n_samples=max(n // 100, 5))
+    t_tf = None if tf_add is None else tf_add["median"]
     ROWS.append(("W1 run c=a+b", "numpy", per_run, base / 100, per_run / (base / 100), None,
-                 "yes" if per_run <= 20e-6 else "NO", "us", "target <= 20 us per run"))
+                 "yes" if per_run <= 20e-6 else "NO", "us", "target <= 20 us per run", t_tf))
+    tf_note = "" if t_tf is None else (
+        f"; TF {t_tf * 1e6:.3f} us, vs TF {per_run / t_tf:.3f}x "
+        f"(c = {sess.run(c, {a: va, b: vb})} vs TF {tf_add['value']})")
     print(f"{'W1 run c=a+b':<28} {'numpy':<6} {per_run * 1e6:>10.3f} {base / 100 * 1e6:>10.3f} "
-          f"us  per run (target <= 20 us): {'yes' if per_run <= 20e-6 else 'NO'}")
+          f"us  per run (target <= 20 us): {'yes' if per_run <= 20e-6 else 'NO'}{tf_note}")
     k = 1.0001
 
     def chain_np():
@@ -100,7 +122,13 @@ def w1_run_overhead(args):
         return x
     fk, base = alternate(lambda: [sess.run(chain, {a: va}) for _ in range(100)],
                          lambda: [chain_np() for _ in range(100)], max(n // 100, 5))
-    row("W1 10-op scalar chain", "numpy", fk / 100, base / 100, None, "us")
+    tf_chain = bench_tf.measured("w1_chain", n_samples=max(n // 100, 5))
+    if tf_chain is None:
+        row("W1 10-op scalar chain", "numpy", fk / 100, base / 100, None, "us")
+    else:
+        row("W1 10-op scalar chain", "numpy", fk / 100, base / 100, None, "us",
+            note=f"value {sess.run(chain, {a: va}):.6f} vs TF {tf_chain['value']:.6f}",
+            tf=tf_chain["median"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,7 +269,11 @@ def w2_w3_mlp(args, backend, device):
             base.step(torch.tensor(x, device=device), torch.tensor(y, device=device))
             _sync(device)
         fk, bt = alternate(fk_step, base_step, repeat)
-    row("W2 MLP train step b128", backend, fk, bt, 1.10, note=check)
+    tf2 = bench_tf.measured("w2", repeat=repeat)
+    if tf2 is not None:
+        check += f", TF {tf2['loss']:.5f}"
+    row("W2 MLP train step b128", backend, fk, bt, 1.10, note=check,
+        tf=None if tf2 is None else tf2["median"])
 
     xi = np.random.default_rng(1).standard_normal((1024, 784)).astype(np.float32)
     sess2, xp2, _, _, _, logits2 = _flowkit_mlp(w0, backend, device, train=False)
@@ -260,7 +292,7 @@ def w2_w3_mlp(args, backend, device):
             with torch.no_grad():
                 base2.forward(torch.tensor(xi, device=device))[2].cpu().numpy()
         fk, bt = alternate(fk_inf, base_inf, repeat)
-    row("W3 MLP inference b1024", backend, fk, bt, 1.10)
+    row("W3 MLP inference b1024", backend, fk, bt, 1.10, tf=bench_tf.median("w3", repeat=repeat))
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,13 +302,17 @@ def main():
     p.add_argument("--only", default="", help="comma-separated workloads: W1,W2,W4,W5,W6,startup")
     p.add_argument("--backend", default="", help="numpy or torch (default: both if installed)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--no-tf", action="store_true",
+                   help="leave out the TensorFlow (tf.compat.v1) columns even when installed")
     args = p.parse_args()
+    bench_tf.ON = bench_tf.enabled(args)
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     from flowkit import plugins
     backends = [args.backend] if args.backend else \
         [b for b in ("numpy", "torch") if b in plugins.backend_names()]
     print(f"flowkit benchmarks on {os.cpu_count()} CPU(s), numpy {np.__version__}"
           + (" (quick)" if args.quick else ""))
+    print(bench_tf.describe(args))
     header()
 
     def want(w):
@@ -288,7 +324,10 @@ def main():
         if want("W2") or want("W3"):
             w2_w3_mlp(args, be, dev)
     import bench_more
-    bench_more.run_more(args, backends, want, row, alternate, timeit)
+    try:
+        bench_more.run_more(args, backends, want, row, alternate, timeit)
+    finally:
+        bench_tf.close()
     missed = [r for r in ROWS if r[6] == "NO"]
     print(f"\n{len(ROWS)} rows; {len([r for r in ROWS if r[6] == 'yes'])} targets met, "
           f"{len(missed)} missed" + (": " + ", ".join(f"{r[0]} ({r[1]})" for r in missed)
