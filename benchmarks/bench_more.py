@@ -305,7 +305,7 @@ def w5_checkpoint(args, row, alternate):
 # --------------------------------------------------------------------------------------------
 # W6: graph scale
 # --------------------------------------------------------------------------------------------
-def w6_graph_scale(args, row, timeit):
+def w6_graph_scale(args, row, timeit, backends=("numpy",), device="cpu"):
     import flowkit as tf
     sizes = [1000, 10_000, 100_000]
     results = {}
@@ -389,11 +389,41 @@ def w6_graph_scale(args, row, timeit):
           f"plan < 20 ms: {'yes' if p < 0.02 else 'NO'}")
     r = tf_results.get(sizes[0])
     row("W6 steady run 1000 ops", "numpy", s, base, 1.5, tf=r and r["median"])
+    if "torch" in backends:
+        _w6_torch_steady(args, row, timeit, device)
     for big in sizes[1:]:
         bb, pb, _, _, _, bb_gc, pb_gc = results[big]
         print(f"  growth x{big // sizes[0]} ops: build x{bb / b:.1f} (outside the collector "
               f"x{(bb - bb_gc) / (b - b_gc):.1f}), plan x{pb / p:.1f} (outside the collector "
               f"x{(pb - pb_gc) / (p - p_gc):.1f}); linear: x{big // sizes[0]}")
+
+
+def _w6_torch_steady(args, row, timeit, device):
+    """The 1,000-op chain's steady run on the torch backend against the same torch calls
+    written out (information: the 1.5x target is the NumPy backend's)."""
+    import torch
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [16], name="x")
+        y = x
+        for _ in range(499):
+            y = y * 1.0001
+    sess = tf.Session(graph=g, backend="torch", device=device)
+    xv = np.ones(16, np.float32)
+    sess.run(y, {x: xv})
+    k = torch.tensor(1.0001, dtype=torch.float32, device=device)
+
+    def written_out():
+        v = torch.as_tensor(xv, device=device)
+        for _ in range(499):
+            v = v * k
+        return v.cpu().numpy()
+    repeat = 20
+    fk = timeit(lambda: sess.run(y, {x: xv}), repeat)
+    base = timeit(written_out, repeat)
+    row("W6 steady run 1000 ops", "torch", fk, base, None,
+        note=f"(information) {sess.run(y, {x: xv})[0]:.6f} vs {written_out()[0]:.6f}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,7 +490,8 @@ def run_more(args, backends, want, row, alternate, timeit):
             except Exception as e:  # noqa: BLE001 - report and go on
                 print(f"W4 on {be}: could not run: {type(e).__name__}: {e}")
     for name, fn in (("W5", lambda: w5_checkpoint(args, row, alternate)),
-                     ("W6", lambda: w6_graph_scale(args, row, timeit)),
+                     ("W6", lambda: w6_graph_scale(args, row, timeit, backends,
+                                                   args.device)),
                      ("STARTUP", lambda: startup(args, row)),
                      ("MEMORY", lambda: peak_memory(args, row))):
         if want(name):

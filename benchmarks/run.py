@@ -131,6 +131,29 @@ def w1_run_overhead(args):
             tf=tf_chain["median"])
 
 
+def w1_torch(args, device):
+    """W1 on the torch backend (information: the 20 us target is the NumPy backend's). Both
+    sides start from host scalars and return host values, as a session run does."""
+    import torch
+    import flowkit as tf
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, [], name="a")
+        b = tf.placeholder(tf.float32, [], name="b")
+        c = a + b
+    sess = tf.Session(graph=g, backend="torch", device=device)
+    va, vb = np.float32(1.0), np.float32(2.0)
+
+    def by_hand():
+        return (torch.as_tensor(va, device=device) + torch.as_tensor(vb, device=device)).cpu() \
+            .numpy()
+    n = 2000 if args.quick else 20000
+    fk, base = alternate(lambda: [sess.run(c, {a: va, b: vb}) for _ in range(100)],
+                         lambda: [by_hand() for _ in range(100)], max(n // 100, 5))
+    row("W1 run c=a+b", "torch", fk / 100, base / 100, None, "us",
+        note=f"(information) c = {sess.run(c, {a: va, b: vb})} vs {by_hand()}")
+
+
 # --------------------------------------------------------------------------------------------
 def _mlp_data(batch, seed=0):
     rng = np.random.default_rng(seed)
@@ -319,6 +342,8 @@ def main():
         return not only or w in only
     if want("W1") and "numpy" in backends:
         w1_run_overhead(args)
+    if want("W1") and "torch" in backends:
+        w1_torch(args, args.device)
     for be in backends:
         dev = args.device if be == "torch" else "cpu"
         if want("W2") or want("W3"):
