@@ -307,17 +307,23 @@ def dataset_refs(data) -> list:
         if not isinstance(attrs, dict):
             continue
         for key, value in attrs.items():
-            stack = [value]
-            while stack:
-                x = stack.pop()
-                if isinstance(x, list):
-                    stack.extend(x)
-                elif isinstance(x, dict):
-                    if x.get("$") == "dataset":
-                        out.append((f"attr '{key}' of op '{e.get('name')}'", x))
-                    else:
-                        stack.extend(x.values())
+            out.extend((f"attr '{key}' of op '{e.get('name')}'", x)
+                       for x in _tagged(value, "dataset"))
     return out
+
+
+def _tagged(v, tag):
+    """The ``{"$": tag, ...}`` objects anywhere inside the encoded value ``v``."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            if x.get("$") == tag:
+                yield x
+            else:
+                stack.extend(x.values())
 
 
 def _is_count(d):
@@ -447,16 +453,7 @@ def _check(cond, msg):
 
 def _op_refs(v, out):
     """Collects the names of ops referred to inside an encoded attr value."""
-    stack = [v]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, list):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            if x.get("$") == "op" and isinstance(x.get("v"), str):
-                out.add(x["v"])
-            else:
-                stack.extend(x.values())
+    out.update(x["v"] for x in _tagged(v, "op") if isinstance(x.get("v"), str))
 
 
 def _ordered(ops):
