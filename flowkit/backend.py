@@ -3,8 +3,17 @@
 A kernel is ``kernel(attrs, *inputs) -> output`` (or a tuple of outputs for ops with several):
 it takes the backend's native arrays and the op's attribute dict and returns native arrays of
 exactly the dtype and shape the op's shape rule promised. Ops registered with
-``list_output=True`` (``Unpack``, ``Split``, ``SplitV``) always return a sequence, even of one. Backends provide **forward kernels
-only**: every gradient is built from ops, so a new backend gets training for free.
+``list_output=True`` (``Unpack``, ``Split``, ``SplitV``) always return a sequence, even of one.
+Only ops registered with ``view=True`` may return (a view of) an input's memory; every other
+kernel returns fresh memory. Backends provide **forward kernels only**: every gradient is
+built from ops, so a new backend gets training for free.
+
+A backend may also give **in-place kernels** (:attr:`Backend.inplace_kernels`), optional and
+only for speed: ``kernel(attrs, j, *inputs)`` computes the same output as the op's kernel and
+may write it into ``inputs[j]``, a buffer the session *donates*: an intermediate result, fresh
+memory made by a kernel of the same run, that nothing reads after this op (never a feed, a
+constant, a variable or a fetched value). The kernel checks that the result fits that buffer
+(shape, dtype, writable) and otherwise returns new memory, as the normal kernel does.
 
 Example:
     >>> from flowkit import plugins
@@ -30,6 +39,9 @@ class Backend:
     def __init__(self) -> None:
         #: op type -> forward kernel ``fn(attrs, *inputs)``.
         self.kernels: dict[str, Callable] = {}
+        #: op type -> in-place kernel ``fn(attrs, j, *inputs)`` that may write its result into
+        #: the donated ``inputs[j]`` (see the module docstring); optional.
+        self.inplace_kernels: dict[str, Callable] = {}
 
     # -- devices -------------------------------------------------------------------------------
     def devices(self) -> dict:

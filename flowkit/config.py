@@ -15,5 +15,9 @@ ENV_VARS = [
     ("FLOWKIT_STRICT_PLUGINS", "", "`1`: a plugin that fails to load is an error, not a "
      "warning."),
     ("FLOWKIT_CHECK_KERNELS", "", "`1`: check every kernel's output dtype and shape against "
-     "its op's shape rule (slow; the tests set it)."),
+     "its op's shape rule, and that only view ops return their inputs' memory (slow; the "
+     "tests set it)."),
+    ("FLOWKIT_INPLACE", "1", "`0`: never let a kernel write its result into the memory of an "
+     "intermediate result that dies at its op (in-place kernels; for comparing and "
+     "debugging)."),
 ]

@@ -17,6 +17,8 @@ Example:
 """
 from __future__ import annotations
 
+import numpy as np
+
 from flowkit.framework.graph import Operation, Tensor
 from flowkit.ops.core import convert_to_tensor, make_tensor
 
@@ -117,7 +119,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     grads = {}   # tensor -> list of gradient tensors
     with graph.name_scope(name):
         for i, (y, gy) in enumerate(zip(ys, grad_ys)):
-            if gy is None:
+            if gy is None and y.shape.ndims == 0 and (y.dtype.is_floating or y.dtype.is_complex):
+                # A scalar y (a loss): its seed is a constant, nothing to compute per run.
+                gy = convert_to_tensor(np.ones((), y.dtype.as_numpy_dtype), name=f"grad_ys_{i}")
+            elif gy is None:
                 gy = make_tensor("OnesLike", (y,), None, f"grad_ys_{i}")
             else:
                 gy = convert_to_tensor(gy, dtype=y.dtype, name=f"grad_ys_{i}")

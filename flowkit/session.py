@@ -90,7 +90,8 @@ class _Plan:
 class _Step:
     # ctrl and merge are used only by the dead-value-aware loop (plans with tf.cond):
     # ctrl: indices of the steps of this op's control inputs; merge: 0, or MERGE / ADD_N.
-    __slots__ = ("fn", "ins", "out", "multi", "free", "ctrl", "merge")
+    # donor: the input an in-place kernel may write its result into (see session_plan._donate).
+    __slots__ = ("fn", "ins", "out", "multi", "free", "ctrl", "merge", "donor")
 
 
 class _Dead:
@@ -221,8 +222,10 @@ class BaseSession:
 
     def explain(self, fetches, feed_dict=None) -> str:
         """Describes the plan ``run(fetches, feed_dict)`` uses: which ops run, in which order,
-        which slots each reads and writes, and which intermediate values are dropped after
-        each step. Nothing is computed.
+        which slots each reads and writes, which steps may write their result into the
+        memory of an input that dies there (in place: ``mul``'s result is not needed after
+        the ReLU below, so the ReLU may overwrite it; the fed ``x`` never is), and which
+        intermediate values are dropped after each step. Nothing is computed.
 
         Example:
             >>> import flowkit as tf
@@ -233,7 +236,7 @@ class BaseSession:
             feeds: x:0 -> slot 0
             constants: mul/y:0 -> slot 1
             step 0: mul (Mul) reads [0, 1] -> slot 2
-            step 1: y (Relu) reads [2] -> slot 3; then drops [2]
+            step 1: y (Relu) reads [2] -> slot 3 in place of 2; then drops [2]
             fetches: slot 3
         """
         if isinstance(fetches, _ELEMENT):

@@ -28,6 +28,7 @@ matters. Other plans run exactly as before.
 from __future__ import annotations
 
 import gc
+import os
 from functools import partial
 
 import numpy as np
@@ -99,9 +100,11 @@ def _missing_kernel_error(op, session):
         "through the flowkit_register_kernels hook.")
 
 
-def _checked(fn, op, session):
-    """Wraps a kernel to verify it returns the dtype and shape the op promised."""
+def _checked(fn, op, session, donor=None):
+    """Wraps a kernel to verify it returns the dtype and shape the op promised, and fresh
+    memory unless the op is a view op (input ``donor`` of an in-place kernel excepted)."""
     be = session.backend
+    fresh = not (op.op_def.view or op.op_def.writes_ref)
 
     def check(*args):
         out = fn(*args)
@@ -114,6 +117,13 @@ def _checked(fn, op, session):
             if not t.shape.is_compatible_with(arr.shape):
                 raise AssertionError(f"kernel for {op.type} ({op.name}) returned shape "
                                      f"{arr.shape}, the op promised {t.shape}")
+            for j, a in enumerate(args if fresh and arr.size else ()):
+                a = be.to_numpy(a)     # a view of CPU memory, for NumPy and torch on the CPU
+                if j != donor and isinstance(a, np.ndarray) and a.size and \
+                        np.may_share_memory(arr, a):
+                    raise AssertionError(f"kernel for {op.type} ({op.name}) returned memory "
+                                         f"shared with its input {j}; only ops registered "
+                                         "with view=True may do that")
         return out
     return check
 
@@ -171,6 +181,7 @@ def _build_plan(session, elements, fed):
         step.out = out_slots if step.multi else out_slots[0] if out_slots else -1
         step.ctrl = tuple(step_of[c] for c in op._control_inputs if c in step_of)
         step.merge = MERGE if op.type == "Merge" else ADD_N if op.type == "AddN" else 0
+        step.donor = None
         for slot in out_slots:
             producer[slot] = len(steps)
         step_ops[id(step)] = op
@@ -281,6 +292,8 @@ def _build_plan(session, elements, fed):
     for lst in var_aliases.values():
         for _, alias in lst:
             all_alias |= alias
+    if not dead_aware and os.environ.get("FLOWKIT_INPLACE", "1") != "0":
+        _donate(steps, step_ops, session, consumers, producer, all_alias)
     const_slots = {slot_of[op.outputs[0]] for op in order if op.type == "Const"}
     plan.fetch_copy = [s in all_alias or s in const_slots for s in fetch_slots]
     plan.fetch_slots = fetch_slots
@@ -292,6 +305,42 @@ def _build_plan(session, elements, fed):
     plan.steps, plan.template, plan.step_ops, plan.ops = steps, template, step_ops, order
     plan.dead_aware, plan.elements = dead_aware, list(elements)
     return plan
+
+
+def _donate(steps, step_ops, session, consumers, producer, aliased):
+    """Lets in-place kernels write into inputs that die at their op.
+
+    An input slot is donated to step ``i`` when step ``i`` is its only reader (and reads it
+    once), the slot is freed right after it (so it is not fetched), it may not share memory
+    with a variable, and it was made by a normal kernel of this plan: not a feed, a constant,
+    a variable read, an assignment or a view op, so its memory belongs to this run. The
+    output must have the input's dtype and a compatible shape; the in-place kernel checks
+    the rest (the exact shape, that the memory is writable) when it runs.
+    """
+    kernels = getattr(session.backend, "inplace_kernels", None)
+    if not kernels:
+        return
+    for i, s in enumerate(steps):
+        op = step_ops[id(s)]
+        kernel = kernels.get(op.type)
+        if kernel is None or s.multi or op.op_def.writes_ref:
+            continue
+        out = op.outputs[0]
+        for j, slot in enumerate(s.ins):
+            if slot not in s.free or consumers.get(slot) != [i] or slot in aliased:
+                continue
+            src = steps[producer[slot]]
+            src_op = step_ops[id(src)]
+            if src.multi or src_op.op_def.view or src_op.op_def.writes_ref or \
+                    src_op.type in ("VariableV2", "Const"):
+                continue
+            t = op.inputs[j]
+            if t.dtype != out.dtype or not t.shape.is_compatible_with(out.shape):
+                continue
+            fn = partial(kernel, op.attrs, j)
+            s.fn = _checked(fn, op, session, donor=j) if session._check else fn
+            s.donor = j
+            break
 
 
 def _alias_closures(order, steps, step_ops, slot_of, consumers):
@@ -436,8 +485,10 @@ def describe(plan, feeds) -> str:
         op = plan.step_ops[id(step)]
         outs = list(step.out) if step.multi else [step.out]
         free = f"; then drops {list(step.free)}" if step.free else ""
+        into = "" if step.donor is None else f" in place of {step.ins[step.donor]}"
         lines.append(f"step {i}: {op.name} ({op.type}) reads {list(step.ins)} -> "
-                     f"slot{'s' if len(outs) != 1 else ''} {', '.join(map(str, outs))}{free}")
+                     f"slot{'s' if len(outs) != 1 else ''} {', '.join(map(str, outs))}{into}"
+                     f"{free}")
     fetched = ", ".join("None (op)" if s < 0 else f"slot {s}" for s in plan.fetch_slots)
     lines.append(f"fetches: {fetched}")
     return "\n".join(lines)

@@ -1097,6 +1097,10 @@ def _input_shape(x):
 def _sum_grad(op, g):
     from flowkit.ops import array_ops
     x = op.inputs[0]
+    if op.outputs[0].shape.ndims == 0 and not x.shape.is_fully_defined():
+        # A scalar spread over an input of unknown size (a loss summed over the batch): one
+        # Fill, instead of a Reshape and a BroadcastTo.
+        return [array_ops.fill(array_ops.shape(x), g)]
     g = array_ops.reshape(g, _reduced_grad_shape(op))
     return [array_ops.broadcast_to(g, _input_shape(x))]
 

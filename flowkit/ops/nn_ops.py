@@ -76,13 +76,10 @@ def _shape_tensor(t):
 
 
 def _keep_axis(g, like, axis):
-    """Reshapes ``g`` (``like`` reduced over ``axis``) so that it broadcasts against ``like``."""
-    if like.shape.is_fully_defined():
-        dims = like.shape.as_list()
-        dims[axis] = 1
-        return array_ops.reshape(g, dims)
-    return array_ops.reshape(g, make_tensor("ReducedShape", (array_ops.shape(like),),
-                                            {"axis": (axis,)}))
+    """``g`` (``like`` reduced over ``axis``) with that axis back as size 1, so that it
+    broadcasts against ``like``: one ``ExpandDims``, whatever is known of the shapes (as
+    TF1's softmax cross-entropy gradient does)."""
+    return array_ops.expand_dims(g, axis)
 
 
 def _is_zeros(t):

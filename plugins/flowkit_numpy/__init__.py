@@ -28,6 +28,7 @@ class NumpyBackend(Backend):
         for module in (kernels_math, kernels_array, kernels_nn, kernels_state, kernels_random,
                        kernels_control):
             self.register_kernels(module.KERNELS, "flowkit_numpy")
+            self.inplace_kernels.update(getattr(module, "INPLACE", {}))
 
     def devices(self) -> dict:
         return {"cpu": True}

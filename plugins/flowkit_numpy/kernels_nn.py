@@ -38,6 +38,25 @@ def _where_else_zero(cond, g):
     return np.multiply(np.asarray(g).view(u), cond, dtype=u).view(g.dtype)
 
 
+def _relu_into(attrs, j, x):
+    if type(x) is np.ndarray and x.flags.writeable:
+        return np.maximum(x, _zero(x), out=x)
+    return np.maximum(x, _zero(x))
+
+
+def _relu_grad_into(attrs, j, g, y):
+    """``ReluGrad`` written into the donated ``g`` or ``y`` (same shape and dtype): the mask
+    is made first, then the bits of ``g`` are multiplied by it as in
+    :func:`_where_else_zero`."""
+    d = (g, y)[j]
+    if type(d) is np.ndarray and d.flags.writeable and d.dtype.kind == "f" and \
+            d.dtype.itemsize in (2, 4, 8) and np.shape(g) == np.shape(y) == d.shape:
+        u = np.dtype(f"u{d.dtype.itemsize}")
+        cond = y > 0
+        return np.multiply(g.view(u), cond, out=d.view(u)).view(d.dtype)
+    return _where_else_zero(y > 0, g)
+
+
 def _sigmoid(x):
     # tanh never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
     return np.tanh(x * 0.5) * 0.5 + 0.5
@@ -314,4 +333,11 @@ KERNELS = {
     "InTopKV2": _in_top_k,
     "SoftmaxCrossEntropyWithLogits": _xent,
     "SparseSoftmaxCrossEntropyWithLogits": _sparse_xent,
+}
+
+
+#: In-place kernels (see flowkit_numpy.kernels_math.INPLACE).
+INPLACE = {
+    "Relu": _relu_into,
+    "ReluGrad": _relu_grad_into,
 }

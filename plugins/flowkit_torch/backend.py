@@ -32,6 +32,15 @@ _FAMILIES = ("kernels_math", "kernels_array", "kernels_nn", "kernels_state", "ke
              "kernels_control")
 
 
+def _or_normal(inplace, normal):
+    """An in-place kernel that falls back to the op's normal kernel when it returns
+    ``NotImplemented`` (an input that is not a tensor, a result that does not fit)."""
+    def kernel(attrs, j, *xs):
+        out = inplace(attrs, j, *xs)
+        return normal(attrs, *xs) if out is NotImplemented else out
+    return kernel
+
+
 class TorchBackend(Backend):
     """Runs every op with PyTorch on ``cpu``, ``cuda`` (the current GPU) or ``cuda:N``."""
 
@@ -49,10 +58,11 @@ class TorchBackend(Backend):
         """Imports torch and merges the built-in kernels under those other plugins added."""
         if self._lib is None:
             from flowkit_torch import _common
-            builtin = {}
+            builtin, inplace = {}, {}
             for family in _FAMILIES:
                 module = importlib.import_module(f"flowkit_torch.{family}")
                 table = dict(module.KERNELS)
+                inplace.update(getattr(module, "INPLACE", {}))
                 try:     # string tensors stay NumPy arrays: those ops use NumPy's kernels
                     twin = importlib.import_module(f"flowkit_numpy.{family}").KERNELS
                 except ImportError:
@@ -70,6 +80,8 @@ class TorchBackend(Backend):
             builtin.update(self._kernels)
             self._kernels.clear()
             self._kernels.update(builtin)
+            for op_type, fn in inplace.items():
+                self.inplace_kernels[op_type] = _or_normal(fn, builtin[op_type])
             self._lib = _common
         return self._lib
 

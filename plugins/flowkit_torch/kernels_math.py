@@ -253,3 +253,26 @@ KERNELS = {
 
 #: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
 STRING_OPS = {"Add", "Equal", "NotEqual"}
+
+
+def _commutative_into(method):
+    """In place into the donated input ``j`` of a commutative op (``x + y == y + x`` bit for
+    bit): ``NotImplemented`` when that input is not a tensor the result fits, so the backend
+    runs the normal kernel (PyTorch checks the shape before it writes anything)."""
+    def kernel(attrs, j, x, y):
+        d, other = (x, y) if j == 0 else (y, x)
+        if not (isinstance(d, torch.Tensor) and isinstance(other, torch.Tensor)) or \
+                d.dtype != other.dtype:
+            return NotImplemented
+        try:
+            return getattr(d, method)(other)
+        except RuntimeError:
+            return NotImplemented
+    return kernel
+
+
+#: In-place kernels (see flowkit.backend): ``NotImplemented`` means "use the normal kernel".
+INPLACE = {
+    "Add": _commutative_into("add_"),
+    "Mul": _commutative_into("mul_"),
+}

@@ -370,3 +370,24 @@ KERNELS = {
     "SoftmaxCrossEntropyWithLogits": _xent,
     "SparseSoftmaxCrossEntropyWithLogits": _sparse_xent,
 }
+
+
+def _relu_into(attrs, j, x):
+    return torch.clamp_min_(x, 0) if isinstance(x, torch.Tensor) else NotImplemented
+
+
+def _relu_grad_into(attrs, j, g, y):
+    """:func:`_relu_grad` written into the donated ``g`` (``y`` is read while it is written,
+    so it is never the target)."""
+    if j != 0 or not y.dtype.is_floating_point or g.shape != y.shape or g.dtype != y.dtype:
+        return NotImplemented
+    if y.device.type != "cpu" or bool(torch.isnan(y.sum())):
+        y = torch.nan_to_num(y, nan=0.0)
+    return torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=g)
+
+
+#: In-place kernels (see flowkit_torch.kernels_math.INPLACE).
+INPLACE = {
+    "Relu": _relu_into,
+    "ReluGrad": _relu_grad_into,
+}
