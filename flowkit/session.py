@@ -224,12 +224,13 @@ class BaseSession:
         """Describes the plan ``run(fetches, feed_dict)`` uses: which ops run, in which order,
         which slots each reads and writes, which steps may write their result into the
         memory of an input that dies there (in place: ``mul``'s result is not needed after
-        the ReLU below, so the ReLU may overwrite it; the fed ``x`` never is), and which
+        the ReLU below, so the ReLU may overwrite it; the fed ``x`` never is; arrays known to
+        be small are not worth it), and which
         intermediate values are dropped after each step. Nothing is computed.
 
         Example:
             >>> import flowkit as tf
-            >>> x = tf.placeholder(tf.float32, [2], name="x")
+            >>> x = tf.placeholder(tf.float32, [None], name="x")
             >>> y = tf.nn.relu(x * 2.0, name="y")
             >>> unused = tf.exp(x, name="unused")
             >>> print(tf.Session().explain(y, {x: [1.0, -1.0]}))

@@ -46,9 +46,12 @@ def test_training_gives_the_same_bits_in_place_or_not(session, monkeypatch):
 
 
 def test_feeds_variables_constants_and_fetches_are_never_overwritten(session):
-    x = tf.placeholder(tf.float32, [3], name="x")
-    v = tf.Variable([1.0, -2.0, 3.0])
-    c = tf.constant([-1.0, 5.0, -7.0])
+    n = 2048                     # large enough to be donated (session_plan._DONATE_MIN)
+    rng = np.random.default_rng(1)
+    vv, cv = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
+    x = tf.placeholder(tf.float32, [n], name="x")
+    v = tf.Variable(vv)
+    c = tf.constant(cv)
     a = x * 2.0                  # fetched below: must keep its value
     r1 = tf.nn.relu(x)           # the feed dies here: not donated (it is the user's array)
     r2 = tf.nn.relu(v)           # a variable's memory: not donated
@@ -57,30 +60,38 @@ def test_feeds_variables_constants_and_fetches_are_never_overwritten(session):
     r5 = tf.nn.relu(v + c)       # a fresh intermediate: donated
     sess = session()
     sess.run(tf.global_variables_initializer())
-    xv = np.array([-1.0, 0.5, 2.0], np.float32)
+    xv = rng.standard_normal(n).astype(np.float32)
     kept = xv.copy()
-    out = sess.run([a, r1, r2, r3, r4, r5], {x: xv})
+    fetches = [a, r1, r2, r3, r4, r5]
+    out = sess.run(fetches, {x: xv})
     np.testing.assert_array_equal(xv, kept)
-    np.testing.assert_array_equal(out[0], [-2.0, 1.0, 4.0])
-    np.testing.assert_array_equal(out[4], [0.0, 1.0, 4.0])
-    np.testing.assert_array_equal(sess.run(v), [1.0, -2.0, 3.0])
-    np.testing.assert_array_equal(sess.run(c), [-1.0, 5.0, -7.0])
-    np.testing.assert_array_equal(out[5], [0.0, 3.0, 0.0])
-    plan = sess.explain([a, r1, r2, r3, r4, r5], {x: xv})
+    np.testing.assert_array_equal(out[0], xv * 2)
+    np.testing.assert_array_equal(out[4], np.maximum(xv * 2, 0))
+    np.testing.assert_array_equal(sess.run(v), vv)
+    np.testing.assert_array_equal(sess.run(c), cv)
+    np.testing.assert_array_equal(out[5], np.maximum(vv + cv, 0))
+    plan = sess.explain(fetches, {x: xv})
     assert plan.count(" in place of ") == 1        # only v + c's result
 
 
-def test_an_input_read_twice_or_by_two_ops_is_not_donated(session):
-    x = tf.placeholder(tf.float32, [2], name="x")
+def test_small_arrays_and_inputs_read_twice_are_not_donated(session):
+    x = tf.placeholder(tf.float32, [None], name="x")
     s = x + 1.0
     twice = s * s                                 # s read twice by one op
     both = [tf.nn.relu(s), tf.tanh(s)]            # s read by two ops
+    small = tf.nn.relu(tf.constant([1.0, -1.0]) * 2.0)   # 2 elements: allocating is cheaper
+    once = tf.nn.relu(x * 3.0)                    # the control: donated
+    fetches = [twice] + both + [small, once]
     sess = session()
-    out = sess.run([twice] + both, {x: [1.0, -3.0]})
+    out = sess.run(fetches, {x: [1.0, -3.0]})
     np.testing.assert_allclose(out[0], [4.0, 4.0])
     np.testing.assert_allclose(out[1], [2.0, 0.0])
     np.testing.assert_allclose(out[2], np.tanh([2.0, -2.0]), rtol=1e-6)
-    assert " in place of " not in sess.explain([twice] + both, {x: [1.0, -3.0]})
+    np.testing.assert_allclose(out[3], [2.0, 0.0])
+    np.testing.assert_allclose(out[4], [3.0, 0.0])
+    plan = sess.explain(fetches, {x: [1.0, -3.0]})
+    donated = [line for line in plan.splitlines() if " in place of " in line]
+    assert len(donated) == 1 and f": {once.op.name} (Relu)" in donated[0]
 
 
 @pytest.mark.parametrize("donor_first", [True, False])
@@ -98,13 +109,20 @@ def test_a_donated_input_the_result_does_not_fit_falls_back(session, donor_first
     np.testing.assert_array_equal(sess.run(d, {x: xv, small: sv}), expected)
 
 
-def test_in_place_steps_on_scalars_and_integers(session):
-    a = tf.placeholder(tf.int32, [], name="a")
-    b = tf.placeholder(tf.float32, [], name="b")
+def test_in_place_steps_on_integers_and_0_d_values(session):
+    a = tf.placeholder(tf.int32, [None], name="a")
+    b = tf.placeholder(tf.float32, [None], name="b")
     i = (a * 3) + 4
     f = tf.nn.relu(b * -2.0)
     sess = session()
-    assert sess.run([i, f], {a: 5, b: 1.5}) == [19, 0.0]
+    out = sess.run([i, f], {a: [5, -1], b: [1.5, -1.0]})
+    np.testing.assert_array_equal(out[0], [19, 1])
+    np.testing.assert_array_equal(out[1], [0.0, 2.0])
+    assert out[0].dtype == np.int32
+    # A fed 0-d value of unknown shape: the kernels fall back when given a NumPy scalar.
+    s = tf.placeholder(tf.float32, None, name="s")
+    assert sess.run(tf.nn.relu(s * -2.0), {s: -1.5}) == 3.0
+    assert " in place of " in sess.explain(f, {b: [1.0]})
 
 
 def test_the_fresh_memory_contract_is_checked(monkeypatch):
