@@ -20,11 +20,12 @@ def _zero(x):
     return np.zeros((), x.dtype)
 
 
-def _where_else_zero(cond, g):
+def _where_else_zero(cond, g, out=None):
     """``np.where(cond, g, 0)`` (same shape as ``g``), exactly, for float ``g``: multiplies the
     bits of ``g``, read as unsigned integers, by the 0/1 condition, several times faster than
     ``np.where``. Gives ``g`` bit for bit where ``cond`` holds (NaN, inf, -0.0 included) and
-    +0.0 elsewhere.
+    +0.0 elsewhere. ``out`` (an array of ``g``'s shape and dtype) receives the result when
+    the fast path applies.
 
     Example:
         >>> g = np.array([np.nan, -0.0, 2.0, np.inf], np.float32)
@@ -35,7 +36,8 @@ def _where_else_zero(cond, g):
             or np.asarray(cond).dtype != bool:
         return np.where(cond, g, _zero(g))
     u = np.dtype(f"u{g.dtype.itemsize}")
-    return np.multiply(np.asarray(g).view(u), cond, dtype=u).view(g.dtype)
+    return np.multiply(np.asarray(g).view(u), cond, dtype=u,
+                       out=None if out is None else out.view(u)).view(g.dtype)
 
 
 def _relu_into(attrs, j, x):
@@ -45,16 +47,12 @@ def _relu_into(attrs, j, x):
 
 
 def _relu_grad_into(attrs, j, g, y):
-    """``ReluGrad`` written into the donated ``g`` or ``y`` (same shape and dtype): the mask
-    is made first, then the bits of ``g`` are multiplied by it as in
-    :func:`_where_else_zero`."""
+    """``ReluGrad`` written into the donated ``g`` or ``y`` (the mask ``y > 0`` is made
+    before anything is written)."""
     d = (g, y)[j]
-    if type(d) is np.ndarray and d.flags.writeable and d.dtype.kind == "f" and \
-            d.dtype.itemsize in (2, 4, 8) and np.shape(g) == np.shape(y) == d.shape:
-        u = np.dtype(f"u{d.dtype.itemsize}")
-        cond = y > 0
-        return np.multiply(g.view(u), cond, out=d.view(u)).view(d.dtype)
-    return _where_else_zero(y > 0, g)
+    fits = type(d) is np.ndarray and d.flags.writeable and d.dtype == np.asarray(g).dtype \
+        and d.shape == np.shape(g)
+    return _where_else_zero(y > 0, g, out=d if fits else None)
 
 
 def _sigmoid(x):

@@ -32,7 +32,7 @@ def _elu(attrs, x):
 _threshold_backward = torch.ops.aten.threshold_backward
 
 
-def _relu_grad(attrs, g, y):
+def _relu_grad(attrs, g, y, out=None):
     """``g`` where ``y > 0``, else +0.0 (NaN, inf and -0.0 in ``g`` kept where ``y > 0``).
 
     aten's threshold_backward is vectorised (0.8 ms for W4's first ReluGrad, one thread,
@@ -41,10 +41,13 @@ def _relu_grad(attrs, g, y):
     ``nan_to_num`` keeps it (infinities become the largest finite values). On the CPU a sum
     (any NaN makes it NaN; it reads ``y`` once and writes nothing) says whether that pass is
     needed; elsewhere reading it would wait for the device, so the pass always runs.
+    ``out`` (``g`` itself, for the in-place kernel) receives the result.
     """
     if y.dtype.is_floating_point and (y.device.type != "cpu" or bool(torch.isnan(y.sum()))):
         y = torch.nan_to_num(y, nan=0.0)
-    return _threshold_backward(g, y, 0)
+    if out is None:
+        return _threshold_backward(g, y, 0)
+    return torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=out)
 
 
 def _bias_add_grad(attrs, g):
@@ -381,9 +384,7 @@ def _relu_grad_into(attrs, j, g, y):
     so it is never the target)."""
     if j != 0 or not y.dtype.is_floating_point or g.shape != y.shape or g.dtype != y.dtype:
         return NotImplemented
-    if y.device.type != "cpu" or bool(torch.isnan(y.sum())):
-        y = torch.nan_to_num(y, nan=0.0)
-    return torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=g)
+    return _relu_grad(attrs, g, y, out=g)
 
 
 #: In-place kernels (see flowkit_torch.kernels_math.INPLACE).
