@@ -67,7 +67,7 @@ def describe(args):
 # Client side (the benchmark's process)
 # --------------------------------------------------------------------------------------------
 def _worker():
-    global _WORKER, _FAILED
+    global _WORKER
     if _WORKER is None and _FAILED is None:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
         _WORKER = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"],

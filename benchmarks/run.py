@@ -16,13 +16,10 @@ the same repeats; targets and "met" stay against the hand-written baselines.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
-import subprocess
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 

@@ -2023,7 +2023,7 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None) -> Tensor:
         [[1 2]
          [5 6]]
     """
-    with op_scope(name, "boolean_mask", [tensor, mask]) as scope:
+    with op_scope(name, "boolean_mask", [tensor, mask]):
         tensor = convert_to_tensor(tensor, name="tensor")
         mask = convert_to_tensor(mask, name="mask")
         if mask.dtype is not dtypes.bool:

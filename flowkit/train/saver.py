@@ -218,17 +218,16 @@ class Saver:
         # The session's arrays are written as they are (no copy): the write below is
         # synchronous and finishes before save() returns, as h5py would write them.
         values = {name: sess._variable_array(op) for name, op in self._var_map.items()}
-        describe = None
-        if write_meta_graph:
-            def describe():
-                # Large constants become datasets; one equal to a variable's value (its
-                # initial value, before training) refers to that variable's dataset instead.
-                paths = dataset_paths(values)
-                store = graph_json.ArrayStore({paths[n]: v for n, v in values.items()})
-                text = graph_json.graph_to_json(self._graph, saver_info=self._saver_info(),
-                                                store=store)
-                return text, store.arrays
-        write_checkpoint(checkpoint_file(path), values, step, describe)
+        def describe():
+            # Large constants become datasets; one equal to a variable's value (its initial
+            # value, before training) refers to that variable's dataset instead.
+            paths = dataset_paths(values)
+            store = graph_json.ArrayStore({paths[n]: v for n, v in values.items()})
+            text = graph_json.graph_to_json(self._graph, saver_info=self._saver_info(),
+                                            store=store)
+            return text, store.arrays
+        write_checkpoint(checkpoint_file(path), values, step,
+                         describe if write_meta_graph else None)
         if write_state:
             doomed = self._record(path)
             update_checkpoint_state(os.path.dirname(path) or ".", path, self.last_checkpoints,
@@ -304,7 +303,7 @@ def _check_matching(reader, var_map):
             bad.append(f"  {name}: the file has {list(shape)} {np_dtype.name}, the variable "
                        f"{op.name} is {want_shape} {want_dt.name}")
     if missing:
-        extra = f"\nAlso mismatched:\n" + "\n".join(bad) if bad else ""
+        extra = "\nAlso mismatched:\n" + "\n".join(bad) if bad else ""
         raise errors.NotFoundError(
             None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(missing)} "
             f"variable(s) not found in it: {', '.join(missing)}. Did the model change since "

@@ -1,6 +1,4 @@
 """NumPy kernels (see the matching flowkit op module)."""
 from __future__ import annotations
 
-import numpy as np
-
 KERNELS = {}
