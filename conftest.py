@@ -20,10 +20,10 @@ if importlib.util.find_spec("torch") is None:
 def _fresh_default_graph(doctest_namespace):
     """Each test and doctest starts with an empty default graph and no default session."""
     import flowkit
-    from flowkit import session
-    session._default_session_stack.clear()
+    from flowkit.framework import session_stack
+    session_stack._stack.clear()
     flowkit.reset_default_graph()
     doctest_namespace["np"] = np
     doctest_namespace["tf"] = flowkit
     yield
-    session._default_session_stack.clear()
+    session_stack._stack.clear()

@@ -24,10 +24,10 @@ import threading
 
 import numpy as np
 
-from flowkit.framework import errors
+from flowkit.framework import errors, session_stack
 from flowkit.framework.graph import Operation, Tensor, get_default_graph
+from flowkit.session_plan import ADD_N, DEAD, _Unread, build_plan, describe
 
-_default_session_stack = []
 _ELEMENT = (Tensor, Operation)
 
 
@@ -77,46 +77,6 @@ def _flatten(fetch, graph, out):
     i = len(out)
     out.append(element)
     return lambda vals: vals[i]
-
-
-# --------------------------------------------------------------------------------------------
-class _Plan:
-    """A prepared way to compute some fetches from some feeds."""
-
-    __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
-                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops")
-
-
-class _Step:
-    # ctrl and merge are used only by the dead-value-aware loop (plans with tf.cond):
-    # ctrl: indices of the steps of this op's control inputs; merge: 0, or MERGE / ADD_N.
-    # donor: the input an in-place kernel may write its result into (see session_plan._donate).
-    __slots__ = ("fn", "ins", "out", "multi", "free", "ctrl", "merge", "donor")
-
-
-class _Dead:
-    """The value of an output that was not computed: the untaken side of a ``Switch``."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<dead>"
-
-
-#: The one dead value (compared with ``is``).
-DEAD = _Dead()
-MERGE, ADD_N = 1, 2
-
-
-class _Unread:
-    """A variable read deferred until it is used (dead-aware plans only): the branch of a
-    ``tf.cond`` that uses a variable's reference may not run, so an uninitialized variable is
-    an error only when the read value is really consumed."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error) -> None:
-        self.error = error
 
 
 class BaseSession:
@@ -247,12 +207,10 @@ class BaseSession:
             _flatten(fetches, self.graph, elements)
         feeds = self._normalize_feeds(feed_dict) if feed_dict else {}
         plan = self._build_plan(elements, list(feeds))
-        from flowkit.session_plan import describe
         return describe(plan, feeds)
 
     # -- planning ------------------------------------------------------------------------------
     def _build_plan(self, elements, fed):
-        from flowkit.session_plan import build_plan
         return build_plan(self, elements, fed)
 
     # -- execution -----------------------------------------------------------------------------
@@ -462,8 +420,8 @@ class InteractiveSession(BaseSession):
         self._ctx.__enter__()
 
     def close(self) -> None:
-        if not self._closed and self in _default_session_stack:
-            _default_session_stack.remove(self)
+        if not self._closed:
+            session_stack.remove(self)
         super().close()
 
 
@@ -472,40 +430,13 @@ class _DefaultSessionContext:
         self.session, self._close = session, close
 
     def __enter__(self):
-        _default_session_stack.append(self.session)
+        session_stack.push(self.session)
         return self.session
 
     def __exit__(self, *exc):
-        if self.session in _default_session_stack:
-            _default_session_stack.reverse()
-            _default_session_stack.remove(self.session)
-            _default_session_stack.reverse()
+        session_stack.remove(self.session)
         if self._close:
             self.session.close()
 
 
-def get_default_session():
-    """The innermost session installed by ``with sess:`` or ``sess.as_default()``, or None.
-
-    Example:
-        >>> import flowkit as tf
-        >>> print(tf.get_default_session())
-        None
-        >>> c = tf.constant(3.0)
-        >>> with tf.Session() as sess:
-        ...     print(tf.get_default_session() is sess, c.eval())
-        True 3.0
-    """
-    return _default_session_stack[-1] if _default_session_stack else None
-
-
-def _session_for(session, graph, what):
-    session = session or get_default_session()
-    if session is None:
-        raise ValueError(f"Cannot evaluate tensor using `eval()`: No default session is "
-                         f"registered. Use `with sess.as_default()` or pass an explicit session "
-                         f"to {what}.")
-    if session.graph is not graph:
-        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
-                         "is different from the session's graph.")
-    return session
+get_default_session = session_stack.get_default_session

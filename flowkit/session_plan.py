@@ -35,7 +35,48 @@ import numpy as np
 
 from flowkit.framework import errors
 from flowkit.framework.graph import Tensor
-from flowkit.session import ADD_N, DEAD, MERGE, _Plan, _Step, _Unread
+
+
+# --------------------------------------------------------------------------------------------
+# What a plan is made of (the session runs these; the planner below builds them)
+# --------------------------------------------------------------------------------------------
+class _Plan:
+    """A prepared way to compute some fetches from some feeds."""
+
+    __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
+                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops")
+
+
+class _Step:
+    # ctrl and merge are used only by the dead-value-aware loop (plans with tf.cond):
+    # ctrl: indices of the steps of this op's control inputs; merge: 0, or MERGE / ADD_N.
+    # donor: the input an in-place kernel may write its result into (see session_plan._donate).
+    __slots__ = ("fn", "ins", "out", "multi", "free", "ctrl", "merge", "donor")
+
+
+class _Dead:
+    """The value of an output that was not computed: the untaken side of a ``Switch``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<dead>"
+
+
+#: The one dead value (compared with ``is``).
+DEAD = _Dead()
+MERGE, ADD_N = 1, 2
+
+
+class _Unread:
+    """A variable read deferred until it is used (dead-aware plans only): the branch of a
+    ``tf.cond`` that uses a variable's reference may not run, so an uninitialized variable is
+    an error only when the read value is really consumed."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error) -> None:
+        self.error = error
 
 # The session's own ops whose outputs the kernel checker must not inspect (dead values...).
 _UNCHECKED = ("VariableV2", "Switch", "Merge", "Const", "NoOp", "Assert")

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import flowkit as tf
+from flowkit import plugins
+from flowkit.framework.registry import REQUIRED_KERNELS
+from flowkit.testing_cases import CASES, Case  # noqa: F401 - Case is public here too
+
 
 @dataclass
 class GradientReport:
@@ -53,7 +58,6 @@ def check_gradients(fn, inputs, backend=None, device=None, delta=1e-6, tolerance
         delta, tolerance: the finite-difference step and the accepted error.
         raise_on_failure: raise ``AssertionError`` with the report instead of returning it.
     """
-    import flowkit as tf
     inputs = [np.asarray(x, dtype=np.float64) for x in inputs]
     rng = np.random.default_rng(seed)
     graph = tf.Graph()
@@ -98,14 +102,12 @@ def check_gradients(fn, inputs, backend=None, device=None, delta=1e-6, tolerance
 def _static_shape(y, xs, inputs, graph, backend, device):
     if y.shape.is_fully_defined():
         return tuple(y.shape.as_list())
-    import flowkit as tf
     with tf.Session(graph=graph, backend=backend, device=device) as sess:
         return np.shape(sess.run(y, dict(zip(xs, inputs))))
 
 
 def available_backends(include_cuda=False) -> list:
     """``[(backend, device), ...]`` for every installed backend and usable device."""
-    from flowkit import plugins
     out = []
     for name in plugins.backend_names():
         for dev, ok in plugins.get_backend(name).devices().items():
@@ -117,28 +119,6 @@ def available_backends(include_cuda=False) -> list:
 # --------------------------------------------------------------------------------------------
 # Backend conformance: run every case on a backend and on the NumPy reference.
 # --------------------------------------------------------------------------------------------
-@dataclass
-class Case:
-    """One conformance case: ``build(*placeholders) -> tensor`` applied to ``inputs``.
-
-    Attributes:
-        name: a short label (usually the op type it exercises).
-        build: makes the graph from one placeholder per input.
-        inputs: NumPy arrays; their dtypes give the placeholders' dtypes.
-        grad: also run :func:`check_gradients` through the backend (float inputs only).
-        random: the op draws random numbers: compare dtype and shape only, and the moments
-            loosely, not the values.
-    """
-
-    name: str
-    build: object
-    inputs: list
-    grad: bool = False
-    random: bool = False
-    rtol: float = 1e-5
-    atol: float = 1e-6
-
-
 @dataclass
 class ConformanceReport:
     """What :func:`run_conformance` found: failures, and which op types the cases covered."""
@@ -155,7 +135,6 @@ class ConformanceReport:
 
     def missing(self) -> list:
         """Required op types that no case exercised (forward or in its gradient)."""
-        from flowkit.framework.registry import REQUIRED_KERNELS
         return sorted(REQUIRED_KERNELS - self.covered)
 
     def __str__(self) -> str:
@@ -165,7 +144,6 @@ class ConformanceReport:
 
 
 def _run_case(case, backend, device):
-    import flowkit as tf
     g = tf.Graph()
     with g.as_default():
         phs = [tf.placeholder(tf.as_dtype(np.asarray(x).dtype), np.shape(x), name=f"in{i}")
@@ -189,7 +167,7 @@ def run_conformance(backend, device="cpu", cases=None, gradients=True) -> Confor
         (True, 1)
     """
     if cases is None:
-        from flowkit.testing_cases import CASES as cases
+        cases = CASES
     report = ConformanceReport(backend, device)
     for case in cases:
         try:

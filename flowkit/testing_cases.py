@@ -16,10 +16,35 @@ Example:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 import flowkit as tf
-from flowkit.testing import Case
+
+
+@dataclass
+class Case:
+    """One conformance case: ``build(*placeholders) -> tensor`` applied to ``inputs``.
+
+    Attributes:
+        name: a short label (usually the op type it exercises).
+        build: makes the graph from one placeholder per input.
+        inputs: NumPy arrays; their dtypes give the placeholders' dtypes.
+        grad: also run :func:`~flowkit.testing.check_gradients` through the backend (float inputs only).
+        random: the op draws random numbers: compare dtype and shape only, and the moments
+            loosely, not the values.
+    """
+
+    name: str
+    build: object
+    inputs: list
+    grad: bool = False
+    random: bool = False
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+
 
 _r = np.random.default_rng(1234)
 

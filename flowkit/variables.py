@@ -18,7 +18,9 @@ Example:
 """
 from __future__ import annotations
 
-from flowkit.framework import dtypes
+import numpy as np
+
+from flowkit.framework import dtypes, session_stack
 from flowkit.framework.graph import (GraphKeys, Tensor, get_default_graph)
 from flowkit.framework.tensor_shape import TensorShape
 from flowkit.ops import array_ops, control_flow_ops, state_ops
@@ -224,9 +226,8 @@ class Variable:
     def initialized_value(self) -> Tensor:
         """The variable's value, initializing it first if needed (for initial values that
         depend on another variable)."""
-        from flowkit.ops import control_flow_ops as cf
-        return cf.cond(is_variable_initialized(self), self.read_value,
-                       lambda: self._safe_initial_value)
+        return control_flow_ops.cond(is_variable_initialized(self), self.read_value,
+                                     lambda: self._safe_initial_value)
 
     # -- updates -------------------------------------------------------------------------------
     def assign(self, value, use_locking=False, name=None, read_value=True):
@@ -246,9 +247,7 @@ class Variable:
 
     def load(self, value, session=None) -> None:
         """Writes ``value`` into the variable in ``session`` without adding ops."""
-        from flowkit.session import _session_for
-        import numpy as np
-        sess = _session_for(session, self._graph, "Variable.load()")
+        sess = session_stack.session_for(session, self._graph, "Variable.load()")
         value = np.asarray(value, dtype=self.dtype.as_numpy_dtype)
         if not self.shape.is_compatible_with(value.shape):
             raise ValueError(f"Cannot load a value of shape {value.shape} into variable "

@@ -23,6 +23,8 @@ import re
 import sys
 import threading
 
+from flowkit import draw
+from flowkit.framework import session_stack
 from flowkit.framework.registry import get_op_def
 from flowkit.framework.tensor_shape import TensorShape
 
@@ -124,8 +126,8 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Runs the graph up to this tensor in ``session`` (default: the default session)."""
-        from flowkit.session import _session_for
-        return _session_for(session, self.graph, "Tensor.eval()").run(self, feed_dict)
+        return session_stack.session_for(session, self.graph, "Tensor.eval()").run(
+            self, feed_dict)
 
     def _as_tensor(self):
         return self
@@ -218,8 +220,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None) -> None:
         """Runs this operation in ``session`` (default: the default session)."""
-        from flowkit.session import _session_for
-        _session_for(session, self.graph, "Operation.run()").run(self, feed_dict)
+        session_stack.session_for(session, self.graph, "Operation.run()").run(self, feed_dict)
 
     @property
     def control_inputs(self) -> list:
@@ -575,12 +576,10 @@ class Graph:
         return self._version
 
     def to_dot(self, **kwargs) -> str:
-        from flowkit.draw import graph_to_dot
-        return graph_to_dot(self, **kwargs)
+        return draw.graph_to_dot(self, **kwargs)
 
     def _repr_svg_(self):
-        from flowkit.draw import dot_to_svg
-        return dot_to_svg(self.to_dot())
+        return draw.dot_to_svg(self.to_dot())
 
 
 class _ControlFrame:
@@ -702,8 +701,7 @@ def reset_default_graph() -> None:
         >>> print(len(tf.get_default_graph().get_operations()))
         0
     """
-    from flowkit import session as _session
-    if _session._default_session_stack:
+    if session_stack.has_default_session():
         raise AssertionError("Do not use tf.reset_default_graph() while a default session is "
                              "active: close the session (leave its `with` block) first.")
     _default_graph_stack.reset()
