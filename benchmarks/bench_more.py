@@ -351,16 +351,7 @@ def w6_graph_scale(args, row, timeit, backends=("numpy",), device="cpu"):
         del tries
         n_ops = len(g.get_operations())
         repeat = 20 if n <= 1000 else 5 if args.quick or n > 10_000 else 10
-        steady = timeit(lambda: sess.run(y, feed), repeat)
-        k = np.float32(1.0001)
-        xv = np.ones(16, np.float32)
-
-        def written_out():
-            v = xv
-            for _ in range((n - 1) // 2):
-                v = v * k
-            return v
-        base = timeit(written_out, repeat)
+        steady, base = _w6_steady_and_written_out(timeit, sess, y, feed, n, repeat)
         results[n] = (build, plan, steady, base, n_ops, in_gc, plan_gc)
         print(f"W6 {n_ops} ops: build {build * 1e3:.1f} ms ({build / n_ops * 1e6:.1f} us/op; "
               f"{(build - in_gc) / n_ops * 1e6:.1f} us/op outside the garbage collector), "
@@ -396,6 +387,22 @@ def w6_graph_scale(args, row, timeit, backends=("numpy",), device="cpu"):
         print(f"  growth x{big // sizes[0]} ops: build x{bb / b:.1f} (outside the collector "
               f"x{(bb - bb_gc) / (b - b_gc):.1f}), plan x{pb / p:.1f} (outside the collector "
               f"x{(pb - pb_gc) / (p - p_gc):.1f}); linear: x{big // sizes[0]}")
+
+
+def _w6_steady_and_written_out(timeit, sess, y, feed, n, repeat):
+    """W6's steady run of the chain `y` of `n` ops in `sess`, and the same multiplies
+    written out in NumPy (the baseline); medians of `repeat` runs each."""
+    steady = timeit(lambda: sess.run(y, feed), repeat)
+    k = np.float32(1.0001)
+    xv = np.ones(16, np.float32)
+
+    def written_out():
+        v = xv
+        for _ in range((n - 1) // 2):
+            v = v * k
+        return v
+    base = timeit(written_out, repeat)
+    return steady, base
 
 
 def _w6_torch_steady(args, row, timeit, device):

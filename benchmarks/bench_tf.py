@@ -363,7 +363,7 @@ class Jobs:
             t0 = time.perf_counter()
             out = sess.run(y, feed)
             result[key + "first"] = time.perf_counter() - t0
-            result[key + "median"] = self.timeit(lambda: sess.run(y, feed), repeat)
+            result[key + "median"] = self.timeit(lambda sess=sess: sess.run(y, feed), repeat)
             result[key + "value"] = float(out[0])
             sess.close()
         return result

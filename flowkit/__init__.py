@@ -27,7 +27,15 @@ from flowkit.framework.graph import (  # noqa: F401
 from flowkit import errors  # noqa: F401
 from flowkit.ops import core as _core, math_ops as _math, array_ops as _array  # noqa: F401
 from flowkit.ops.core import constant, placeholder, convert_to_tensor  # noqa: F401
-from flowkit.ops.api import *  # noqa: F401,F403
+# The tf.* op builders, from the op families' __all__ lists:
+from flowkit.ops.math_ops import *  # noqa: F401,F403
+from flowkit.ops.matrix_ops import *  # noqa: F401,F403
+from flowkit.ops.array_ops import *  # noqa: F401,F403
+from flowkit.ops.random_ops import *  # noqa: F401,F403
+from flowkit.ops.control_flow_ops import *  # noqa: F401,F403
+from flowkit.ops.clip_ops import *  # noqa: F401,F403
+from flowkit.init_ops import *  # noqa: F401,F403
+from flowkit.variable_scope import *  # noqa: F401,F403
 from flowkit.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
 from flowkit.ops.control_flow_ops import no_op, group  # noqa: F401
 from flowkit.variables import (  # noqa: F401

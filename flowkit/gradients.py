@@ -21,6 +21,8 @@ import numpy as np
 
 from flowkit.framework.graph import Operation, Tensor
 from flowkit.ops.core import convert_to_tensor, make_tensor
+from flowkit.ops.array_ops import zeros_like
+from flowkit.ops.math_ops import add_n
 
 
 def _as_list(x):
@@ -139,7 +141,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             propagate = op not in stops and any(g is not None for g in out_grads)
             if propagate and op.op_def.grad_fn is not None:
                 if len(op.outputs) > 1:
-                    from flowkit.ops.array_ops import zeros_like
                     out_grads = [g if g is not None else zeros_like(t)
                                  for t, g in zip(op.outputs, out_grads)]
                 with graph.name_scope(op.name + "_grad"), graph._as_gradient_of(op):
@@ -160,7 +161,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             ready.sort(key=lambda o: o._id)
         result = [_aggregate(grads.get(x)) for x in xs]
         if unconnected == "zero":
-            from flowkit.ops.array_ops import zeros_like
             result = [zeros_like(x) if g is None else g for x, g in zip(xs, result)]
     return result
 
@@ -170,5 +170,4 @@ def _aggregate(gs):
         return None
     if len(gs) == 1:
         return gs[0]
-    from flowkit.ops.math_ops import add_n
     return add_n(gs)

@@ -29,7 +29,7 @@ import numpy as np
 
 from flowkit.framework import dtypes
 from flowkit.framework.tensor_shape import as_shape
-from flowkit.ops import random_ops
+from flowkit.ops import array_ops, random_ops
 from flowkit.ops.core import constant, op_scope
 
 # The standard deviation of N(0, 1) truncated to [-2, 2]: dividing by it makes a truncated
@@ -61,7 +61,6 @@ def _filled(value, shape, dtype, name):
     np_dtype = dtype.as_numpy_dtype if dtype is not dtypes.string else object
     if int(np.prod(shape)) < 1000:
         return constant(np.full(shape, value, dtype=np_dtype), dtype=dtype, name=name)
-    from flowkit.ops import array_ops
     with op_scope(None, name) as scope:
         return array_ops.broadcast_to(constant(value, dtype=dtype), shape, name=scope)
 

@@ -24,6 +24,13 @@ from typing import Callable, Optional
 
 import pluggy
 
+# What an op plugin needs to write an op's builder and shape rule, as flowkit's own ops do:
+# ``op_scope`` (the op's name scope), ``convert_to_tensor``, ``make_tensor`` (adds the op to
+# the graph and returns its output) and ``same_dtype_shape`` (the shape rule of elementwise
+# ops). flowkit.ops never imports this module, so importing them here makes no cycle.
+from flowkit.ops.core import (  # noqa: F401
+    convert_to_tensor, make_tensor, op_scope, same_dtype_shape)
+
 PROJECT = "flowkit"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -302,7 +309,8 @@ def optimizers() -> dict:
 
 
 def contributions() -> dict:
-    """``{plugin name: {"backends": [...], "ops": [...], "kernels": [...], "optimizers": [...]}}``."""
+    """What each plugin contributes:
+    ``{plugin name: {"backends": [...], "ops": [...], "kernels": [...], "optimizers": [...]}}``."""
     get_plugin_manager()
     return {k: {kk: list(vv) for kk, vv in v.items()} for k, v in _state.contributions.items()}
 

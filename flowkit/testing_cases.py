@@ -31,7 +31,8 @@ class Case:
         name: a short label (usually the op type it exercises).
         build: makes the graph from one placeholder per input.
         inputs: NumPy arrays; their dtypes give the placeholders' dtypes.
-        grad: also run :func:`~flowkit.testing.check_gradients` through the backend (float inputs only).
+        grad: also run :func:`~flowkit.testing.check_gradients` through the backend (float
+            inputs only).
         random: the op draws random numbers: compare dtype and shape only, and the moments
             loosely, not the values.
     """

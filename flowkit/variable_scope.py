@@ -42,6 +42,9 @@ import enum
 from flowkit.framework import dtypes
 from flowkit.framework.graph import (GraphKeys, Tensor, format_site, get_default_graph)
 from flowkit.framework.tensor_shape import TensorShape, as_shape
+from flowkit.variables import Variable
+from flowkit.init_ops import glorot_uniform_initializer, zeros_initializer
+from flowkit.ops.core import _to_numpy
 
 
 class _ReuseMode(enum.Enum):
@@ -107,7 +110,6 @@ class _ScopeStore:
                      regularizer=None, reuse=None, trainable=None, collections=None,
                      validate_shape=True, constraint=None, **unused):
         """TF1's rules: share an existing variable or create a new one, or say why not."""
-        from flowkit.variables import Variable
         from_value = _is_value(initializer)
         if from_value and shape is not None:
             raise ValueError(f"If initializer is a constant, do not specify shape (variable "
@@ -150,10 +152,8 @@ class _ScopeStore:
 
         if initializer is None:
             if dtype.is_floating:
-                from flowkit.init_ops import glorot_uniform_initializer
                 initializer = glorot_uniform_initializer()
             elif dtype.is_integer or dtype.is_bool or dtype is dtypes.string:
-                from flowkit.init_ops import zeros_initializer
                 initializer = zeros_initializer()
             else:
                 raise ValueError(f"An initializer for variable {name} of {dtype.name} is required")
@@ -344,7 +344,6 @@ def _is_value(initializer) -> bool:
 def _value_dtype(value):
     if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
         return value.dtype
-    from flowkit.ops.core import _to_numpy
     arr = _to_numpy(value, None)
     return dtypes.string if arr.dtype.kind == "O" else dtypes.as_dtype(arr.dtype)
 

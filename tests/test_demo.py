@@ -1,6 +1,7 @@
 """The bundled digits data and the `flowkit demo` main job."""
 import os
 import io
+import re
 import subprocess
 import sys
 
@@ -49,8 +50,42 @@ def test_softmax_demo_converges():
     assert result["losses"][-1] < result["losses"][0] / 3
     assert result["steps"] == 25 * 45
     text = out.getvalue()
-    assert "\r" in text and "loss" in text and text.count("\n") == 1 + 25
     assert text.startswith("softmax model on the 8x8 digits: 1438 training and 359 test")
+    assert text.count("\n") == 1 and "\r" not in text    # no progress bar: not a terminal
+
+
+class FakeTerminal(io.StringIO):
+    """A captured stream that says it is a terminal, so the demo draws its progress bar."""
+
+    def isatty(self):
+        return True
+
+
+def test_demo_draws_no_bar_when_not_a_terminal(capsys):
+    out = io.StringIO()
+    demo.train(model="softmax", epochs=2, batch_size=128, stream=out)
+    assert out.getvalue().count("\n") == 1                         # the header line alone
+    assert "\r" not in out.getvalue() and "loss" not in out.getvalue()
+    assert "step/s" not in out.getvalue()
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""                # nothing went elsewhere
+
+
+def test_demo_draws_a_bar_with_loss_and_rate_on_a_terminal(capsys):
+    out = FakeTerminal()
+    demo.train(model="softmax", epochs=2, batch_size=128, stream=out)
+    text = out.getvalue()
+    assert text.startswith("softmax model on the 8x8 digits")
+    assert "\r" in text and text.count("\n") == 1 + 2               # one finished line an epoch
+    finals = [line.rsplit("\r", 1)[-1] for line in text.split("\n")[1:-1]]
+    for epoch, line in enumerate(finals, start=1):
+        assert line.startswith(f"epoch {epoch}/2") and "12/12" in line
+        assert re.search(r"loss \d+\.\d{4}", line), line
+        assert re.search(r"\d+(\.\d+)?step/s", line), line        # tqdm's rate
+    assert capsys.readouterr().err == ""                            # the bar went to `stream`
+    quiet = FakeTerminal()
+    demo.train(model="softmax", epochs=1, batch_size=128, stream=quiet, quiet=True)
+    assert quiet.getvalue() == ""
 
 
 def test_demo_is_deterministic():

@@ -33,7 +33,7 @@ def test_every_hook_is_documented_and_tested():
 def test_every_environment_variable_is_in_the_table():
     listed = {name for name, _, _ in ENV_VARS}
     used = set()
-    for path, text in _sources("flowkit", "plugins"):
+    for _path, text in _sources("flowkit", "plugins"):
         used |= set(re.findall(r"\"(FLOWKIT_[A-Z_]+)\"", text))
     assert used <= listed, f"undocumented environment variables: {sorted(used - listed)}"
 

@@ -505,7 +505,7 @@ def test_dtype_api():
         (-2**31, 2**31 - 1, 255, -128)
     assert tf.float16.max == 65504.0
     with pytest.raises(TypeError):
-        tf.bool.min
+        _ = tf.bool.min
     assert repr(tf.float32) == "tf.float32" and str(tf.float32) == "<dtype: 'float32'>"
     assert tf.float32.base_dtype is tf.float32 and tf.float32.real_dtype is tf.float32
     assert tf.half is tf.float16 and tf.double is tf.float64 and tf.string.name == "string"

@@ -274,7 +274,7 @@ def test_argmax_argmin(session):
             tf.argmin(R, 0, output_type=tf.int32), tf.argmax(R, tf.constant(2))]
     vals = run(session, outs)
     want = [R.argmax(1), R.argmin(-1), R.argmax(0), R.argmax(2), R.argmin(0), R.argmax(2)]
-    for o, got, w in zip(outs, vals, want):
+    for got, w in zip(vals, want):
         assert got.tolist() == w.tolist()
     assert [o.dtype for o in outs] == [tf.int64] * 4 + [tf.int32, tf.int64]
     assert vals[0].dtype == np.int64 and vals[4].dtype == np.int32
@@ -471,8 +471,8 @@ def test_reduction_gradients(backend, fn, kw):
 def test_cumulative_gradients(backend):
     for kw in (dict(), dict(axis=1, exclusive=True), dict(axis=-1, reverse=True),
                dict(axis=0, exclusive=True, reverse=True)):
-        assert_grads(lambda x: tf.cumsum(x, **kw), [A], backend)
-        assert_grads(lambda x: tf.cumprod(x, **kw), [P], backend)
+        assert_grads(lambda x, kw=kw: tf.cumsum(x, **kw), [A], backend)
+        assert_grads(lambda x, kw=kw: tf.cumprod(x, **kw), [P], backend)
 
 
 def run_grad(backend, y, x, feed=None):

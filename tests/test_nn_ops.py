@@ -335,7 +335,8 @@ def test_pool_gradients(backend, xs, k, s, padding):
     xs = (1,) + xs[1:]
     x = RNG.permutation(np.prod(xs)).reshape(xs) * 0.1     # distinct values: no ties
     for pool in (tf.nn.max_pool, tf.nn.avg_pool):
-        _grad_ok(backend, lambda v: pool(v, [1, k, k, 1], [1, s, s, 1], padding), [x])
+        _grad_ok(backend, lambda v, pool=pool: pool(v, [1, k, k, 1], [1, s, s, 1], padding),
+                 [x])
 
 
 def test_pool_second_order(backend):
@@ -444,7 +445,7 @@ def test_losses_finite_at_extreme_logits(session):
         tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits),
         tf.nn.log_softmax(logits), tf.nn.softmax(logits), tf.nn.softplus(logits),
     ]
-    grads = tf.gradients([tf.reduce_sum(l) for l in losses], logits)
+    grads = tf.gradients([tf.reduce_sum(loss) for loss in losses], logits)
     values = _run(session, losses + grads)
     for v in values:
         assert np.all(np.isfinite(v)), v

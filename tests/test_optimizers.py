@@ -151,7 +151,7 @@ def test_learning_rate_may_be_a_tensor(case, session):
     sess = session()
     sess.run(tf.global_variables_initializer())
     traj = numpy_trajectory(rule, 3)
-    for w_np, _ in traj:
+    for _ in traj:
         sess.run(train, feed)
     # the float32 learning rate is cast to float64: equal up to float32 rounding of lr.
     np.testing.assert_allclose(sess.run(w), traj[-1][0], rtol=1e-6)
@@ -261,12 +261,12 @@ def test_fetched_loss_is_the_value_before_the_update(session):
     sess.run(tf.global_variables_initializer())
     feed = {x: [1.0, 2.0]}
     for expected_w in (2.0, -1.0, -4.0):
-        _, l = sess.run([train, loss], feed)
-        assert l == pytest.approx(3.0 * expected_w)
+        _, value = sess.run([train, loss], feed)
+        assert value == pytest.approx(3.0 * expected_w)
     assert sess.run(w) == pytest.approx(-7.0)
     # the same when the loss is fetched first
-    l, _ = sess.run([loss, train], feed)
-    assert l == pytest.approx(-21.0)
+    value, _ = sess.run([loss, train], feed)
+    assert value == pytest.approx(-21.0)
 
 
 def test_global_step_and_train_op(session):
@@ -353,7 +353,7 @@ def test_optimizers_come_from_the_plugin():
     assert tf.train.AdamOptimizer is plugins.optimizers()["AdamOptimizer"]
     assert issubclass(tf.train.AdamOptimizer, tf.train.Optimizer)
     with pytest.raises(AttributeError, match="Optimizers installed"):
-        tf.train.NoSuchOptimizer
+        _ = tf.train.NoSuchOptimizer
 
 
 class _SignSGD(Optimizer):

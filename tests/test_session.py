@@ -48,7 +48,7 @@ def test_op_fetch_gives_none(session):
 def test_fetch_and_feed_by_name(session):
     x = tf.placeholder(tf.float32, [], name="x")
     y = tf.add(x, 1.0)
-    v = tf.Variable(2.0, name="v")
+    tf.Variable(2.0, name="v")
     tf.global_variables_initializer()
     sess = session()
     assert y.name == "Add:0"
@@ -335,7 +335,7 @@ def test_as_default_does_not_close():
 
 
 def test_nested_default_sessions():
-    c = tf.constant(1.0)
+    tf.constant(1.0)
     s1, s2 = tf.Session(), tf.Session()
     with s1.as_default():
         with s2.as_default():

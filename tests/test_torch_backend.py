@@ -411,6 +411,8 @@ def test_conv_and_pool_gradients_come_out_nhwc_contiguous():
     sizes = torch.tensor([2, 8, 8, 3])
     dx = kernels["Conv2DBackpropInput"](attrs, sizes, f, dy)
     assert dx.shape == (2, 8, 8, 3) and dx.is_contiguous()
+    dw = kernels["Conv2DBackpropFilter"](attrs, x, torch.tensor([3, 3, 3, 4]), dy)
+    assert dw.shape == (3, 3, 3, 4)   # HWIO; it feeds the optimizer, not a ReluGrad
     pool = {"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "padding": "VALID"}
     y = kernels["MaxPool"](pool, dy)
     dp = kernels["MaxPoolGrad"](pool, dy, y, torch.randn(2, 4, 4, 4))

@@ -443,7 +443,7 @@ def test_values_pick_the_graph():
 # The notes' image-filter example, verbatim
 # --------------------------------------------------------------------------------------------
 # The functions are the notes' own, kept once in tests/test_notes.py.
-from test_notes import conv_relu, my_image_filter  # noqa: E402
+from test_notes import my_image_filter  # noqa: E402
 
 
 @_needs_conv

@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 MODELS = ("softmax", "cnn")
 
@@ -110,24 +111,20 @@ DEFAULTS = {"softmax": dict(epochs=25, batch_size=32, learning_rate=0.5, build=s
 
 
 # -- training ----------------------------------------------------------------------------------
-class ProgressBar:
-    """One line per epoch, redrawn in place with ``\\r``: progress and the running loss."""
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is an interactive terminal (the progress bar is drawn only there)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):   # no isatty, or a closed stream
+        return False
 
-    def __init__(self, total: int, epoch: int, epochs: int, stream=None, width: int = 30):
-        self.total, self.epoch, self.epochs, self.width = total, epoch, epochs, width
-        self.stream = stream or sys.stdout
 
-    def update(self, done: int, loss: float) -> None:
-        filled = int(self.width * done / self.total)
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\repoch {self.epoch:>{len(str(self.epochs))}}/{self.epochs} "
-                          f"[{bar}] {done:>{len(str(self.total))}}/{self.total} "
-                          f"loss {loss:.4f}")
-        self.stream.flush()
-
-    def close(self, extra: str = "") -> None:
-        self.stream.write(f"{extra}\n")
-        self.stream.flush()
+def progress_bar(total: int, epoch: int, epochs: int, stream, quiet: bool) -> tqdm:
+    """One line per epoch, redrawn in place: progress, steps per second and the running loss.
+    Disabled (it writes nothing) with ``quiet`` or when ``stream`` is not a terminal, so
+    piped or captured output stays clean."""
+    return tqdm(total=total, desc=f"epoch {epoch:>{len(str(epochs))}}/{epochs}", unit="step",
+                file=stream, leave=True, disable=quiet or not is_terminal(stream))
 
 
 def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, seed=0,
@@ -178,24 +175,21 @@ def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, see
         sess.run(init)
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n)
-            bar = None if quiet else ProgressBar(n_batches, epoch, epochs, stream)
             total = 0.0
-            for i in range(n_batches):
-                idx = order[i * batch_size:(i + 1) * batch_size]
-                _, batch_loss = sess.run([train_step, loss],
-                                         {x: train_x[idx], label: train_y[idx]})
-                total += float(batch_loss)
-                steps += 1
-                if bar is not None:
-                    bar.update(i + 1, total / (i + 1))
+            with progress_bar(n_batches, epoch, epochs, stream, quiet) as bar:
+                for i in range(n_batches):
+                    idx = order[i * batch_size:(i + 1) * batch_size]
+                    _, batch_loss = sess.run([train_step, loss],
+                                             {x: train_x[idx], label: train_y[idx]})
+                    total += float(batch_loss)
+                    steps += 1
+                    if not bar.disable:
+                        bar.set_postfix_str(f"loss {total / (i + 1):.4f}", refresh=False)
+                        bar.update(1)
             losses.append(total / n_batches)
             if not np.isfinite(losses[-1]):
-                if bar is not None:
-                    bar.close()
                 raise FloatingPointError(f"the training loss became {losses[-1]} in epoch "
                                          f"{epoch}: lower --learning-rate")
-            if bar is not None:
-                bar.close()
         test_accuracy = float(sess.run(accuracy, {x: test_x, label: test_y}))
         used_backend, used_device = sess.backend_name, sess.device
         seconds = time.perf_counter() - start

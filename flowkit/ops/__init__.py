@@ -1,3 +1,11 @@
-"""The op families. Importing this package registers every core op type."""
-from flowkit.ops import (core, math_ops, array_ops, state_ops, control_flow_ops,  # noqa: F401
-                         nn_ops, random_ops)
+"""The op families. Importing this package registers every core op type.
+
+From the bottom up (each family builds only on those before it): ``core`` (conversion,
+constants, placeholders, shape helpers), ``shape_ops``, ``constant_ops``, ``math_ops``,
+``join_ops``, ``matrix_ops``, ``indexing_ops``, ``random_ops``, ``state_ops``, ``nn_ops``,
+``conv_ops``, ``clip_ops``, ``control_flow_ops``. ``array_ops`` gathers the four array families
+into TF1's one namespace.
+"""
+from flowkit.ops import (core, shape_ops, constant_ops, math_ops, join_ops,  # noqa: F401
+                         matrix_ops, indexing_ops, array_ops, random_ops, state_ops, nn_ops,
+                         conv_ops, clip_ops, control_flow_ops)

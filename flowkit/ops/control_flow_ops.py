@@ -37,6 +37,9 @@ from flowkit.framework import dtypes
 from flowkit.framework.graph import Operation, Tensor, get_default_graph
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
+from flowkit.ops.array_ops import cast, identity, stack
+from flowkit.ops.core import constant, convert_to_tensor, graph_of, make_op
+from flowkit.ops.math_ops import less_equal, reduce_sum
 
 _tuple = builtins.tuple
 
@@ -91,8 +94,6 @@ def group(*inputs, name=None) -> Operation:
 
 def with_dependencies(dependencies, output_tensor, name=None) -> Tensor:
     """``output_tensor``'s value, computed only after every op in ``dependencies`` ran."""
-    from flowkit.ops.array_ops import identity
-    from flowkit.ops.core import convert_to_tensor
     graph = output_tensor.graph if isinstance(output_tensor, Tensor) else get_default_graph()
     with graph.name_scope(name or "control_dependency") as scope:
         with graph.control_dependencies(dependencies):
@@ -111,7 +112,6 @@ def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 - TF1's public
         >>> a.name, b.name, a.op.control_inputs[0].name
         ('tuple/control_dependency:0', 'tuple/control_dependency_1:0', 'tuple/group_deps')
     """
-    from flowkit.ops.core import convert_to_tensor
     tensors = [t if t is None or isinstance(t, (Tensor, Operation)) else convert_to_tensor(t)
                for t in tensors]
     graph = next((t.graph for t in tensors if t is not None), get_default_graph())
@@ -182,12 +182,10 @@ register_op("Merge", shape=_merge_shape, grad=_merge_grad, kernel=False, view=Tr
 
 
 def _switch(data, pred, name="Switch") -> Operation:
-    from flowkit.ops.core import make_op
     return make_op("Switch", (data, pred), None, name)
 
 
 def _merge(values, pred, name="Merge") -> Tensor:
-    from flowkit.ops.core import make_op
     return make_op("Merge", values, {"pred": pred.name}, name).outputs[0]
 
 
@@ -258,7 +256,6 @@ def _build_branch(graph, fn, pred_id, pivot, branch, what):
     result = fn()
     if result is None:
         raise ValueError(f"'{what}' must have a return value.")
-    from flowkit.ops.core import convert_to_tensor
     leaves = _flatten(result)
     made = []
     for leaf in leaves:
@@ -357,8 +354,6 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
             raise TypeError(f"'{what}' must be callable.")
     if isinstance(pred, builtins.bool):
         raise TypeError("'pred' must not be a Python bool.")
-    from flowkit.ops.array_ops import identity
-    from flowkit.ops.core import convert_to_tensor, graph_of
     graph = graph_of([pred])
     with graph.name_scope(name or "cond"):
         pred = convert_to_tensor(pred)
@@ -421,7 +416,6 @@ def Assert(condition, data, summarize=None, name=None) -> Operation:  # noqa: N8
         2.0
         assertion failed: [x must be positive, got] [-1.0]
     """
-    from flowkit.ops.core import convert_to_tensor, graph_of
     graph = graph_of([condition] + [d for d in data if isinstance(d, Tensor)])
     with graph.name_scope(name or "Assert") as scope:
         condition = convert_to_tensor(condition)
@@ -437,9 +431,6 @@ def Assert(condition, data, summarize=None, name=None) -> Operation:  # noqa: N8
 
 
 def _count_true_at_most(predicates, n, msg):
-    from flowkit.ops.array_ops import cast, stack
-    from flowkit.ops.core import constant
-    from flowkit.ops.math_ops import less_equal, reduce_sum
     preds = stack(predicates, name="preds_c")
     count = reduce_sum(cast(preds, dtypes.int32), name="num_true_conds")
     names = ", ".join(p.name for p in predicates)
@@ -474,7 +465,6 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
     if not isinstance(pred_fn_pairs, (list, _tuple)) or not pred_fn_pairs:
         raise TypeError("pred_fn_pairs must be a non-empty list or dictionary of (predicate, "
                         "fn) pairs")
-    from flowkit.ops.core import convert_to_tensor
     predicates, actions = [], []
     for pair in pred_fn_pairs:
         if not isinstance(pair, (list, _tuple)) or len(pair) != 2:
@@ -522,8 +512,6 @@ def _made_here(graph, fn):
     """``fn()`` with every result leaf an op created now (so that the control dependencies
     of the enclosing block apply to it): Python values are converted, outside tensors get an
     ``Identity``."""
-    from flowkit.ops.array_ops import identity
-    from flowkit.ops.core import convert_to_tensor
     start = len(graph.get_operations())
     result = fn()
     if result is None:
@@ -545,5 +533,4 @@ def _bind_cond(pred, true_fn, false_fn, strict):
 
 
 def _stack_preds(predicates):
-    from flowkit.ops.array_ops import stack
     return stack(predicates, name="preds_c")

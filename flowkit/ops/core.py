@@ -14,10 +14,11 @@ import numbers
 
 import numpy as np
 
+from flowkit.backend import strided_slice_index
 from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor, get_default_graph
 from flowkit.framework.registry import register_op
-from flowkit.framework.tensor_shape import TensorShape, as_shape
+from flowkit.framework.tensor_shape import Dimension, TensorShape, as_shape
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,6 +110,17 @@ def _contains_tensor(value) -> bool:
     return False
 
 
+_list_packer = None
+
+
+def register_list_packer(fn) -> None:
+    """Installs ``fn(tensors, name) -> Tensor``, which :func:`convert_to_tensor` uses to pack a
+    list holding tensors into one tensor (``join_ops`` installs ``tf.stack``). A hook keeps
+    this module at the bottom of the op layer: it imports no op family."""
+    global _list_packer
+    _list_packer = fn
+
+
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:
     """Returns ``value`` as a Tensor: tensors pass through (their dtype checked), variables give
     their value, Python and NumPy values become ``Const`` ops, lists holding tensors are packed.
@@ -133,8 +145,10 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
                              f"for Tensor with dtype {t.dtype.name}: {t!r}")
         return t
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        from flowkit.ops.array_ops import stack
-        return stack([convert_to_tensor(v, dtype=dtype) for v in value], name=name or "packed")
+        # A list holding tensors is packed into one (TF1's auto-packing): the family that
+        # defines ``stack`` installs it here (see register_list_packer).
+        return _list_packer([convert_to_tensor(v, dtype=dtype) for v in value],
+                            name=name or "packed")
     if dtype is None and preferred_dtype is not None:
         try:
             return constant(value, dtype=preferred_dtype, name=name or "Const")
@@ -265,7 +279,6 @@ def _fold_array_op(op):
         elif op.type == "Range":
             out = vals[0] + np.arange(op.outputs[0].shape[0].value) * vals[2]
         elif op.type == "StridedSlice":
-            from flowkit.ops.array_ops import strided_slice_index
             out = np.asarray(vals[0])[strided_slice_index(*vals[1:], op.attrs)]
         else:  # ExpandDims, Squeeze, Reshape: only the shape changes
             out = np.asarray(vals[0])
@@ -337,60 +350,6 @@ def broadcast_shape(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape(out)
 
 
-def _cannot_broadcast(x: Tensor, other: Tensor) -> bool:
-    """True when ``other`` can not have broadcast ``x`` in ``x (op) other``: along every axis
-    the result's size is ``x``'s own, so ``x``'s gradient needs no summing."""
-    if x.shape.ndims is None or other.shape.ndims is None or other.shape.ndims > x.shape.ndims:
-        return False
-    xd = x.shape.as_tuple()
-    od = (1,) * (len(xd) - other.shape.ndims) + other.shape.as_tuple()
-    for a, b in zip(xd, od):
-        if b == 1:
-            continue                          # other is broadcast along this axis
-        if a is None or a == 1 or b is not None and b != a:
-            return False                      # x may be the one broadcast here
-    return True
-
-
-def unbroadcast(grad: Tensor, x: Tensor, other: Tensor = None) -> Tensor:
-    """Sums ``grad`` (shaped like a broadcast result) back to the shape of input ``x``.
-
-    ``other`` is the op's other input, if any: when it cannot have broadcast ``x``, ``grad``
-    already has ``x``'s shape. With static shapes the reduced axes are computed now; otherwise
-    the graph computes them (``UnbroadcastTo``).
-    """
-    from flowkit.ops import array_ops, math_ops
-    if other is not None and _cannot_broadcast(x, other):
-        return grad
-    xs, gs = x.shape, grad.shape
-    if xs.is_fully_defined() and gs.ndims is not None and gs.ndims >= xs.ndims:
-        # x's shape is known, so the axes to sum are known now: the leading ones, and those
-        # where x has size 1 (summing an axis that turns out to be 1 already is harmless).
-        # A bias's gradient becomes a plain Sum, with no Shape op to run.
-        xd, gd = xs.as_tuple(), gs.as_tuple()
-        if xd == gd:
-            return grad
-        lead = len(gd) - len(xd)
-        axes = list(range(lead)) + [lead + i for i, d in enumerate(xd) if d == 1 and gd[lead + i] != 1]
-        summed = math_ops.reduce_sum(grad, axis=axes) if axes else grad
-        return summed if summed.shape.as_tuple() == xd else array_ops.reshape(summed, xd)
-    return make_tensor("UnbroadcastTo", (grad, array_ops.shape(x)), {"shape": x.shape})
-
-
-def _unbroadcast_shape(inputs, attrs):
-    return [(inputs[0].dtype, constant_shape(inputs[1]).merge_with(attrs["shape"]))]
-
-
-def _unbroadcast_grad(op, grad):
-    from flowkit.ops import array_ops
-    return [array_ops.broadcast_to(grad, array_ops.shape(op.inputs[0])), None]
-
-
-register_op("UnbroadcastTo", shape=_unbroadcast_shape, grad=_unbroadcast_grad, view=True,
-            doc="Sums input 0 over the axes along which shape (input 1) was broadcast "
-                "(a view of input 0 when nothing is summed).")
-
-
 def normalize_axis(axis, ndims, what="axis"):
     """Turns an int/list/None axis argument into a sorted tuple of non-negative ints
     (``None`` stays ``None``); negative axes count from the end."""
@@ -414,3 +373,120 @@ def normalize_axis(axis, ndims, what="axis"):
             a %= max(ndims, 1)
         out.append(a)
     return tuple(sorted(set(out)))
+
+
+# --------------------------------------------------------------------------------------------
+# Argument helpers shared by the array op families
+# --------------------------------------------------------------------------------------------
+_INDEX_DTYPES = (dtypes.int32, dtypes.int64)
+
+
+def _plain(value):
+    """Turns TensorShape / Dimension values in a shape-like argument into Python ints."""
+    if isinstance(value, TensorShape):
+        return value.as_list()
+    if isinstance(value, Dimension):
+        return value.value
+    if isinstance(value, (list, tuple)) and not any(is_tensor_like(v) for v in value):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _int_tensor(value, name, what="value"):
+    """An index-like argument as an int32/int64 tensor (Python values become int32 consts)."""
+    if is_tensor_like(value) or (isinstance(value, (list, tuple)) and
+                                 any(is_tensor_like(v) for v in value)):
+        t = convert_to_tensor(value, name=name)
+    else:
+        value = _plain(value)
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "iu" and arr.size:
+            raise TypeError(f"{what} must be integers, got {value!r}")
+        big = arr.size and (arr.max() > 2**31 - 1 or arr.min() < -2**31)
+        t = constant(arr.astype(np.int64 if big else np.int32), name=name)
+    if t.dtype not in _INDEX_DTYPES:
+        raise TypeError(f"{what} must be an int32 or int64 tensor, got {t.dtype.name}")
+    return t
+
+
+def _check_index_dtype(t, what):
+    if t.dtype not in _INDEX_DTYPES:
+        raise TypeError(f"{what} must be int32 or int64, got {t.dtype.name}")
+
+
+def _ints(t, n=None):
+    """The elements of a 1-D int tensor known at build time: a list of ints and ``None``s
+    (``None`` when even the length is unknown)."""
+    v = constant_value(t)
+    if v is not None:
+        return [int(a) for a in np.reshape(v, [-1])]
+    if t.op.type == "Pack" and t.op.attrs.get("axis", 0) == 0:
+        out = []
+        for i in t.op.inputs:
+            iv = constant_value(i)
+            out.append(None if iv is None or np.ndim(iv) != 0 else int(iv))
+        return out
+    n = t.shape[0].value if t.shape.ndims == 1 else n
+    return None if n is None else [None] * n
+
+
+def _constant_shape(t) -> TensorShape:
+    """The static shape that a 1-D shape tensor ``t`` describes, following TF1's
+    ``constant_value_as_shape``: ``tf.shape(x)`` gives ``x``'s partial shape, and concats,
+    slices and casts of such tensors keep what is known."""
+    op = t.op
+    if constant_value(t) is None:
+        if op.type == "Shape":
+            return op.inputs[0].shape
+        if op.type == "Cast":
+            return _constant_shape(op.inputs[0])
+        if op.type == "ConcatV2" and _scalar_int(op.inputs[-1]) in (0, -1):
+            out = TensorShape([])
+            for part in op.inputs[:-1]:
+                out = out.concatenate(_constant_shape(part))
+            return out
+        if op.type == "StridedSlice" and t.shape.ndims == 1:
+            full = _constant_shape(op.inputs[0])
+            spec = _spec_values(op.inputs[1:4])
+            if full.ndims is not None and spec is not None and len(spec[0]) == 1 and \
+                    None not in (v[0] for v in spec) and not any(
+                        op.attrs[k] for k in ("ellipsis_mask", "new_axis_mask",
+                                              "shrink_axis_mask")):
+                idx = strided_slice_index(*spec, op.attrs)
+                return TensorShape(list(full.as_tuple())[idx[0]])
+    return constant_shape(t)
+
+
+def _scalar_int(t):
+    v = constant_value(t)
+    return None if v is None or np.size(v) != 1 else int(np.reshape(v, []))
+
+
+def _check_rank(t, rank, what):
+    if t.shape.ndims is not None and t.shape.ndims != rank:
+        raise ValueError(f"Shape must be rank {rank} but is rank {t.shape.ndims} ({what})")
+
+
+def _norm_axis(axis, ndims, what="axis"):
+    """One axis in ``[-ndims, ndims)`` made non-negative; ``ValueError`` otherwise."""
+    if ndims is None:
+        return axis
+    if not -ndims <= axis < ndims:
+        raise ValueError(f"{what} {axis} is out of range for a tensor of rank {ndims} "
+                         f"(expected [{-ndims}, {ndims}))")
+    return axis % ndims
+
+
+#: The mask attributes of a StridedSlice.
+MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+
+
+def _spec_values(inputs):
+    b, e, s = inputs
+    n = b.shape[0].value if b.shape.ndims == 1 else None
+    vals = [_ints(t, n) for t in (b, e, s)]
+    if any(v is None for v in vals) or len({len(v) for v in vals}) != 1:
+        return None
+    return vals
+
+

@@ -23,20 +23,20 @@ __all__ = [
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_not", "logical_xor", "clip_by_value",
     # sums and products of tensors
-    "add_n", "matmul", "tensordot", "cumsum", "cumprod",
+    "add_n", "cumsum", "cumprod",
     # reductions
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
     "reduce_all", "argmax", "argmin",
 ]
 
-import numbers
-
 from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops.core import (broadcast_shape, op_scope, convert_pair, convert_to_tensor,
-                              make_tensor, normalize_axis, unbroadcast)
+from flowkit.ops.constant_ops import fill, zeros_like
+from flowkit.ops.core import (broadcast_shape, constant_value, convert_pair, convert_to_tensor,
+                              make_tensor, normalize_axis, op_scope)
+from flowkit.ops.shape_ops import broadcast_to, cast, identity, reshape, shape, size, sum_to
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,13 +113,55 @@ def unary(op_type, x, name=None) -> Tensor:
 
 
 def _cast(x, dtype):
-    from flowkit.ops.array_ops import cast
     return cast(x, dtype)
 
 
 def _mask(condition, like):
     """A bool tensor as 0/1 in ``like``'s dtype, to select gradients without a Select op."""
     return _cast(condition, like.dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Gradients of broadcasting ops
+# --------------------------------------------------------------------------------------------
+def _cannot_broadcast(x: Tensor, other: Tensor) -> bool:
+    """True when ``other`` can not have broadcast ``x`` in ``x (op) other``: along every axis
+    the result's size is ``x``'s own, so ``x``'s gradient needs no summing."""
+    if x.shape.ndims is None or other.shape.ndims is None or other.shape.ndims > x.shape.ndims:
+        return False
+    xd = x.shape.as_tuple()
+    od = (1,) * (len(xd) - other.shape.ndims) + other.shape.as_tuple()
+    for a, b in zip(xd, od):
+        if b == 1:
+            continue                          # other is broadcast along this axis
+        if a is None or a == 1 or b is not None and b != a:
+            return False                      # x may be the one broadcast here
+    return True
+
+
+def unbroadcast(grad: Tensor, x: Tensor, other: Tensor = None) -> Tensor:
+    """Sums ``grad`` (shaped like a broadcast result) back to the shape of input ``x``.
+
+    ``other`` is the op's other input, if any: when it cannot have broadcast ``x``, ``grad``
+    already has ``x``'s shape. With static shapes the reduced axes are computed now; otherwise
+    the graph computes them (``UnbroadcastTo``).
+    """
+    if other is not None and _cannot_broadcast(x, other):
+        return grad
+    xs, gs = x.shape, grad.shape
+    if xs.is_fully_defined() and gs.ndims is not None and gs.ndims >= xs.ndims:
+        # x's shape is known, so the axes to sum are known now: the leading ones, and those
+        # where x has size 1 (summing an axis that turns out to be 1 already is harmless).
+        # A bias's gradient becomes a plain Sum, with no Shape op to run.
+        xd, gd = xs.as_tuple(), gs.as_tuple()
+        if xd == gd:
+            return grad
+        lead = len(gd) - len(xd)
+        axes = list(range(lead)) + [lead + i for i, d in enumerate(xd)
+                                    if d == 1 and gd[lead + i] != 1]
+        summed = reduce_sum(grad, axis=axes) if axes else grad
+        return summed if summed.shape.as_tuple() == xd else reshape(summed, xd)
+    return sum_to(grad, shape(x), x.shape)
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,7 +454,6 @@ register_op("Ceil", shape=unary_shape("float"), grad=None)
 
 
 def _zeros_like(x):
-    from flowkit.ops.array_ops import zeros_like
     return zeros_like(x)
 
 
@@ -814,148 +855,9 @@ def add_n(inputs, name=None) -> Tensor:
     inputs = [convert_to_tensor(t) for t in inputs]
     if len(inputs) == 1:
         if name:
-            from flowkit.ops.array_ops import identity
             return identity(inputs[0], name=name)
         return inputs[0]
     return make_tensor("AddN", inputs, None, name or "AddN")
-
-
-def _matmul_shape(inputs, attrs):
-    a, b = inputs
-    check_same_dtype("MatMul", a, b)
-    check_kind(a, "number", "a")
-    ta, tb = attrs["transpose_a"], attrs["transpose_b"]
-    if a.shape.ndims is None or b.shape.ndims is None:
-        return [(a.dtype, TensorShape(None))]
-    if a.shape.ndims < 2 or b.shape.ndims < 2:
-        raise ValueError(f"Shape must be rank 2 but is rank "
-                         f"{min(a.shape.ndims, b.shape.ndims)}")
-    da, db = a.shape.as_tuple(), b.shape.as_tuple()
-    m, k1 = (da[-1], da[-2]) if ta else (da[-2], da[-1])
-    k2, n = (db[-1], db[-2]) if tb else (db[-2], db[-1])
-    if k1 is not None and k2 is not None and k1 != k2:
-        raise ValueError(f"Dimensions must be equal, but are {k1} and {k2}")
-    batch = broadcast_shape(TensorShape(da[:-2]), TensorShape(db[:-2]))
-    return [(a.dtype, batch.concatenate([m, n]))]
-
-
-def _matmul_grad(op, g):
-    a, b = op.inputs
-    ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
-    if not ta and not tb:
-        ga, gb = matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)
-    elif not ta and tb:
-        ga, gb = matmul(g, b), matmul(g, a, transpose_a=True)
-    elif ta and not tb:
-        ga, gb = matmul(b, g, transpose_b=True), matmul(a, g)
-    else:
-        ga, gb = matmul(b, g, transpose_a=True, transpose_b=True), \
-            matmul(g, a, transpose_a=True, transpose_b=True)
-    if a.shape.ndims != 2 or b.shape.ndims != 2:
-        # Batched: sum the gradient over the batch dims an input was broadcast along.
-        ga, gb = unbroadcast(ga, a), unbroadcast(gb, b)
-    return [ga, gb]
-
-
-register_op("MatMul", shape=_matmul_shape, grad=_matmul_grad)
-
-
-def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, name=None) -> Tensor:
-    """Matrix product ``a @ b`` of rank-2 tensors, or batched over leading dimensions (which
-    broadcast, as in NumPy).
-
-    Example:
-        >>> import flowkit as tf
-        >>> with tf.Session() as sess:
-        ...     print(sess.run(tf.matmul([[1.0, 2.0]], [[3.0], [4.0]])))
-        [[11.]]
-    """
-    with op_scope(name, "MatMul", (a, b)) as scope:
-        a, b = convert_pair(a, b)
-        check_same_dtype("MatMul", a, b)
-        attrs = {"transpose_a": bool(transpose_a or adjoint_a),
-                 "transpose_b": bool(transpose_b or adjoint_b)}
-        return make_tensor("MatMul", (a, b), attrs, scope)
-
-
-def _tensordot_axes(axes, ra, rb):
-    if isinstance(axes, numbers.Integral) or (isinstance(axes, Tensor)):
-        from flowkit.ops.core import constant_value
-        n = int(constant_value(axes)) if isinstance(axes, Tensor) else int(axes)
-        if n < 0 or n > min(ra, rb):
-            raise ValueError(f"'axes' must be at most the rank of both inputs and >= 0; got "
-                             f"{n} for ranks {ra} and {rb}")
-        return list(range(ra - n, ra)), list(range(n))
-    if len(axes) != 2:
-        raise ValueError(f"'axes' must be an int or a pair of axis lists; got {axes!r}")
-    a_axes, b_axes = ([int(i)] if isinstance(i, numbers.Integral) else [int(j) for j in i]
-                      for i in axes)
-    if len(a_axes) != len(b_axes):
-        raise ValueError(f"Different number of contraction axes 'a' and 'b', {len(a_axes)} != "
-                         f"{len(b_axes)}.")
-    return [i % ra for i in a_axes], [i % rb for i in b_axes]
-
-
-def _dims_product(static, dynamic):
-    """The product of some dims: an int when all are known, else an int32 scalar tensor."""
-    if None not in static:
-        n = 1
-        for d in static:
-            n *= d
-        return n
-    from flowkit.ops.array_ops import stack
-    return reduce_prod(stack(dynamic))
-
-
-def tensordot(a, b, axes, name=None) -> Tensor:
-    """Sums products of ``a`` and ``b`` over the given axes (``axes=1`` is a matrix product;
-    an int ``n`` pairs the last ``n`` axes of ``a`` with the first ``n`` of ``b``).
-
-    Built as TF1 builds it: a reshape of each input to a matrix, a ``MatMul``, a reshape back.
-    The ranks of ``a`` and ``b`` must be known.
-
-    Example:
-        >>> import flowkit as tf
-        >>> a, b = tf.ones([2, 3, 4]), tf.ones([4, 5])
-        >>> tf.tensordot(a, b, 1).shape.as_list()
-        [2, 3, 5]
-    """
-    from flowkit.ops import array_ops
-    with op_scope(name, "Tensordot", (a, b)) as scope:
-        a, b = convert_pair(a, b)
-        check_same_dtype("Tensordot", a, b)
-        ra, rb = a.shape.ndims, b.shape.ndims
-        if ra is None or rb is None:
-            raise ValueError("tensordot needs inputs of known rank")
-        a_axes, b_axes = _tensordot_axes(axes, ra, rb)
-        free_a = [i for i in range(ra) if i not in a_axes]
-        free_b = [i for i in range(rb) if i not in b_axes]
-        da, db = a.shape.as_tuple(), b.shape.as_tuple()
-        for i, j in zip(a_axes, b_axes):
-            if da[i] is not None and db[j] is not None and da[i] != db[j]:
-                raise ValueError(f"Dimensions must be equal, but are {da[i]} and {db[j]} for "
-                                 f"tensordot of shapes {a.shape} and {b.shape}")
-        known = (a.shape.is_fully_defined() and b.shape.is_fully_defined())
-        sa = None if known else array_ops.unstack(array_ops.shape(a), num=ra)
-        sb = None if known else array_ops.unstack(array_ops.shape(b), num=rb)
-        if free_a + a_axes != list(range(ra)):      # contracted axes last in a...
-            a = array_ops.transpose(a, free_a + a_axes)
-        if b_axes + free_b != list(range(rb)):      # ...and first in b
-            b = array_ops.transpose(b, b_axes + free_b)
-
-        def pick(static, dynamic, idx):
-            return [static[i] for i in idx], None if dynamic is None else [dynamic[i] for i in idx]
-        m = _dims_product(*pick(da, sa, free_a))
-        k = _dims_product(*pick(da, sa, a_axes))
-        n = _dims_product(*pick(db, sb, free_b))
-        product = matmul(array_ops.reshape(a, [m, k]), array_ops.reshape(b, [k, n]))
-        out_static = [da[i] for i in free_a] + [db[j] for j in free_b]
-        if None in out_static:
-            out_shape = [sa[i] for i in free_a] + [sb[j] for j in free_b]
-        else:
-            out_shape = out_static
-        return array_ops.reshape(product, out_shape, name=scope)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1068,17 +970,16 @@ def reduction(op_type, input_tensor, axis, keepdims, name, keep_dims=None,
 def _reduced_grad_shape(op):
     """The input's shape with reduced axes set to 1, for broadcasting a gradient back."""
     x = op.inputs[0]
-    from flowkit.ops import array_ops
     axis = op.attrs["axis"]
     if x.shape.ndims is not None:
         # Known now when every kept axis has a known size (a reduced axis becomes 1 anyway):
         # the mean of a batch of losses needs no Shape op here.
         dims = x.shape.as_tuple()
         axes = range(len(dims)) if axis is None else {a % len(dims) for a in axis}
-        shape = [1 if i in axes else d for i, d in enumerate(dims)]
-        if None not in shape:
-            return shape
-    return make_tensor("ReducedShape", (array_ops.shape(x),), {"axis": axis})
+        kept = [1 if i in axes else d for i, d in enumerate(dims)]
+        if None not in kept:
+            return kept
+    return make_tensor("ReducedShape", (shape(x),), {"axis": axis})
 
 
 def _reduced_shape_shape(inputs, attrs):
@@ -1090,23 +991,20 @@ register_op("ReducedShape", shape=_reduced_shape_shape, grad=None,
 
 
 def _input_shape(x):
-    from flowkit.ops import array_ops
-    return x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
+    return x.shape.as_list() if x.shape.is_fully_defined() else shape(x)
 
 
 def _sum_grad(op, g):
-    from flowkit.ops import array_ops
     x = op.inputs[0]
     if op.outputs[0].shape.ndims == 0 and not x.shape.is_fully_defined():
         # A scalar spread over an input of unknown size (a loss summed over the batch): one
         # Fill, instead of a Reshape and a BroadcastTo.
-        return [array_ops.fill(array_ops.shape(x), g)]
-    g = array_ops.reshape(g, _reduced_grad_shape(op))
-    return [array_ops.broadcast_to(g, _input_shape(x))]
+        return [fill(shape(x), g)]
+    g = reshape(g, _reduced_grad_shape(op))
+    return [broadcast_to(g, _input_shape(x))]
 
 
 def _mean_grad(op, g):
-    from flowkit.ops import array_ops
     x, y = op.inputs[0], op.outputs[0]
     # Each element of the result is g's element divided by the count, so g is divided before
     # it is broadcast (the same IEEE operations, on fewer elements).
@@ -1114,21 +1012,20 @@ def _mean_grad(op, g):
         factor = max(x.shape.num_elements(), 1) // max(y.shape.num_elements(), 1)
         factor = convert_to_tensor(factor, dtype=g.dtype)
     elif y.shape.is_fully_defined() and y.shape.num_elements() == 1:
-        factor = array_ops.cast(array_ops.size(x), g.dtype)
+        factor = cast(size(x), g.dtype)
     else:
-        factor = array_ops.cast(array_ops.size(x), g.dtype) / \
-            array_ops.cast(array_ops.size(y), g.dtype)
+        factor = cast(size(x), g.dtype) / \
+            cast(size(y), g.dtype)
     (gx,) = _sum_grad(op, g / factor)
     return [gx]
 
 
 def _min_max_grad(op, g):
     """The gradient goes to the elements equal to the result, split equally among ties."""
-    from flowkit.ops import array_ops
     x = op.inputs[0]
     shape = _reduced_grad_shape(op)
-    y = array_ops.reshape(op.outputs[0], shape)
-    g = array_ops.reshape(g, shape)
+    y = reshape(op.outputs[0], shape)
+    g = reshape(g, shape)
     hits = _mask(equal(y, x), g)
     count = reduce_sum(hits, op.attrs["axis"], keepdims=True)
     return [hits / count * g]
@@ -1147,11 +1044,10 @@ def _others_product(x, axes):
 
 
 def _prod_grad(op, g):
-    from flowkit.ops import array_ops
     x, axis = op.inputs[0], op.attrs["axis"]
-    g = array_ops.reshape(g, _reduced_grad_shape(op))
+    g = reshape(g, _reduced_grad_shape(op))
     if axis is None:
-        others = array_ops.reshape(_others_product(array_ops.reshape(x, [-1]), [0]),
+        others = reshape(_others_product(reshape(x, [-1]), [0]),
                                    _input_shape(x))
     elif not axis:
         return [g]
@@ -1294,7 +1190,6 @@ def _arg(op_type, input, axis, name, dimension, output_type):
     if axis is None:
         axis = 0   # TF1's default
     if isinstance(axis, Tensor):
-        from flowkit.ops.core import constant_value
         value = constant_value(axis)
         if value is None:
             raise ValueError(f"axis must be known when the graph is built; got {axis.name}")
@@ -1349,7 +1244,6 @@ def _install_operators():
     Tensor.__floordiv__, Tensor.__rfloordiv__ = op_pair(floordiv, "floordiv")
     Tensor.__mod__, Tensor.__rmod__ = op_pair(mod, "mod")
     Tensor.__pow__, Tensor.__rpow__ = op_pair(pow, "pow")
-    Tensor.__matmul__, Tensor.__rmatmul__ = op_pair(matmul, "matmul")
     Tensor.__and__, Tensor.__rand__ = op_pair(logical_and, "and")
     Tensor.__or__, Tensor.__ror__ = op_pair(logical_or, "or")
     Tensor.__xor__, Tensor.__rxor__ = op_pair(logical_xor, "xor")

@@ -36,6 +36,8 @@ import numpy as np
 from flowkit.framework.graph import (GraphKeys, Operation, Tensor, get_default_graph)
 from flowkit.ops import array_ops, control_flow_ops, state_ops
 from flowkit.ops.core import constant, convert_to_tensor
+from flowkit.gradients import gradients
+from flowkit.variables import Variable
 
 __all__ = ["Optimizer"]
 
@@ -120,7 +122,6 @@ class Optimizer:
         Raises:
             ValueError: there are no variables to optimize, or a dtype is not a float.
         """
-        from flowkit.gradients import gradients
         if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
             raise ValueError(f"gate_gradients must be one of: Optimizer.GATE_NONE, "
                              f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH. Not {gate_gradients}")
@@ -230,7 +231,6 @@ class Optimizer:
         table = self._slots.setdefault(slot_name, {})
         if var in table:
             return table[var]
-        from flowkit.variables import Variable
         dtype = var.dtype
         shape = var.shape
 
@@ -256,7 +256,6 @@ class Optimizer:
         key = (name, graph)
         v = self._non_slots.get(key)
         if v is None:
-            from flowkit.variables import Variable
             v = Variable(initial_value, name=name, trainable=False)
             self._non_slots[key] = v
         return v

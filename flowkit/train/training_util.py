@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from flowkit.framework.graph import GraphKeys, get_default_graph
+from flowkit.variables import Variable
 
 __all__ = ["create_global_step", "get_global_step", "get_or_create_global_step",
            "assert_global_step", "global_step"]
@@ -97,7 +98,6 @@ def create_global_step(graph=None):
         ...     print(sess.run(tf.assign_add(step, 1)))
         1
     """
-    from flowkit.variables import Variable
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
         raise ValueError("\"global_step\" already exists.")

@@ -3,7 +3,8 @@
 This whole file is what a backend plugin is: a :class:`~flowkit.backend.Backend` subclass
 with conversion functions and a table of forward kernels, returned from the
 ``flowkit_register_backends`` hook. The kernels live in the ``kernels_*`` modules, one per op
-family; each is ``kernel(attrs, *inputs) -> output``.
+family; each is ``kernel(attrs, *inputs) -> output``, entered in its module's ``KERNELS`` table
+(a :class:`~flowkit.backend.KernelTable`) by the ``@KERNELS.register("OpType")`` line above it.
 """
 from __future__ import annotations
 

@@ -8,77 +8,78 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.ops.array_ops import range_length, strided_slice_index
+from flowkit.backend import (KernelTable, checked_range_length, index_error, linspace_count,
+                             slice_index, split_sizes, strided_slice_index, unbroadcast_axes)
+
+KERNELS = KernelTable()
 
 
 def _ints(v):
     return tuple(int(d) for d in np.reshape(v, [-1]))
 
 
+@KERNELS.register("UnbroadcastTo")
 def _unbroadcast_to(attrs, g, shape):
     shape = _ints(shape)
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
-                                      if d == 1 and g.shape[lead + i] != 1)
+    axes = unbroadcast_axes(g.shape, shape)
     # UnbroadcastTo is not a view op: never hand back (a view of) the incoming gradient.
     return np.sum(g, axis=axes).reshape(shape) if axes else np.array(g).reshape(shape)
 
 
+@KERNELS.register("Range")
 def _range(attrs, start, limit, delta):
     dtype = np.asarray(start).dtype
-    if delta == 0:
-        raise ValueError("Requires delta != 0")
-    if (delta > 0 and start > limit) or (delta < 0 and start < limit):
-        raise ValueError(f"Requires start <= limit when delta > 0: {start}/{limit}")
-    n = range_length(start, limit, delta)
+    n = checked_range_length(start, limit, delta)
     return (start + np.arange(n, dtype=dtype) * delta).astype(dtype)
 
 
+@KERNELS.register("LinSpace")
 def _linspace(attrs, start, stop, num):
-    num = int(num)
-    if num <= 0:
-        raise ValueError(f"Requires num > 0: {num}")
-    return np.linspace(start, stop, num).astype(np.asarray(start).dtype)
+    return np.linspace(start, stop, linspace_count(num)).astype(np.asarray(start).dtype)
 
 
+@KERNELS.register("Fill")
 def _fill(attrs, dims, value):
     return np.full(_ints(dims), value, dtype=np.asarray(value).dtype)
 
 
+@KERNELS.register("ConcatV2")
 def _concat(attrs, *args):
     *values, axis = args
     return np.concatenate(values, axis=int(axis))
 
 
+@KERNELS.register("Split")
 def _split(attrs, axis, x):
     # Split's value is input 1, so its outputs must not share the input's memory.
     return tuple(np.array(p) for p in np.split(x, attrs["num_split"], axis=int(axis)))
 
 
+@KERNELS.register("SplitV")
 def _splitv(attrs, x, sizes, axis):
     axis = int(axis) % x.ndim
-    sizes = list(_ints(sizes))
-    if -1 in sizes:
-        sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
-    if sum(sizes) != x.shape[axis] or min(sizes, default=0) < 0:
-        raise ValueError(f"size_splits {sizes} do not add up to {x.shape[axis]}")
+    sizes = split_sizes(_ints(sizes), x.shape[axis])
     return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
 
 
+@KERNELS.register("Tile")
 def _tile(attrs, x, multiples):
     return np.tile(x, _ints(multiples)) if np.ndim(x) else np.array(x)
 
 
+@KERNELS.register("Pad", "PadV2")
 def _pad(attrs, x, paddings, constant_values=0):
     return np.pad(x, np.reshape(paddings, [-1, 2]).astype(np.int64), mode="constant",
                   constant_values=constant_values)
 
 
+@KERNELS.register("MirrorPad")
 def _mirror_pad(attrs, x, paddings):
     mode = "reflect" if attrs["mode"] == "REFLECT" else "symmetric"
     return np.pad(x, np.reshape(paddings, [-1, 2]).astype(np.int64), mode=mode)
 
 
+@KERNELS.register("MirrorPadGrad")
 def _mirror_pad_grad(attrs, g, paddings):
     """Folds each padded border back onto the interior it mirrors, one axis at a time."""
     offset = 1 if attrs["mode"] == "REFLECT" else 0
@@ -93,15 +94,17 @@ def _mirror_pad_grad(attrs, g, paddings):
     return np.array(out)
 
 
+@KERNELS.register("Slice")
 def _slice(attrs, x, begin, size):
-    idx = tuple(slice(b, None if s == -1 else b + s) for b, s in zip(_ints(begin), _ints(size)))
-    return x[idx]
+    return x[slice_index(_ints(begin), _ints(size))]
 
 
+@KERNELS.register("StridedSlice")
 def _strided_slice(attrs, x, begin, end, strides):
     return np.asarray(x)[strided_slice_index(begin, end, strides, attrs)]
 
 
+@KERNELS.register("StridedSliceGrad")
 def _strided_slice_grad(attrs, shape, begin, end, strides, dy):
     out = np.zeros(_ints(shape), dtype=np.asarray(dy).dtype)
     out[strided_slice_index(begin, end, strides, attrs)] = dy
@@ -112,15 +115,17 @@ def _check_indices(indices, dim):
     indices = np.asarray(indices)
     if indices.size and (indices.min() < 0 or indices.max() >= dim):
         bad = indices[(indices < 0) | (indices >= dim)].reshape(-1)[0]
-        raise IndexError(f"indices = {bad} is not in [0, {dim})")
+        raise index_error(bad, dim)
     return indices
 
 
+@KERNELS.register("GatherV2")
 def _gather(attrs, params, indices, axis):
     axis = int(axis) % np.ndim(params)
     return np.take(params, _check_indices(indices, np.shape(params)[axis]), axis=axis)
 
 
+@KERNELS.register("GatherGrad")
 def _gather_grad(attrs, g, indices, shape):
     axis = attrs["axis"]
     out = np.zeros(_ints(shape), dtype=np.asarray(g).dtype)
@@ -136,16 +141,19 @@ def _nd_index(indices, shape):
     return tuple(np.moveaxis(indices, -1, 0))
 
 
+@KERNELS.register("GatherNd")
 def _gather_nd(attrs, params, indices):
     return np.array(np.asarray(params)[_nd_index(indices, np.shape(params))])
 
 
+@KERNELS.register("ScatterNd")
 def _scatter_nd(attrs, indices, updates, shape):
     out = np.zeros(_ints(shape), dtype=np.asarray(updates).dtype)
     np.add.at(out, _nd_index(indices, out.shape), updates)
     return out
 
 
+@KERNELS.register("OneHot")
 def _one_hot(attrs, indices, depth, on, off):
     indices = np.asarray(indices)
     hot = indices[..., None] == np.arange(int(depth))
@@ -154,6 +162,7 @@ def _one_hot(attrs, indices, depth, on, off):
     return out if axis == -1 else np.moveaxis(out, -1, axis)
 
 
+@KERNELS.register("Select")
 def _select(attrs, cond, x, y):
     cond = np.asarray(cond)
     if cond.ndim == 1 and np.ndim(x) > 1:
@@ -161,16 +170,19 @@ def _select(attrs, cond, x, y):
     return np.where(cond, x, y)
 
 
+@KERNELS.register("Transpose")
 def _transpose(attrs, x, perm):
     return np.transpose(x, _ints(perm))
 
 
+@KERNELS.register("Squeeze")
 def _squeeze(attrs, x):
     axes = attrs["squeeze_dims"]
     return np.squeeze(x, axis=axes) if axes else np.squeeze(x)
 
 
-KERNELS = {
+#: Kernels short enough to be one expression.
+KERNELS.update({
     "Identity": lambda attrs, x: x,
     "StopGradient": lambda attrs, x: x,
     "PlaceholderWithDefault": lambda attrs, x: x,
@@ -179,36 +191,13 @@ KERNELS = {
     "Rank": lambda attrs, x: np.array(np.ndim(x), dtype=np.int32),
     "Reshape": lambda attrs, x, shape: np.reshape(x, _ints(shape)),
     "BroadcastTo": lambda attrs, x, shape: np.broadcast_to(x, _ints(shape)),
-    "UnbroadcastTo": _unbroadcast_to,
     "Cast": lambda attrs, x: np.asarray(x).astype(attrs["DstT"].as_numpy_dtype),
     "Pack": lambda attrs, *xs: np.stack(xs, axis=attrs["axis"]),
     "Unpack": lambda attrs, x: tuple(np.moveaxis(x, attrs["axis"], 0)),
     "ZerosLike": lambda attrs, x: np.zeros_like(x),
     "OnesLike": lambda attrs, x: np.ones_like(x),
-    "Fill": _fill,
-    "Range": _range,
-    "LinSpace": _linspace,
-    "Transpose": _transpose,
     "InvertPermutation": lambda attrs, x: np.argsort(x).astype(np.asarray(x).dtype),
     "ExpandDims": lambda attrs, x, dim: np.expand_dims(x, int(dim)),
-    "Squeeze": _squeeze,
     "ReverseV2": lambda attrs, x, axis: np.flip(x, axis=_ints(axis)) if np.size(axis) else x,
-    "ConcatV2": _concat,
-    "Split": _split,
-    "SplitV": _splitv,
-    "Tile": _tile,
-    "Pad": _pad,
-    "PadV2": _pad,
-    "MirrorPad": _mirror_pad,
-    "MirrorPadGrad": _mirror_pad_grad,
-    "Slice": _slice,
-    "StridedSlice": _strided_slice,
-    "StridedSliceGrad": _strided_slice_grad,
-    "GatherV2": _gather,
-    "GatherGrad": _gather_grad,
-    "GatherNd": _gather_nd,
-    "ScatterNd": _scatter_nd,
-    "OneHot": _one_hot,
     "Where": lambda attrs, c: np.argwhere(c).astype(np.int64),
-    "Select": _select,
-}
+})

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from flowkit.backend import KernelTable, named_elementwise_kernels, reduced_dims
+
+KERNELS = KernelTable()
+
 
 def _quiet(fn):
     """Floating-point edge cases (1/0, log(-1)) give inf/nan as in TF, without warnings."""
@@ -42,6 +46,7 @@ def _equal(fn):
     return kernel
 
 
+@KERNELS.register("MatMul")
 def _matmul(attrs, a, b):
     if attrs["transpose_a"]:
         a = np.swapaxes(a, -1, -2)
@@ -70,6 +75,7 @@ def _extreme(fn, floor):
     return kernel
 
 
+@KERNELS.register("Mean")
 def _mean(attrs, x):
     if x.dtype.kind in "iub":
         # TF's integer mean is the truncated integer division of the sum.
@@ -86,14 +92,9 @@ def _mean(attrs, x):
     return np.asarray(out, dtype=x.dtype)
 
 
+@KERNELS.register("ReducedShape")
 def _reduced_shape(attrs, shape):
-    out = np.array(shape, copy=True)
-    axis = attrs["axis"]
-    if axis is None:
-        out[:] = 1
-    else:
-        out[[a % max(len(out), 1) for a in axis]] = 1
-    return out
+    return np.array(reduced_dims(shape, attrs["axis"]), dtype=np.asarray(shape).dtype)
 
 
 def _cumulative(fn, identity):
@@ -118,54 +119,33 @@ def _arg(fn):
     return kernel
 
 
-KERNELS = {
+#: Kernels short enough to be one expression (and those that are one NumPy function).
+KERNELS.update({
+    **named_elementwise_kernels(np),
     # binary arithmetic
-    "Add": lambda attrs, x, y: np.add(x, y),
-    "Sub": lambda attrs, x, y: np.subtract(x, y),
-    "Mul": lambda attrs, x, y: np.multiply(x, y),
     "RealDiv": _quiet(np.true_divide),
     "FloorDiv": _int_checked(np.floor_divide),
     "FloorMod": _int_checked(np.mod),
     "Pow": _quiet(np.power),
-    "Maximum": lambda attrs, x, y: np.maximum(x, y),
-    "Minimum": lambda attrs, x, y: np.minimum(x, y),
     "SquaredDifference": lambda attrs, x, y: np.square(np.subtract(x, y)),
     # unary
-    "Neg": lambda attrs, x: np.negative(x),
-    "Abs": lambda attrs, x: np.abs(x),
     "Sign": lambda attrs, x: np.sign(x),
-    "Square": lambda attrs, x: np.square(x),
     "Sqrt": _quiet(np.sqrt),
     "Rsqrt": _quiet(_rsqrt),
     "Exp": _quiet(np.exp),
     "Log": _quiet(np.log),
     "Log1p": _quiet(np.log1p),
-    "Sin": lambda attrs, x: np.sin(x),
-    "Cos": lambda attrs, x: np.cos(x),
-    "Tanh": lambda attrs, x: np.tanh(x),
     "Sigmoid": lambda attrs, x: _sigmoid(np.asarray(x)),
     "Reciprocal": _quiet(np.reciprocal),
-    "Round": lambda attrs, x: np.round(x),      # halves to even, like TF
-    "Floor": lambda attrs, x: np.floor(x),
-    "Ceil": lambda attrs, x: np.ceil(x),
     # comparisons and logic
     "Equal": _equal(np.equal),
     "NotEqual": _equal(np.not_equal),
-    "Less": lambda attrs, x, y: np.less(x, y),
-    "LessEqual": lambda attrs, x, y: np.less_equal(x, y),
-    "Greater": lambda attrs, x, y: np.greater(x, y),
-    "GreaterEqual": lambda attrs, x, y: np.greater_equal(x, y),
-    "LogicalAnd": lambda attrs, x, y: np.logical_and(x, y),
-    "LogicalOr": lambda attrs, x, y: np.logical_or(x, y),
-    "LogicalNot": lambda attrs, x: np.logical_not(x),
     # sums and products of tensors
     "AddN": lambda attrs, *xs: sum(xs[1:], xs[0]),
-    "MatMul": _matmul,
     "Cumsum": _cumulative(np.cumsum, 0),
     "Cumprod": _cumulative(np.cumprod, 1),
     # reductions
     "Sum": _reduce(np.sum),
-    "Mean": _mean,
     "Prod": _reduce(np.prod),
     "Max": _extreme(np.max, -1),
     "Min": _extreme(np.min, +1),
@@ -173,8 +153,7 @@ KERNELS = {
     "All": _reduce(np.all, keep_dtype=False),
     "ArgMax": _arg(np.argmax),
     "ArgMin": _arg(np.argmin),
-    "ReducedShape": _reduced_shape,
-}
+})
 
 
 def _into(ufunc):

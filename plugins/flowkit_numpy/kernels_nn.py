@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from flowkit.ops.nn_ops import conv_output_size
+from flowkit.backend import KernelTable, conv_geometry, label_error, pool_geometry
+
+KERNELS = KernelTable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,10 +62,12 @@ def _sigmoid(x):
     return np.tanh(x * 0.5) * 0.5 + 0.5
 
 
+@KERNELS.register("Elu")
 def _elu(attrs, x):
     return np.where(x < 0, np.expm1(np.minimum(x, _zero(x))), x)
 
 
+@KERNELS.register("Softmax")
 def _softmax(attrs, x):
     e = np.exp(x - np.max(x, axis=attrs["axis"], keepdims=True))
     return e / np.sum(e, axis=attrs["axis"], keepdims=True)
@@ -77,14 +81,6 @@ def _log_softmax(x, axis):
 # --------------------------------------------------------------------------------------------
 # Windows over NHWC images
 # --------------------------------------------------------------------------------------------
-def _geometry(x_shape, kh, kw, attrs, dilations=(1, 1, 1, 1)):
-    """``(oh, ow, (top, bottom), (left, right))`` of a convolution or pool."""
-    s, p = attrs["strides"], attrs["padding"]
-    oh, top, bottom = conv_output_size(x_shape[1], kh, s[1], dilations[1], p)
-    ow, left, right = conv_output_size(x_shape[2], kw, s[2], dilations[2], p)
-    return oh, ow, (top, bottom), (left, right)
-
-
 def _pad(x, pad_h, pad_w, value=0):
     if pad_h == (0, 0) and pad_w == (0, 0):
         return x
@@ -113,28 +109,31 @@ def _tap(i, j, oh, ow, strides, dilations=(1, 1, 1, 1)):
 def _im2col(x, kh, kw, attrs):
     """``(columns [N*OH*OW, KH*KW*C], oh, ow)`` for a conv with filter ``kh x kw``."""
     d = attrs["dilations"]
-    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs, d)
+    oh, ow, ph, pw = conv_geometry(x.shape[1], x.shape[2], kh, kw, attrs, d)
     cols = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs["strides"], d)
     return cols.reshape(x.shape[0] * oh * ow, kh * kw * x.shape[3]), oh, ow
 
 
+@KERNELS.register("Conv2D")
 def _conv2d(attrs, x, f):
     kh, kw, _, co = f.shape
     cols, oh, ow = _im2col(x, kh, kw, attrs)
     return (cols @ f.reshape(-1, co)).reshape(x.shape[0], oh, ow, co)
 
 
+@KERNELS.register("Conv2DBackpropFilter")
 def _conv2d_backprop_filter(attrs, x, sizes, dy):
     kh, kw, ci, co = (int(v) for v in sizes)
     cols, _, _ = _im2col(x, kh, kw, attrs)
     return (cols.T @ dy.reshape(-1, co)).reshape(kh, kw, ci, co)
 
 
+@KERNELS.register("Conv2DBackpropInput")
 def _conv2d_backprop_input(attrs, sizes, f, dy):
     shape = tuple(int(v) for v in sizes)
     kh, kw, ci, co = f.shape
     d, s = attrs["dilations"], attrs["strides"]
-    oh, ow, ph, pw = _geometry(shape, kh, kw, attrs, d)
+    oh, ow, ph, pw = conv_geometry(shape[1], shape[2], kh, kw, attrs, d)
     cols = (dy.reshape(-1, co) @ f.reshape(-1, co).T).reshape(shape[0], oh, ow, kh, kw, ci)
     dxp = np.zeros((shape[0], shape[1] + sum(ph), shape[2] + sum(pw), ci), dtype=f.dtype)
     for i in range(kh):
@@ -150,9 +149,9 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+@KERNELS.register("MaxPool")
 def _max_pool(attrs, x):
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     xp = _pad(x, ph, pw, _lowest(x.dtype))
     out = None
     for i in range(kh):                 # elementwise max over the taps: no big temporary
@@ -165,8 +164,7 @@ def _max_pool(attrs, x):
 def _argmax_taps(attrs, x):
     """For each output cell, the index ``i * kw + j`` of the first maximum of its window
     (row-major order, as TF breaks ties), plus the geometry."""
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     xp = _pad(x, ph, pw, _lowest(x.dtype))
     best = arg = None
     for i in range(kh):
@@ -180,9 +178,9 @@ def _argmax_taps(attrs, x):
     return arg, (kh, kw, oh, ow, ph, pw)
 
 
+@KERNELS.register("MaxPoolGrad")
 def _max_pool_grad(attrs, x, y, g):
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     if g.dtype.kind == "f" and g.dtype == x.dtype and g.shape == (x.shape[0], oh, ow, x.shape[3]):
         out = _max_pool_grad_first_equal(attrs, x, g, kh, kw, oh, ow, ph, pw)
         if out is not None:
@@ -228,6 +226,7 @@ def _max_pool_grad_first_equal(attrs, x, g, kh, kw, oh, ow, ph, pw):
     return dxp[:, ph[0]:ph[0] + x.shape[1], pw[0]:pw[0] + x.shape[2], :]
 
 
+@KERNELS.register("MaxPoolGradGrad")
 def _max_pool_grad_grad(attrs, x, y, gg):
     arg, (kh, kw, oh, ow, ph, pw) = _argmax_taps(attrs, x)
     ggp = _pad(gg, ph, pw)
@@ -249,9 +248,9 @@ def _pool_counts(shape, attrs, oh, ow, ph, pw, dtype):
     return (counts[0][:, None] * counts[1][None, :]).astype(dtype)[None, :, :, None]
 
 
+@KERNELS.register("AvgPool")
 def _avg_pool(attrs, x):
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     xp = _pad(x, ph, pw)
     total = np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
     for i in range(kh):
@@ -260,10 +259,10 @@ def _avg_pool(attrs, x):
     return total / _pool_counts(x.shape, attrs, oh, ow, ph, pw, x.dtype)
 
 
+@KERNELS.register("AvgPoolGrad")
 def _avg_pool_grad(attrs, sizes, g):
     shape = tuple(int(v) for v in sizes)
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(shape, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(shape[1], shape[2], attrs)
     share = g / _pool_counts(shape, attrs, oh, ow, ph, pw, g.dtype)
     dxp = np.zeros((shape[0], shape[1] + sum(ph), shape[2] + sum(pw), shape[3]), g.dtype)
     for i in range(kh):
@@ -275,6 +274,7 @@ def _avg_pool_grad(attrs, sizes, g):
 # --------------------------------------------------------------------------------------------
 # Losses and metrics
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("SoftmaxCrossEntropyWithLogits")
 def _xent(attrs, logits, labels):
     axis = attrs["axis"]
     logp = _log_softmax(logits, axis)
@@ -282,12 +282,12 @@ def _xent(attrs, logits, labels):
     return np.asarray(loss, logits.dtype), np.exp(logp) - labels
 
 
+@KERNELS.register("SparseSoftmaxCrossEntropyWithLogits")
 def _sparse_xent(attrs, logits, labels):
     n = logits.shape[-1]
     bad = (labels < 0) | (labels >= n)
     if np.any(bad):
-        raise ValueError(f"Received a label value of {labels[bad].flat[0]} which is outside "
-                         f"the valid range of [0, {n}).")
+        raise label_error(labels[bad].flat[0], n)
     logp = _log_softmax(logits, -1)
     idx = labels[..., None].astype(np.intp)
     loss = -np.take_along_axis(logp, idx, axis=-1)[..., 0]
@@ -296,6 +296,7 @@ def _sparse_xent(attrs, logits, labels):
     return np.asarray(loss, logits.dtype), backprop
 
 
+@KERNELS.register("InTopKV2")
 def _in_top_k(attrs, predictions, targets, k):
     n = predictions.shape[1]
     ok = (targets >= 0) & (targets < n)
@@ -306,32 +307,20 @@ def _in_top_k(attrs, predictions, targets, k):
     return ok & (more < k)
 
 
-KERNELS = {
+#: Kernels short enough to be one expression.
+KERNELS.update({
     "Relu": lambda attrs, x: np.maximum(x, _zero(x)),
     "ReluGrad": lambda attrs, g, y: _where_else_zero(y > 0, g),
     "Relu6": lambda attrs, x: np.clip(x, _zero(x), np.asarray(6, x.dtype)),
     "Relu6Grad": lambda attrs, g, x: _where_else_zero((x > 0) & (x < 6), g),
-    "Elu": _elu,
     "EluGrad": lambda attrs, g, y: np.where(y < 0, g * (y + 1), g),
     "Softplus": lambda attrs, x: np.logaddexp(_zero(x), x),
     "SoftplusGrad": lambda attrs, g, x: g * _sigmoid(x),
-    "Softmax": _softmax,
     "LogSoftmax": lambda attrs, x: _log_softmax(x, attrs["axis"]),
     "BiasAdd": lambda attrs, x, b: x + b,
     "BiasAddGrad": lambda attrs, g: np.sum(g.reshape(-1, g.shape[-1]), axis=0),
-    "Conv2D": _conv2d,
-    "Conv2DBackpropInput": _conv2d_backprop_input,
-    "Conv2DBackpropFilter": _conv2d_backprop_filter,
-    "MaxPool": _max_pool,
-    "MaxPoolGrad": _max_pool_grad,
-    "MaxPoolGradGrad": _max_pool_grad_grad,
-    "AvgPool": _avg_pool,
-    "AvgPoolGrad": _avg_pool_grad,
     "L2Loss": lambda attrs, x: np.asarray(np.sum(np.square(x)) / 2, x.dtype),
-    "InTopKV2": _in_top_k,
-    "SoftmaxCrossEntropyWithLogits": _xent,
-    "SparseSoftmaxCrossEntropyWithLogits": _sparse_xent,
-}
+})
 
 
 #: In-place kernels (see flowkit_numpy.kernels_math.INPLACE).

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from flowkit.backend import KernelTable, check_random_int_bounds
+
+KERNELS = KernelTable()
+
 
 def _shape(shape):
     return tuple(int(d) for d in np.reshape(shape, [-1]))
@@ -17,11 +21,13 @@ def _floats(rng, draw, shape, np_dtype):
     return np.asarray(draw(size=shape, dtype=work)).astype(np_dtype, copy=False)
 
 
+@KERNELS.register("RandomStandardNormal")
 def _standard_normal(attrs, shape):
     return _floats(attrs["rng"], attrs["rng"].standard_normal, _shape(shape),
                    np.dtype(attrs["dtype"].as_numpy_dtype))
 
 
+@KERNELS.register("TruncatedNormal")
 def _truncated_normal(attrs, shape):
     rng, np_dtype = attrs["rng"], np.dtype(attrs["dtype"].as_numpy_dtype)
     out = _floats(rng, rng.standard_normal, _shape(shape), np_dtype)
@@ -33,29 +39,22 @@ def _truncated_normal(attrs, shape):
     return out
 
 
+@KERNELS.register("RandomUniform")
 def _uniform(attrs, shape):
     return _floats(attrs["rng"], attrs["rng"].random, _shape(shape),
                    np.dtype(attrs["dtype"].as_numpy_dtype))
 
 
+@KERNELS.register("RandomUniformInt")
 def _uniform_int(attrs, shape, lo, hi):
     lo, hi = np.asarray(lo), np.asarray(hi)
-    if not lo < hi:
-        raise ValueError(f"Need minval < maxval: {lo} >= {hi}")
+    check_random_int_bounds(lo, hi)
     return np.asarray(attrs["rng"].integers(lo, hi, size=_shape(shape), dtype=lo.dtype))
 
 
+@KERNELS.register("RandomShuffle")
 def _shuffle(attrs, x):
     x = np.asarray(x)
     if x.ndim == 0 or x.shape[0] <= 1:
         return np.array(x, copy=True)
     return x[attrs["rng"].permutation(x.shape[0])]
-
-
-KERNELS = {
-    "RandomStandardNormal": _standard_normal,
-    "TruncatedNormal": _truncated_normal,
-    "RandomUniform": _uniform,
-    "RandomUniformInt": _uniform_int,
-    "RandomShuffle": _shuffle,
-}

@@ -8,23 +8,17 @@ One slot per variable, ``accumulator`` (``w/Adagrad``), starting at
 """
 from __future__ import annotations
 
-from flowkit.ops import math_ops, state_ops
-from flowkit.train.optimizer import Optimizer
+import flowkit as tf
+from flowkit_optimizers.base import SlotOptimizer
 
 
-class AdagradOptimizer(Optimizer):
+class AdagradOptimizer(SlotOptimizer):
     """TF1's ``tf.train.AdagradOptimizer(learning_rate, initial_accumulator_value=0.1)``.
 
     Example:
         >>> import flowkit as tf
-        >>> w = tf.Variable([1.0, -2.0], name="w")
-        >>> loss = tf.reduce_sum(w * w)
-        >>> train_op = tf.train.AdagradOptimizer(learning_rate=0.5).minimize(loss)
-        >>> with tf.Session() as sess:
-        ...     sess.run(tf.global_variables_initializer())
-        ...     for _ in range(3):
-        ...         _ = sess.run(train_op)
-        ...     print(sess.run(w).round(4))
+        >>> from flowkit_optimizers.base import train_demo  # w = [1, -2], loss sum(w * w)
+        >>> train_demo(tf.train.AdagradOptimizer(learning_rate=0.5))
         [ 0.1615 -0.9857]
     """
 
@@ -33,17 +27,14 @@ class AdagradOptimizer(Optimizer):
         if initial_accumulator_value <= 0.0:
             raise ValueError(f"initial_accumulator_value must be positive: "
                              f"{initial_accumulator_value}")
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
-        self._initial_accumulator_value = initial_accumulator_value
+        super().__init__(use_locking, name, learning_rate=learning_rate,
+                         initial_accumulator_value=initial_accumulator_value)
 
-    def _create_slots(self, var_list) -> None:
-        for v in var_list:
-            self._make_slot(v, "accumulator", self._initial_accumulator_value)
+    def _slot_specs(self):
+        return (("accumulator", self._initial_accumulator_value),)
 
     def _apply_dense(self, grad, var):
-        lr = self._hyper(self._learning_rate, var.dtype, "learning_rate")
+        (lr,) = self._hypers(var.dtype, "learning_rate")
         accum = self.get_slot(var, "accumulator")
-        accum_t = state_ops.assign_add(accum, grad * grad)
-        return state_ops.assign_sub(var, lr * grad / math_ops.sqrt(accum_t),
-                                    name="ApplyAdagrad")
+        accum_t = tf.assign_add(accum, grad * grad)
+        return tf.assign_sub(var, lr * grad / tf.sqrt(accum_t), name="ApplyAdagrad")

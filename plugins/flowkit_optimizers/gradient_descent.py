@@ -12,31 +12,24 @@ Example:
 """
 from __future__ import annotations
 
-from flowkit.ops import state_ops
-from flowkit.train.optimizer import Optimizer
+import flowkit as tf
+from flowkit_optimizers.base import SlotOptimizer
 
 
-class GradientDescentOptimizer(Optimizer):
+class GradientDescentOptimizer(SlotOptimizer):
     """``var -= learning_rate * grad``. ``learning_rate`` may be a float or a tensor (a
     schedule such as ``tf.train.exponential_decay``).
 
     Example:
         >>> import flowkit as tf
-        >>> w = tf.Variable([1.0, -2.0], name="w")
-        >>> loss = tf.reduce_sum(w * w)
-        >>> train_op = tf.train.GradientDescentOptimizer(learning_rate=0.25).minimize(loss)
-        >>> with tf.Session() as sess:
-        ...     sess.run(tf.global_variables_initializer())
-        ...     for _ in range(1):
-        ...         _ = sess.run(train_op)
-        ...     print(sess.run(w).round(4))
+        >>> from flowkit_optimizers.base import train_demo  # w = [1, -2], loss sum(w * w)
+        >>> train_demo(tf.train.GradientDescentOptimizer(learning_rate=0.25), steps=1)
         [ 0.5 -1. ]
     """
 
     def __init__(self, learning_rate, use_locking=False, name="GradientDescent") -> None:
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
+        super().__init__(use_locking, name, learning_rate=learning_rate)
 
     def _apply_dense(self, grad, var):
-        lr = self._hyper(self._learning_rate, var.dtype, "learning_rate")
-        return state_ops.assign_sub(var, lr * grad, name="ApplyGradientDescent")
+        (lr,) = self._hypers(var.dtype, "learning_rate")
+        return tf.assign_sub(var, lr * grad, name="ApplyGradientDescent")

@@ -11,54 +11,39 @@ Slots per variable: ``rms`` (``w/RMSProp``, starting at one), ``mg`` when ``cent
 """
 from __future__ import annotations
 
-from flowkit.ops import math_ops, state_ops
-from flowkit.train.optimizer import Optimizer
+import flowkit as tf
+from flowkit_optimizers.base import SlotOptimizer
 
 
-class RMSPropOptimizer(Optimizer):
+class RMSPropOptimizer(SlotOptimizer):
     """TF1's ``tf.train.RMSPropOptimizer(learning_rate, decay=0.9, momentum=0.0,
     epsilon=1e-10, centered=False)``.
 
     Example:
         >>> import flowkit as tf
-        >>> w = tf.Variable([1.0, -2.0], name="w")
-        >>> loss = tf.reduce_sum(w * w)
-        >>> train_op = tf.train.RMSPropOptimizer(learning_rate=0.1).minimize(loss)
-        >>> with tf.Session() as sess:
-        ...     sess.run(tf.global_variables_initializer())
-        ...     for _ in range(3):
-        ...         _ = sess.run(train_op)
-        ...     print(sess.run(w).round(4))
+        >>> from flowkit_optimizers.base import train_demo  # w = [1, -2], loss sum(w * w)
+        >>> train_demo(tf.train.RMSPropOptimizer(learning_rate=0.1))
         [ 0.5745 -1.4054]
     """
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10,
                  use_locking=False, centered=False, name="RMSProp") -> None:
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
-        self._decay = decay
-        self._momentum = momentum
-        self._epsilon = epsilon
-        self._centered = centered
+        super().__init__(use_locking, name, learning_rate=learning_rate, decay=decay,
+                         momentum=momentum, epsilon=epsilon, centered=centered)
 
-    def _create_slots(self, var_list) -> None:
-        for v in var_list:
-            self._make_slot(v, "rms", 1.0)
-            if self._centered:
-                self._make_slot(v, "mg")
-            self._make_slot(v, "momentum")
+    def _slot_specs(self):
+        centered = (("mg", 0.0),) if self._centered else ()
+        return (("rms", 1.0),) + centered + (("momentum", 0.0),)
 
     def _apply_dense(self, grad, var):
-        lr = self._hyper(self._learning_rate, var.dtype, "learning_rate")
-        decay = self._hyper(self._decay, var.dtype, "decay")
-        mu = self._hyper(self._momentum, var.dtype, "momentum")
-        eps = self._hyper(self._epsilon, var.dtype, "epsilon")
+        lr, decay, mu, eps = self._hypers(var.dtype, "learning_rate", "decay", "momentum",
+                                          "epsilon")
         ms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
-        ms_t = state_ops.assign(ms, decay * ms + (1.0 - decay) * grad * grad)
+        ms_t = tf.assign(ms, decay * ms + (1.0 - decay) * grad * grad)
         denom = ms_t + eps
         if self._centered:
             mg = self.get_slot(var, "mg")
-            mg_t = state_ops.assign(mg, decay * mg + (1.0 - decay) * grad)
+            mg_t = tf.assign(mg, decay * mg + (1.0 - decay) * grad)
             denom = denom - mg_t * mg_t
-        mom_t = state_ops.assign(mom, mu * mom + lr * grad / math_ops.sqrt(denom))
-        return state_ops.assign_sub(var, mom_t, name="ApplyRMSProp")
+        mom_t = tf.assign(mom, mu * mom + lr * grad / tf.sqrt(denom))
+        return tf.assign_sub(var, mom_t, name="ApplyRMSProp")

@@ -32,6 +32,16 @@ _FAMILIES = ("kernels_math", "kernels_array", "kernels_nn", "kernels_state", "ke
              "kernels_control")
 
 
+def _numpy_backend_kernels() -> dict:
+    """The kernels of the ``numpy`` backend, asked of the plugin manager (plugins never import
+    each other), or none where that backend is disabled."""
+    from flowkit import plugins
+    try:
+        return plugins.get_backend("numpy").kernels
+    except ValueError:
+        return {}
+
+
 def _or_normal(inplace, normal):
     """An in-place kernel that falls back to the op's normal kernel when it returns
     ``NotImplemented`` (an input that is not a tensor, a result that does not fit)."""
@@ -59,21 +69,20 @@ class TorchBackend(Backend):
         if self._lib is None:
             from flowkit_torch import _common
             builtin, inplace = {}, {}
+            numpy_kernels = _numpy_backend_kernels()
             for family in _FAMILIES:
                 module = importlib.import_module(f"flowkit_torch.{family}")
                 table = dict(module.KERNELS)
                 inplace.update(getattr(module, "INPLACE", {}))
-                try:     # string tensors stay NumPy arrays: those ops use NumPy's kernels
-                    twin = importlib.import_module(f"flowkit_numpy.{family}").KERNELS
-                except ImportError:
-                    twin = {}
+                # String tensors stay NumPy arrays: those ops use the NumPy backend's kernels.
                 for op_type in getattr(module, "STRING_OPS", ()):
-                    table[op_type] = _common.numpy_fallback(op_type, twin, table[op_type])
+                    table[op_type] = _common.numpy_fallback(op_type, numpy_kernels,
+                                                            table[op_type])
                 for op_type, fn in table.items():
                     if op_type in builtin:
                         raise ValueError(f"Two torch kernel modules define '{op_type}'.")
                     builtin[op_type] = fn
-            for op_type, fn in self._kernels.items():
+            for op_type in self._kernels:
                 if op_type in builtin:
                     raise ValueError(f"Backend 'torch' got two kernels for op type "
                                      f"'{op_type}' (one from flowkit_torch, one from a plugin).")
@@ -95,14 +104,10 @@ class TorchBackend(Backend):
     def kernels(self, table) -> None:
         self._kernels = dict(table)
 
-    def register_kernels(self, table: dict, plugin: str = "?") -> None:
+    def _kernels_to_extend(self) -> dict:
         # Plugins add kernels while flowkit loads: keep them without importing torch (once
         # loaded, the table holds the built-in kernels too, so clashes are found either way).
-        for op_type, fn in table.items():
-            if op_type in self._kernels and self._kernels[op_type] is not fn:
-                raise ValueError(f"Backend '{self.name}' got two kernels for op type "
-                                 f"'{op_type}' (the second from plugin '{plugin}').")
-            self._kernels[op_type] = fn
+        return self._kernels
 
     # -- devices -------------------------------------------------------------------------------
     def devices(self) -> dict:

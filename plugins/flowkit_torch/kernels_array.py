@@ -14,9 +14,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from flowkit.ops.array_ops import range_length, strided_slice_index
+from flowkit.backend import (KernelTable, checked_range_length, index_error, linspace_count,
+                             slice_index, split_sizes, strided_slice_index, unbroadcast_axes)
 from flowkit_torch._common import (has_host, host_ints, host_scalar, host_values,
                                    np_dtype, small_int_tensor, tdtype, with_host)
+
+KERNELS = KernelTable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -26,37 +29,42 @@ def _device(x):
     return x.device if isinstance(x, torch.Tensor) else "cpu"
 
 
+@KERNELS.register("Shape")
 def _shape(attrs, x):
     return small_int_tensor(tuple(x.shape), attrs["out_type"], _device(x))
 
 
+@KERNELS.register("Size")
 def _size(attrs, x):
     n = x.numel() if isinstance(x, torch.Tensor) else x.size
     return small_int_tensor((n,), attrs["out_type"], _device(x), shape=())
 
 
+@KERNELS.register("Rank")
 def _rank(attrs, x):
     return small_int_tensor((x.ndim,), "int32", _device(x), shape=())
 
 
+@KERNELS.register("Reshape")
 def _reshape(attrs, x, shape):
     return x.reshape(host_ints(shape))
 
 
+@KERNELS.register("BroadcastTo")
 def _broadcast_to(attrs, x, shape):
     return torch.broadcast_to(x, host_ints(shape))
 
 
+@KERNELS.register("UnbroadcastTo")
 def _unbroadcast_to(attrs, g, shape):
     shape = host_ints(shape)
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
-                                      if d == 1 and g.shape[lead + i] != 1)
+    axes = unbroadcast_axes(g.shape, shape)
     if not axes:
         return g.reshape(shape)          # nothing was broadcast (a view, as NumPy's kernel)
     return torch.sum(g, dim=axes, dtype=g.dtype).reshape(shape)
 
 
+@KERNELS.register("Cast")
 def _cast(attrs, x):
     dst = tdtype(attrs["DstT"])
     out = x.to(dst)
@@ -67,6 +75,7 @@ def _cast(attrs, x):
     return out
 
 
+@KERNELS.register("Pack")
 def _pack(attrs, *xs):
     out = torch.stack(xs, dim=attrs["axis"])
     if out.ndim == 1 and all(has_host(x) for x in xs):
@@ -74,6 +83,7 @@ def _pack(attrs, *xs):
     return out
 
 
+@KERNELS.register("Squeeze")
 def _squeeze(attrs, x):
     axes = attrs["squeeze_dims"]
     if not axes:
@@ -88,26 +98,23 @@ def _squeeze(attrs, x):
 # --------------------------------------------------------------------------------------------
 # Making tensors
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("Fill")
 def _fill(attrs, dims, value):
     return value.reshape(()).expand(host_ints(dims)).clone(memory_format=torch.contiguous_format)
 
 
+@KERNELS.register("Range")
 def _range(attrs, start, limit, delta):
     dt = np_dtype(start.dtype)
     s, lim, d = (np.asarray(host_scalar(v), dtype=dt) for v in (start, limit, delta))
-    if d == 0:
-        raise ValueError("Requires delta != 0")
-    if (d > 0 and s > lim) or (d < 0 and s < lim):
-        raise ValueError(f"Requires start <= limit when delta > 0: {s}/{lim}")
-    n = range_length(s, lim, d)
+    n = checked_range_length(s, lim, d)
     steps = torch.arange(n, dtype=start.dtype, device=start.device)
     return steps.mul_(delta).add_(start)
 
 
+@KERNELS.register("LinSpace")
 def _linspace(attrs, start, stop, num):
-    n = int(host_scalar(num))
-    if n <= 0:
-        raise ValueError(f"Requires num > 0: {n}")
+    n = linspace_count(host_scalar(num))
     # NumPy's algorithm, in the inputs' dtype: start + i * step, with the end point exact.
     if n == 1:
         return start.reshape(1).clone()
@@ -119,6 +126,7 @@ def _linspace(attrs, start, stop, num):
     return out
 
 
+@KERNELS.register("OneHot")
 def _one_hot(attrs, indices, depth, on, off):
     hot = indices.unsqueeze(-1) == torch.arange(int(host_scalar(depth)), device=indices.device)
     out = torch.where(hot, on, off)
@@ -129,16 +137,19 @@ def _one_hot(attrs, indices, depth, on, off):
 # --------------------------------------------------------------------------------------------
 # Reordering, joining, splitting
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("ReverseV2")
 def _reverse(attrs, x, axis):
     dims = host_ints(axis)
     return x.flip(dims) if dims else x
 
 
+@KERNELS.register("ConcatV2")
 def _concat(attrs, *args):
     *values, axis = args
     return torch.cat(values, dim=int(host_scalar(axis)))
 
 
+@KERNELS.register("Split")
 def _split(attrs, axis, x):
     axis = int(host_scalar(axis)) % x.ndim
     num = attrs["num_split"]
@@ -150,16 +161,14 @@ def _split(attrs, axis, x):
     return tuple(p.clone() for p in torch.split(x, x.shape[axis] // num, dim=axis))
 
 
+@KERNELS.register("SplitV")
 def _splitv(attrs, x, sizes, axis):
     axis = int(host_scalar(axis)) % x.ndim
-    sizes = host_ints(sizes)
-    if -1 in sizes:
-        sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
-    if sum(sizes) != x.shape[axis] or min(sizes, default=0) < 0:
-        raise ValueError(f"size_splits {sizes} do not add up to {x.shape[axis]}")
+    sizes = split_sizes(host_ints(sizes), x.shape[axis])
     return tuple(torch.split(x, sizes, dim=axis))
 
 
+@KERNELS.register("Tile")
 def _tile(attrs, x, multiples):
     if x.ndim == 0:
         return x.clone()
@@ -171,6 +180,7 @@ def _pairs(paddings):
     return [(v[i], v[i + 1]) for i in range(0, len(v), 2)]
 
 
+@KERNELS.register("Pad", "PadV2")
 def _pad(attrs, x, paddings, constant_values=None):
     pairs = _pairs(paddings)
     shape = [d + b + a for d, (b, a) in zip(x.shape, pairs)]
@@ -191,6 +201,7 @@ def _mirror_index(n, before, after, mode, device):
     return small_int_tensor(idx, "int64", device)
 
 
+@KERNELS.register("MirrorPad")
 def _mirror_pad(attrs, x, paddings):
     out = x
     for axis, (b, a) in enumerate(_pairs(paddings)):
@@ -200,6 +211,7 @@ def _mirror_pad(attrs, x, paddings):
     return out if out is not x else x.clone()
 
 
+@KERNELS.register("MirrorPadGrad")
 def _mirror_pad_grad(attrs, g, paddings):
     """Adds each padded cell's gradient back onto the cell it copies, one axis at a time."""
     out = g
@@ -216,10 +228,9 @@ def _mirror_pad_grad(attrs, g, paddings):
 # --------------------------------------------------------------------------------------------
 # Slicing and gathering
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("Slice")
 def _slice(attrs, x, begin, size):
-    idx = tuple(slice(b, None if s == -1 else b + s)
-                for b, s in zip(host_ints(begin), host_ints(size)))
-    return x[idx]
+    return x[slice_index(host_ints(begin), host_ints(size))]
 
 
 def _torch_index(index, shape):
@@ -252,6 +263,7 @@ def _torch_index(index, shape):
     return tuple(out), flips
 
 
+@KERNELS.register("StridedSlice")
 def _strided_slice(attrs, x, begin, end, strides):
     index = strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides), attrs)
     idx, flips = _torch_index(index, tuple(x.shape))
@@ -259,6 +271,7 @@ def _strided_slice(attrs, x, begin, end, strides):
     return out.flip(flips) if flips else out
 
 
+@KERNELS.register("StridedSliceGrad")
 def _strided_slice_grad(attrs, shape, begin, end, strides, dy):
     shape = host_ints(shape)
     index = strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides), attrs)
@@ -275,10 +288,11 @@ def _checked_indices(indices, dim):
     if idx.numel():
         bad = (idx < 0) | (idx >= dim)
         if bool(bad.any()):
-            raise IndexError(f"indices = {int(idx[bad].reshape(-1)[0])} is not in [0, {dim})")
+            raise index_error(int(idx[bad].reshape(-1)[0]), dim)
     return idx
 
 
+@KERNELS.register("GatherV2")
 def _gather(attrs, params, indices, axis):
     axis = int(host_scalar(axis)) % params.ndim
     idx = _checked_indices(indices, params.shape[axis])
@@ -286,6 +300,7 @@ def _gather(attrs, params, indices, axis):
     return out.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
 
 
+@KERNELS.register("GatherGrad")
 def _gather_grad(attrs, g, indices, shape):
     axis = attrs["axis"]
     shape = host_ints(shape)
@@ -304,68 +319,41 @@ def _nd_index(indices, shape):
         bad = (idx < 0) | (idx >= dims)
         if bool(bad.any()):
             col = int(bad.nonzero()[0, -1])
-            raise IndexError(f"indices = {int(idx[bad].reshape(-1)[0])} is not in "
-                             f"[0, {shape[col]})")
+            raise index_error(int(idx[bad].reshape(-1)[0]), shape[col])
     return tuple(idx.unbind(-1))
 
 
+@KERNELS.register("GatherNd")
 def _gather_nd(attrs, params, indices):
     return params[_nd_index(indices, tuple(params.shape))].clone()
 
 
+@KERNELS.register("ScatterNd")
 def _scatter_nd(attrs, indices, updates, shape):
     out = torch.zeros(host_ints(shape), dtype=updates.dtype, device=updates.device)
     return out.index_put_(_nd_index(indices, tuple(out.shape)), updates, accumulate=True)
 
 
+@KERNELS.register("Select")
 def _select(attrs, cond, x, y):
     if cond.ndim == 1 and x.ndim > 1:
         cond = cond.reshape((-1,) + (1,) * (x.ndim - 1))
     return torch.where(cond, x, y)
 
 
-KERNELS = {
+#: Kernels short enough to be one expression.
+KERNELS.update({
     "Identity": lambda attrs, x: x,
     "StopGradient": lambda attrs, x: x,
     "PlaceholderWithDefault": lambda attrs, x: x,
-    "Shape": _shape,
-    "Size": _size,
-    "Rank": _rank,
-    "Reshape": _reshape,
-    "BroadcastTo": _broadcast_to,
-    "UnbroadcastTo": _unbroadcast_to,
-    "Cast": _cast,
-    "Pack": _pack,
     "Unpack": lambda attrs, x: torch.unbind(x, dim=attrs["axis"]),
     "ZerosLike": lambda attrs, x: torch.zeros_like(x),
     "OnesLike": lambda attrs, x: torch.ones_like(x),
-    "Fill": _fill,
-    "Range": _range,
-    "LinSpace": _linspace,
     "Transpose": lambda attrs, x, perm: x.permute(host_ints(perm)),
     "InvertPermutation": lambda attrs, x: torch.argsort(x).to(x.dtype),
     "ExpandDims": lambda attrs, x, dim: x.unsqueeze(int(host_scalar(dim))),
-    "Squeeze": _squeeze,
-    "ReverseV2": _reverse,
-    "ConcatV2": _concat,
-    "Split": _split,
-    "SplitV": _splitv,
-    "Tile": _tile,
-    "Pad": _pad,
-    "PadV2": _pad,
-    "MirrorPad": _mirror_pad,
-    "MirrorPadGrad": _mirror_pad_grad,
-    "Slice": _slice,
-    "StridedSlice": _strided_slice,
-    "StridedSliceGrad": _strided_slice_grad,
-    "GatherV2": _gather,
-    "GatherGrad": _gather_grad,
-    "GatherNd": _gather_nd,
-    "ScatterNd": _scatter_nd,
-    "OneHot": _one_hot,
     "Where": lambda attrs, c: torch.argwhere(c).to(torch.int64),
-    "Select": _select,
-}
+})
 
 #: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
 STRING_OPS = {"Identity", "StopGradient", "PlaceholderWithDefault", "Shape", "Size", "Rank",

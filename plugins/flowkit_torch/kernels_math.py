@@ -3,14 +3,17 @@
 Where PyTorch and TF differ, TF wins: sums keep the input dtype (torch widens integers to
 int64), an empty axis list reduces nothing (torch reduces everything), integer means
 truncate, integer division and modulo floor (the result takes the divisor's sign), an
-integer division by zero and an integer to a negative power are errors, ``sign(nan)`` is nan, argmax gives the dtype asked
-for, empty max/min reductions give -inf/+inf.
+integer division by zero and an integer to a negative power are errors, ``sign(nan)`` is nan,
+argmax gives the dtype asked for, empty max/min reductions give -inf/+inf.
 """
 from __future__ import annotations
 
 import torch
 
+from flowkit.backend import KernelTable, named_elementwise_kernels, reduced_dims
 from flowkit_torch._common import host_ints, is_int, small_int_tensor, tdtype
+
+KERNELS = KernelTable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -21,6 +24,7 @@ def _check_int_divisor(y):
         raise ZeroDivisionError("Integer division by zero")
 
 
+@KERNELS.register("RealDiv")
 def _real_div(attrs, x, y):
     if x.dtype.is_floating_point:
         return torch.div(x, y)
@@ -28,22 +32,26 @@ def _real_div(attrs, x, y):
     return torch.div(x, y, rounding_mode="trunc")
 
 
+@KERNELS.register("FloorDiv")
 def _floor_div(attrs, x, y):
     _check_int_divisor(y)
     return torch.div(x, y, rounding_mode="floor")
 
 
+@KERNELS.register("FloorMod")
 def _floor_mod(attrs, x, y):
     _check_int_divisor(y)
     return torch.remainder(x, y)
 
 
+@KERNELS.register("Pow")
 def _pow(attrs, x, y):
     if is_int(y) and bool((y < 0).any()):
         raise ValueError("Integers to negative integer powers are not allowed")
     return torch.pow(x, y)
 
 
+@KERNELS.register("SquaredDifference")
 def _squared_difference(attrs, x, y):
     d = torch.sub(x, y)
     return d.mul_(d)
@@ -52,6 +60,7 @@ def _squared_difference(attrs, x, y):
 # --------------------------------------------------------------------------------------------
 # Unary
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("Sign")
 def _sign(attrs, x):
     out = torch.sign(x)
     if x.dtype.is_floating_point:
@@ -59,6 +68,7 @@ def _sign(attrs, x):
     return out
 
 
+@KERNELS.register("Reciprocal")
 def _reciprocal(attrs, x):
     if x.dtype.is_floating_point:
         return torch.reciprocal(x)
@@ -69,6 +79,7 @@ def _reciprocal(attrs, x):
 # --------------------------------------------------------------------------------------------
 # Sums and products of tensors
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("MatMul")
 def _matmul(attrs, a, b):
     if attrs["transpose_a"]:
         a = a.transpose(-1, -2)
@@ -80,6 +91,7 @@ def _matmul(attrs, a, b):
     return torch.matmul(a, b)
 
 
+@KERNELS.register("AddN")
 def _add_n(attrs, *xs):
     if len(xs) == 1:
         return xs[0].clone()
@@ -181,60 +193,27 @@ def _arg(fn):
     return kernel
 
 
+@KERNELS.register("ReducedShape")
 def _reduced_shape(attrs, shape):
-    dims = host_ints(shape)
-    axis = attrs["axis"]
-    if axis is None:
-        dims = [1] * len(dims)
-    else:
-        for a in axis:
-            dims[a % max(len(dims), 1)] = 1
-    return small_int_tensor(dims, shape.dtype, shape.device)
+    return small_int_tensor(reduced_dims(host_ints(shape), attrs["axis"]), shape.dtype,
+                            shape.device)
 
 
-KERNELS = {
-    # binary arithmetic
-    "Add": lambda attrs, x, y: torch.add(x, y),
-    "Sub": lambda attrs, x, y: torch.sub(x, y),
-    "Mul": lambda attrs, x, y: torch.mul(x, y),
-    "RealDiv": _real_div,
-    "FloorDiv": _floor_div,
-    "FloorMod": _floor_mod,
-    "Pow": _pow,
-    "Maximum": lambda attrs, x, y: torch.maximum(x, y),
-    "Minimum": lambda attrs, x, y: torch.minimum(x, y),
-    "SquaredDifference": _squared_difference,
+#: Kernels short enough to be one expression (and those that are one function with NumPy's
+#: name: torch.less is torch.lt...).
+KERNELS.update({
+    **named_elementwise_kernels(torch),
     # unary
-    "Neg": lambda attrs, x: torch.neg(x),
-    "Abs": lambda attrs, x: torch.abs(x),
-    "Sign": _sign,
-    "Square": lambda attrs, x: torch.square(x),
     "Sqrt": lambda attrs, x: torch.sqrt(x),
     "Rsqrt": lambda attrs, x: torch.rsqrt(x),
     "Exp": lambda attrs, x: torch.exp(x),
     "Log": lambda attrs, x: torch.log(x),
     "Log1p": lambda attrs, x: torch.log1p(x),
-    "Sin": lambda attrs, x: torch.sin(x),
-    "Cos": lambda attrs, x: torch.cos(x),
-    "Tanh": lambda attrs, x: torch.tanh(x),
     "Sigmoid": lambda attrs, x: torch.sigmoid(x),
-    "Reciprocal": _reciprocal,
-    "Round": lambda attrs, x: torch.round(x),     # halves to even, like TF
-    "Floor": lambda attrs, x: torch.floor(x),
-    "Ceil": lambda attrs, x: torch.ceil(x),
     # comparisons and logic
     "Equal": lambda attrs, x, y: torch.eq(x, y),
     "NotEqual": lambda attrs, x, y: torch.ne(x, y),
-    "Less": lambda attrs, x, y: torch.lt(x, y),
-    "LessEqual": lambda attrs, x, y: torch.le(x, y),
-    "Greater": lambda attrs, x, y: torch.gt(x, y),
-    "GreaterEqual": lambda attrs, x, y: torch.ge(x, y),
-    "LogicalAnd": lambda attrs, x, y: torch.logical_and(x, y),
-    "LogicalOr": lambda attrs, x, y: torch.logical_or(x, y),
-    "LogicalNot": lambda attrs, x: torch.logical_not(x),
     # sums and products of tensors
-    "AddN": _add_n,
-    "MatMul": _matmul,
     "Cumsum": _cumulative(torch.cumsum, 0),
     "Cumprod": _cumulative(torch.cumprod, 1),
     # reductions
@@ -248,8 +227,7 @@ KERNELS = {
     "All": _reduction(_logical(torch.all)),
     "ArgMax": _arg(torch.argmax),
     "ArgMin": _arg(torch.argmin),
-    "ReducedShape": _reduced_shape,
-}
+})
 
 #: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
 STRING_OPS = {"Add", "Equal", "NotEqual"}

@@ -13,18 +13,22 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from flowkit.ops.nn_ops import conv_output_size
+from flowkit.backend import KernelTable, conv_geometry, label_error, pool_geometry
 from flowkit_torch._common import host_int, host_ints
+
+KERNELS = KernelTable()
 
 
 # --------------------------------------------------------------------------------------------
 # Activations
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("Softplus")
 def _softplus(attrs, x):
     # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow, no threshold switch.
     return torch.clamp_min(x, 0) + torch.log1p(torch.exp(-torch.abs(x)))
 
 
+@KERNELS.register("Elu")
 def _elu(attrs, x):
     return torch.where(x < 0, torch.expm1(torch.clamp_max(x, 0)), x)
 
@@ -32,6 +36,7 @@ def _elu(attrs, x):
 _threshold_backward = torch.ops.aten.threshold_backward
 
 
+@KERNELS.register("ReluGrad")
 def _relu_grad(attrs, g, y, out=None):
     """``g`` where ``y > 0``, else +0.0 (NaN, inf and -0.0 in ``g`` kept where ``y > 0``).
 
@@ -50,21 +55,14 @@ def _relu_grad(attrs, g, y, out=None):
     return torch.ops.aten.threshold_backward.grad_input(g, y, 0, grad_input=out)
 
 
+@KERNELS.register("BiasAddGrad")
 def _bias_add_grad(attrs, g):
     return torch.sum(g.reshape(-1, g.shape[-1]), dim=0, dtype=g.dtype)
 
 
 # --------------------------------------------------------------------------------------------
-# Geometry: NHWC <-> NCHW, TF padding
+# Layouts: NHWC <-> NCHW, TF padding
 # --------------------------------------------------------------------------------------------
-def _geometry(h, w, kh, kw, attrs, dilations=(1, 1, 1, 1)):
-    """``(oh, ow, (top, bottom), (left, right))`` of a convolution or pool."""
-    s, p = attrs["strides"], attrs["padding"]
-    oh, top, bottom = conv_output_size(h, kh, s[1], dilations[1], p)
-    ow, left, right = conv_output_size(w, kw, s[2], dilations[2], p)
-    return oh, ow, (top, bottom), (left, right)
-
-
 def _nchw(x):
     return x.permute(0, 3, 1, 2)
 
@@ -106,10 +104,11 @@ def _conv_args(attrs):
     return (s[1], s[2]), (d[1], d[2])
 
 
+@KERNELS.register("Conv2D")
 def _conv2d(attrs, x, f):
     kh, kw = f.shape[0], f.shape[1]
     stride, dilation = _conv_args(attrs)
-    _, _, ph, pw = _geometry(x.shape[1], x.shape[2], kh, kw, attrs, attrs["dilations"])
+    _, _, ph, pw = conv_geometry(x.shape[1], x.shape[2], kh, kw, attrs, attrs["dilations"])
     pad = _symmetric(ph, pw)
     if pad is not None:
         y = F.conv2d(_nchw(x), _filter_oihw(f), stride=stride, padding=pad, dilation=dilation)
@@ -124,11 +123,12 @@ def _conv2d(attrs, x, f):
 _conv_backward = torch.ops.aten.convolution_backward
 
 
+@KERNELS.register("Conv2DBackpropInput")
 def _conv2d_backprop_input(attrs, sizes, f, dy):
     n, h, w, c = host_ints(sizes)
     kh, kw = f.shape[0], f.shape[1]
     stride, dilation = _conv_args(attrs)
-    _, _, ph, pw = _geometry(h, w, kh, kw, attrs, attrs["dilations"])
+    _, _, ph, pw = conv_geometry(h, w, kh, kw, attrs, attrs["dilations"])
     pad = _symmetric(ph, pw)
     ih, iw = (h, w) if pad is not None else (h + sum(ph), w + sum(pw))
     # Only the input's shape and memory format are read: an uninitialised channels-last
@@ -143,10 +143,11 @@ def _conv2d_backprop_input(attrs, sizes, f, dy):
     return _nhwc(dx)
 
 
+@KERNELS.register("Conv2DBackpropFilter")
 def _conv2d_backprop_filter(attrs, x, sizes, dy):
     kh, kw, ci, co = host_ints(sizes)
     stride, dilation = _conv_args(attrs)
-    _, _, ph, pw = _geometry(x.shape[1], x.shape[2], kh, kw, attrs, attrs["dilations"])
+    _, _, ph, pw = conv_geometry(x.shape[1], x.shape[2], kh, kw, attrs, attrs["dilations"])
     pad = _symmetric(ph, pw)
     xn = _nchw(x) if pad is not None else _pad(_nchw(x), ph, pw)
     # Only the weight's shape is read: a zero-stride stand-in allocates nothing.
@@ -181,12 +182,12 @@ def _pool_input(x):
 
 
 def _max_pool_padded(attrs, x):
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape[1], x.shape[2], kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     xp = _pad(_pool_input(x), ph, pw, _lowest(x.dtype))
     return xp, (kh, kw, oh, ow, ph, pw)
 
 
+@KERNELS.register("MaxPool")
 def _max_pool(attrs, x):
     xp, (kh, kw, oh, ow, _, _) = _max_pool_padded(attrs, x)
     s = attrs["strides"]
@@ -210,8 +211,7 @@ def _argmax_flat(attrs, x, y):
     """For each window, the flat index (into the padded H*W plane) of its first maximum,
     in row-major order as TF breaks ties; shape [N, C, OH, OW]. Taken from the MaxPool
     that made ``y`` from ``x`` when there is one."""
-    _, kh, kw, _ = attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape[1], x.shape[2], kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     cached = getattr(y, "_fk_argmax", None)
     if cached is not None and cached[0] is x and cached[1] == _pool_key(attrs):
         return cached[2], cached[3], (kh, kw, oh, ow, ph, pw)
@@ -221,6 +221,7 @@ def _argmax_flat(attrs, x, y):
     return idx, xp.shape, geo
 
 
+@KERNELS.register("MaxPoolGrad")
 def _max_pool_grad(attrs, x, y, g):
     idx, (n, c, hp, wp), (kh, kw, _, _, ph, pw) = _argmax_flat(attrs, x, y)
     if g.dtype.is_floating_point and g.device.type == "cpu":
@@ -244,6 +245,7 @@ def _max_pool_grad(attrs, x, y, g):
 _max_pool_backward = torch.ops.aten.max_pool2d_with_indices_backward
 
 
+@KERNELS.register("MaxPoolGradGrad")
 def _max_pool_grad_grad(attrs, x, y, gg):
     idx, (n, c, hp, wp), (_, _, oh, ow, ph, pw) = _argmax_flat(attrs, x, y)
     ggp = _pad(_nchw(gg), ph, pw).reshape(n, c, hp * wp)
@@ -272,21 +274,21 @@ def _pool_counts(h, w, attrs, oh, ow, ph, pw, like):
     return counts
 
 
+@KERNELS.register("AvgPool")
 def _avg_pool(attrs, x):
-    _, kh, kw, _ = attrs["ksize"]
     s = attrs["strides"]
     h, w = x.shape[1], x.shape[2]
-    oh, ow, ph, pw = _geometry(h, w, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(h, w, attrs)
     total = F.avg_pool2d(_pad(_pool_input(x), ph, pw), (kh, kw), (s[1], s[2]),
                          divisor_override=1)
     return _nhwc(total / _pool_counts(h, w, attrs, oh, ow, ph, pw, x))
 
 
+@KERNELS.register("AvgPoolGrad")
 def _avg_pool_grad(attrs, sizes, g):
     n, h, w, c = host_ints(sizes)
-    _, kh, kw, _ = attrs["ksize"]
     s = attrs["strides"]
-    oh, ow, ph, pw = _geometry(h, w, kh, kw, attrs)
+    kh, kw, oh, ow, ph, pw = pool_geometry(h, w, attrs)
     share = _nchw(g) / _pool_counts(h, w, attrs, oh, ow, ph, pw, g)
     # Spread each share over its window: a transposed depthwise convolution with ones.
     ones = torch.ones((c, 1, kh, kw), dtype=g.dtype, device=g.device)
@@ -310,10 +312,12 @@ def _avg_pool_grad_by_taps(share, shape, kh, kw, oh, ow, s):
 # --------------------------------------------------------------------------------------------
 # Losses and metrics
 # --------------------------------------------------------------------------------------------
+@KERNELS.register("L2Loss")
 def _l2_loss(attrs, x):
     return torch.sum(x * x, dtype=x.dtype) / 2
 
 
+@KERNELS.register("SoftmaxCrossEntropyWithLogits")
 def _xent(attrs, logits, labels):
     axis = attrs["axis"]
     logp = torch.log_softmax(logits, dim=axis)
@@ -321,12 +325,12 @@ def _xent(attrs, logits, labels):
     return loss, torch.exp(logp).sub_(labels)
 
 
+@KERNELS.register("SparseSoftmaxCrossEntropyWithLogits")
 def _sparse_xent(attrs, logits, labels):
     n = logits.shape[-1]
     bad = (labels < 0) | (labels >= n)
     if bool(bad.any()):     # an error on every device (this waits for a GPU, once)
-        raise ValueError(f"Received a label value of {int(labels[bad].reshape(-1)[0])} which "
-                         f"is outside the valid range of [0, {n}).")
+        raise label_error(int(labels[bad].reshape(-1)[0]), n)
     logp = torch.log_softmax(logits, dim=-1)
     idx = labels.long().unsqueeze(-1)
     loss = -logp.gather(-1, idx).squeeze(-1)
@@ -336,6 +340,7 @@ def _sparse_xent(attrs, logits, labels):
     return loss, backprop
 
 
+@KERNELS.register("InTopKV2")
 def _in_top_k(attrs, predictions, targets, k):
     k = host_int(k)
     n = predictions.shape[1]
@@ -347,32 +352,17 @@ def _in_top_k(attrs, predictions, targets, k):
     return ok & (more < k)
 
 
-KERNELS = {
+#: Kernels short enough to be one expression.
+KERNELS.update({
     "Relu": lambda attrs, x: torch.clamp_min(x, 0),
-    "ReluGrad": _relu_grad,
     "Relu6": lambda attrs, x: torch.clamp(x, 0, 6),
     "Relu6Grad": lambda attrs, g, x: torch.where((x > 0) & (x < 6), g, 0),
-    "Elu": _elu,
     "EluGrad": lambda attrs, g, y: torch.where(y < 0, g * (y + 1), g),
-    "Softplus": _softplus,
     "SoftplusGrad": lambda attrs, g, x: g * torch.sigmoid(x),
     "Softmax": lambda attrs, x: torch.softmax(x, dim=attrs["axis"]),
     "LogSoftmax": lambda attrs, x: torch.log_softmax(x, dim=attrs["axis"]),
     "BiasAdd": lambda attrs, x, b: torch.add(x, b),
-    "BiasAddGrad": _bias_add_grad,
-    "Conv2D": _conv2d,
-    "Conv2DBackpropInput": _conv2d_backprop_input,
-    "Conv2DBackpropFilter": _conv2d_backprop_filter,
-    "MaxPool": _max_pool,
-    "MaxPoolGrad": _max_pool_grad,
-    "MaxPoolGradGrad": _max_pool_grad_grad,
-    "AvgPool": _avg_pool,
-    "AvgPoolGrad": _avg_pool_grad,
-    "L2Loss": _l2_loss,
-    "InTopKV2": _in_top_k,
-    "SoftmaxCrossEntropyWithLogits": _xent,
-    "SparseSoftmaxCrossEntropyWithLogits": _sparse_xent,
-}
+})
 
 
 def _relu_into(attrs, j, x):

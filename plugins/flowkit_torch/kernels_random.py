@@ -12,7 +12,10 @@ import math
 import numpy as np
 import torch
 
+from flowkit.backend import KernelTable, check_random_int_bounds
 from flowkit_torch._common import host_int, host_ints, tdtype
+
+KERNELS = KernelTable()
 
 
 def _work_dtype(dtype):
@@ -27,6 +30,7 @@ def _draw(fn, attrs, shape):
     return out if out.dtype is dtype else out.to(dtype)
 
 
+@KERNELS.register("RandomStandardNormal")
 def _standard_normal(attrs, shape):
     return _draw(torch.randn, attrs, shape)
 
@@ -34,6 +38,7 @@ def _standard_normal(attrs, shape):
 _LO = 0.5 * math.erfc(2 / math.sqrt(2))       # P(N(0, 1) < -2)
 
 
+@KERNELS.register("TruncatedNormal")
 def _truncated_normal(attrs, shape):
     # Inverse CDF of the normal restricted to [-2, 2]: no re-draw loop, so no GPU sync.
     gen = attrs["rng"]
@@ -45,19 +50,21 @@ def _truncated_normal(attrs, shape):
     return out if out.dtype is dtype else out.to(dtype)
 
 
+@KERNELS.register("RandomUniform")
 def _uniform(attrs, shape):
     return _draw(torch.rand, attrs, shape)
 
 
+@KERNELS.register("RandomUniformInt")
 def _uniform_int(attrs, shape, lo, hi):
     gen = attrs["rng"]
     lo_v, hi_v = host_int(lo), host_int(hi)
-    if not lo_v < hi_v:
-        raise ValueError(f"Need minval < maxval: {lo_v} >= {hi_v}")
+    check_random_int_bounds(lo_v, hi_v)
     return torch.randint(lo_v, hi_v, host_ints(shape), generator=gen, dtype=lo.dtype,
                          device=gen.device)
 
 
+@KERNELS.register("RandomShuffle")
 def _shuffle(attrs, x):
     gen = attrs["rng"]
     if x.ndim == 0 or x.shape[0] <= 1:
@@ -66,12 +73,3 @@ def _shuffle(attrs, x):
     if isinstance(x, np.ndarray):                  # strings stay NumPy
         return x[perm.cpu().numpy()]
     return x.index_select(0, perm.to(x.device))
-
-
-KERNELS = {
-    "RandomStandardNormal": _standard_normal,
-    "TruncatedNormal": _truncated_normal,
-    "RandomUniform": _uniform,
-    "RandomUniformInt": _uniform_int,
-    "RandomShuffle": _shuffle,
-}

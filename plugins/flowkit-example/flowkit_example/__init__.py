@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 import flowkit as tf
-from flowkit.ops.core import convert_to_tensor, make_tensor, op_scope, same_dtype_shape
-from flowkit.plugins import OpSpec, hookimpl
+from flowkit.plugins import (OpSpec, convert_to_tensor, hookimpl, make_tensor, op_scope,
+                             same_dtype_shape)
 
 __version__ = "0.1.0"
 
