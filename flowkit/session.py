@@ -92,6 +92,7 @@ class BaseSession:
         self._check = os.environ.get("FLOWKIT_CHECK_KERNELS", "") not in ("", "0")
         self._values = {}          # VariableV2 op -> native value
         self._rngs = {}            # random op -> generator
+        self._op_states = {}       # stateful op (iterator, queue...) -> its state dict
         self._plans = {}
         self._closed = False
         self._lock = threading.RLock()
@@ -330,6 +331,10 @@ class BaseSession:
                 f"'{op.name}' has no value in this session yet. Run its initializer first, e.g. "
                 "sess.run(tf.global_variables_initializer()) after building the whole model."
             ) from None
+
+    def _state_for(self, op) -> dict:
+        """The state dict of ``op`` in this session (ops registered with needs_state)."""
+        return self._op_states.setdefault(op, {})
 
     def _rng_for(self, op):
         rng = self._rngs.get(op)

@@ -283,6 +283,8 @@ def _build_plan(session, elements, fed):
             attrs = op.attrs
             if d.needs_rng:
                 attrs = dict(attrs, rng=session._rng_for(op))
+            if d.needs_state:
+                attrs = dict(attrs, state=session._state_for(op))
             if d.writes_ref:
                 fn = partial(_write_variable, values, op.inputs[0].op, kernel, attrs,
                              kind == "Assign", session)

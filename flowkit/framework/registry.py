@@ -27,12 +27,12 @@ from typing import Callable, Optional
 class OpDef:
     """Everything the core knows about one op type."""
 
-    __slots__ = ("type", "shape_fn", "grad_fn", "kernel", "writes_ref", "needs_rng", "view",
-                 "stateful", "list_output", "plugin", "doc")
+    __slots__ = ("type", "shape_fn", "grad_fn", "kernel", "writes_ref", "needs_rng",
+                 "needs_state", "view", "stateful", "list_output", "plugin", "doc")
 
     def __init__(self, type_name: str, shape_fn: Callable, grad_fn: Optional[Callable], *,
                  kernel: bool = True, writes_ref: bool = False, needs_rng: bool = False,
-                 view: bool = False, stateful: bool = False, list_output: bool = False,
+                 needs_state: bool = False, view: bool = False, stateful: bool = False, list_output: bool = False,
                  plugin: str = "flowkit", doc: str = "") -> None:
         self.type = type_name
         self.shape_fn = shape_fn
@@ -43,9 +43,14 @@ class OpDef:
         self.writes_ref = writes_ref
         #: The kernel receives a per-session random generator as ``attrs["rng"]``.
         self.needs_rng = needs_rng
+        #: The kernel receives ``attrs["state"]``: a dict that belongs to this op in this
+        #: session and lives as long as the session (an iterator's position, a queue...), so
+        #: two sessions running one graph keep separate states, as they keep separate
+        #: variable values.
+        self.needs_state = needs_state
         #: The output may share memory with input 0 (reshape, identity, slicing...).
         self.view = view
-        self.stateful = stateful or writes_ref or needs_rng
+        self.stateful = stateful or writes_ref or needs_rng or needs_state
         #: The kernel returns a sequence of outputs even when there is only one (Unpack with
         #: num=1); otherwise a single-output kernel returns the array itself.
         self.list_output = list_output
