@@ -49,12 +49,17 @@ def env_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write_if_changed(path: str, text: str) -> None:
+    old = open(path).read() if os.path.exists(path) else None
+    if old != text:
+        with open(path, "w") as f:
+            f.write(text)
+
+
 def write_all(folder: str) -> None:
+    import gen_architecture
     os.makedirs(folder, exist_ok=True)
     for fname, text in (("kernels.md", kernels_table()), ("hooks.md", hooks_page()),
                         ("env_vars.md", env_page())):
-        path = os.path.join(folder, fname)
-        old = open(path).read() if os.path.exists(path) else None
-        if old != text:
-            with open(path, "w") as f:
-                f.write(text)
+        _write_if_changed(os.path.join(folder, fname), text)
+    gen_architecture.write_all(folder, _write_if_changed)
