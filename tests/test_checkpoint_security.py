@@ -10,6 +10,7 @@ import pytest
 
 import flowkit as tf
 from flowkit.checkpoint import CheckpointReader
+from flowkit.checkpoint.h5format import checksum
 
 
 def _good(f):
@@ -298,9 +299,12 @@ def _saved_with_constants(tmp_path):
 
 
 def _rewrite_graph(path, data):
+    """Replaces the stored graph, with the checksum a save gives it."""
+    raw = np.frombuffer(json.dumps(data).encode(), np.uint8)
     with h5py.File(path, "r+") as f:
         del f["_flowkit/graph"]
-        f["_flowkit/graph"] = np.frombuffer(json.dumps(data).encode(), np.uint8)
+        f["_flowkit/graph"] = raw
+        f["_flowkit/graph"].attrs["xxh3_64"] = np.uint64(checksum(raw))
 
 
 def test_references_are_checked_before_the_graph_is_built(tmp_path):
@@ -355,7 +359,8 @@ def test_a_dataset_swapped_behind_a_reference(tmp_path):
     path, data, consts, w0 = _saved_with_constants(tmp_path)
     with h5py.File(path, "r+") as f:
         del f["_flowkit/constants/w|initial_value:value"]
-        f["_flowkit/constants/w|initial_value:value"] = np.zeros((20, 30), np.int32)
+        f["_flowkit/constants/w|initial_value:value"] = zeros = np.zeros((20, 30), np.int32)
+        f["_flowkit/constants/w|initial_value:value"].attrs["xxh3_64"] = checksum(zeros)
     tf.reset_default_graph()
     with pytest.raises(tf.errors.InvalidArgumentError, match="but it holds"):
         tf.train.import_meta_graph(path)

@@ -431,7 +431,7 @@ def test_only_bitwise_equal_values_are_shared(tmp_path):
     base = np.arange(n, dtype=np.float64)
     a = tf.Variable(base, name="a")
     b = tf.Variable(np.zeros(n), name="b")
-    c = tf.Variable(np.full(n, np.nan), name="c")
+    tf.Variable(np.full(n, np.nan), name="c")
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         a.load(np.concatenate([base[:5001], [-1.0], base[5002:]]), sess)  # off the sample
@@ -454,7 +454,7 @@ def test_only_bitwise_equal_values_are_shared(tmp_path):
                                    "int64", "uint8", "bool"])
 def test_large_constants_of_every_dtype(tmp_path, dtype):
     value = (np.arange(3000) % 7).astype(dtype).reshape(30, 100)
-    c = tf.constant(value, name="big")
+    tf.constant(value, name="big")
     small = tf.constant(np.arange(255, dtype=np.float32), name="small")    # 1020 bytes
     edge = tf.constant(np.arange(256, dtype=np.float32), name="edge")      # 1024 bytes
     meta = str(tmp_path / "graph.meta")
@@ -490,7 +490,7 @@ def test_files_in_the_previous_format_still_load(tmp_path):
     """Version 1: every constant as base64 text inside the JSON."""
     value = np.random.default_rng(3).standard_normal((40, 40)).astype(np.float32)
     v = tf.Variable(value, name="v")
-    y = tf.reduce_sum(v, name="y")
+    tf.reduce_sum(v, name="y")
     data = tf.train.export_meta_graph()
     assert data["ops"][0]["attrs"]["value"]["$"] == "array"     # the dict stays self-contained
     old = str(tmp_path / "old.h5")

@@ -2,8 +2,9 @@
 
 ``tf.train.Saver`` (:mod:`flowkit.train.saver`) is built on three small modules:
 
-* :mod:`flowkit.checkpoint.h5format`: writing a checkpoint atomically, and
-  :class:`CheckpointReader`, which checks a whole file before reading any value from it;
+* :mod:`flowkit.checkpoint.h5format`: writing a checkpoint atomically, each dataset with a
+  XXH3-64 hash of its bytes, and :class:`CheckpointReader`, which checks a whole file before
+  reading any value from it and every value against its checksum;
 * :mod:`flowkit.checkpoint.index`: checkpoint paths and the ``checkpoint`` index file;
 * :mod:`flowkit.checkpoint.graph_json`: the graph (ops, attrs, edges, variables,
   collections) as JSON, its large constants as datasets of the same file (stored once when

@@ -4,7 +4,9 @@ The recipe: write the new content to a temporary file *in the same folder* (a re
 atomic within one file system), flush it and ``fsync`` it so the bytes are on disk, then
 ``os.replace`` it over the target and ``fsync`` the folder so the rename itself is durable.
 A process killed at any moment leaves either the old target or the new one; at worst a
-stray temporary file, which the next save of the same target removes.
+stray temporary file, which the next save of the same target removes: each temporary file is
+locked by its writer until it is renamed (:class:`TempFile`), so one that nobody holds locked
+is known to be left over (:func:`remove_stale_temps`).
 
 Example:
     >>> import os, tempfile
@@ -15,50 +17,103 @@ Example:
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
 import threading
+import time
 
 _TMP_MARK = ".tmp-"
+#: Where files cannot be locked, a temporary file untouched for this long counts as stale.
+STALE_AFTER_S = 3600.0
 
 
 def temp_path_for(path: str) -> str:
-    """A fresh temporary name next to ``path``: ``<path>.tmp-<pid>-<random>``."""
+    """A fresh temporary name next to ``path``: ``<path>.tmp-<pid>-<random>`` (the pid only
+    tells a person which process wrote it; staleness is decided by a lock, see
+    :class:`TempFile`)."""
     return f"{path}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def remove_stale_temps(path: str, any_name_ending: str = "") -> None:
-    """Removes temporary files of ``path`` left by processes that no longer run; with
-    ``any_name_ending`` (say ``".h5"``), those of every file in its folder with that ending."""
+class TempFile:
+    """A new, empty temporary file next to ``path``, locked (``flock``) until :meth:`release`.
+
+    The lock is what tells a live save from a dead one: it is held from the file's creation
+    until after it is renamed into place (or removed), and the kernel drops it when the
+    process dies, however it dies. :func:`remove_stale_temps` removes only temporary files it
+    can lock itself. (The lock belongs to this open file, not to the process, so HDF5 opening
+    and closing the same file does not release it.)
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = temp_path_for(path)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass                # no locks on this file system: the age rule applies
+
+    @property
+    def fd(self) -> int:
+        """The file's descriptor (open for reading and writing) while it is held."""
+        return self._fd
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)        # closing the file drops its lock
+
+    def discard(self) -> None:
+        """Removes the file (if still there), then releases the lock."""
+        _silent_remove(self.path)
+        self.release()
+
+
+def temp_name_pattern(base_regex: str):
+    """The names of the temporary files of the files whose names match ``base_regex``."""
+    return re.compile(rf"^(?:{base_regex}){re.escape(_TMP_MARK)}\d+-[0-9a-f]+$")
+
+
+def remove_stale_temps(path: str, base_regex: str = "") -> list:
+    """Removes the stale temporary files of ``path`` (or, with ``base_regex``, of every file
+    in its folder whose name matches it), returning their paths.
+
+    A temporary file is stale when no live writer holds its lock: we can lock it ourselves
+    (the rule of :class:`TempFile`). Where the file system refuses locks, it is stale once
+    nobody has written to it for :data:`STALE_AFTER_S` seconds. Nothing else in the folder
+    is touched: only names ``<name>.tmp-<pid>-<hex>`` whose ``<name>`` matches.
+    """
     folder, base = os.path.split(os.path.abspath(path))
-    target = (r".*" + re.escape(any_name_ending)) if any_name_ending else re.escape(base)
-    pattern = re.compile(rf"^{target}{re.escape(_TMP_MARK)}(\d+)-[0-9a-f]+$")
+    pattern = temp_name_pattern(base_regex or re.escape(base))
     try:
         names = os.listdir(folder)
     except OSError:
-        return
+        return []
+    removed = []
     for name in names:
-        m = pattern.match(name)
-        if m is None:
+        if pattern.match(name) is None:
             continue
-        pid = int(m.group(1))
-        if pid == os.getpid() or _pid_alive(pid):
+        full = os.path.join(folder, name)
+        try:
+            fd = os.open(full, os.O_RDONLY)
+        except OSError:
             continue
         try:
-            os.remove(os.path.join(folder, name))
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue                                    # a live save is writing it
+            except OSError:                                 # no locks here: go by age
+                if time.time() - os.fstat(fd).st_mtime < STALE_AFTER_S:
+                    continue
+            os.remove(full)
+            removed.append(full)
         except OSError:
             pass
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+        finally:
+            os.close(fd)
+    return removed
 
 
 def fsync_file(path: str) -> None:
@@ -117,16 +172,17 @@ def commit(tmp: str, path: str) -> None:
 
 def write_bytes_atomic(path: str, data: bytes) -> None:
     """Replaces ``path`` with ``data`` atomically."""
-    tmp = temp_path_for(path)
+    tmp = TempFile(path)
     try:
-        with open(tmp, "wb") as f:
+        with open(tmp.path, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp.path, path)
     except BaseException:
-        _silent_remove(tmp)
+        tmp.discard()
         raise
+    tmp.release()
     fsync_dir(os.path.dirname(os.path.abspath(path)))
 
 

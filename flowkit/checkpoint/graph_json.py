@@ -58,8 +58,11 @@ import warnings
 
 import numpy as np
 
+from flowkit.checkpoint.h5format import (CONSTANTS_GROUP, CheckpointReader, check_dataset_ref,
+                                         storable)
+from flowkit.checkpoint.index import find_checkpoint_file
 from flowkit.framework import dtypes, errors
-from flowkit.framework.graph import Operation, Tensor
+from flowkit.framework.graph import Graph, Operation, Tensor
 from flowkit.framework.registry import get_op_def, has_op
 from flowkit.framework.tensor_shape import TensorShape
 from flowkit.version import __version__
@@ -167,7 +170,6 @@ class ArrayStore:
     """
 
     def __init__(self, reuse=None):
-        from flowkit.checkpoint.h5format import CONSTANTS_GROUP, storable
         self._group = CONSTANTS_GROUP
         self._storable = storable
         self.arrays = {}
@@ -282,18 +284,6 @@ def _resolve_dataset(ref, arrays):
     if list(arr.shape) != ref["shape"] or dtypes.as_dtype(arr.dtype).name != ref["dtype"]:
         raise GraphFormatError(f"dataset '{path}' does not match its reference")
     return arr
-
-
-def check_dataset_ref(ref) -> str:
-    """What is wrong with the form of a ``{"$": "dataset"}`` reference ("" if nothing)."""
-    path, dt, shape = ref.get("path"), ref.get("dtype"), ref.get("shape")
-    if not isinstance(path, str) or not path:
-        return f"a dataset reference has a bad path {path!r:.60}"
-    if dt not in _NUMERIC:
-        return f"the reference to dataset '{path}' has a bad dtype {dt!r:.40}"
-    if not (isinstance(shape, list) and all(_is_count(d) for d in shape)):
-        return f"the reference to dataset '{path}' has a bad shape {shape!r:.60}"
-    return ""
 
 
 def dataset_refs(data) -> list:
@@ -689,10 +679,7 @@ def load_graph(path: str):
     Raises:
         NotFoundError: no such checkpoint, or an op type that is not registered.
     """
-    from flowkit.checkpoint.h5format import CheckpointReader
-    from flowkit.checkpoint.index import find_checkpoint_file
-    from flowkit.framework.graph import Graph
-    found = find_checkpoint_file(path)
+    found = find_checkpoint_file(path, exact_file=True)
     if found is None:
         raise errors.NotFoundError(None, None, f"No checkpoint file at '{path}'.")
     with CheckpointReader(found) as reader:

@@ -38,10 +38,13 @@ Example:
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import xxhash
 
 from flowkit.checkpoint import atomic
 from flowkit.framework import dtypes, errors
@@ -58,6 +61,16 @@ _COMPRESSING = {1, 32000}
 MAX_COMPRESSION_RATIO = 1100
 _SLACK = 64 * 1024
 _NUMERIC = {np.dtype(d.as_numpy_dtype): d for d in dtypes.ALL if d is not dtypes.string}
+_DTYPE_NAMES = {d.name for d in dtypes.ALL if d is not dtypes.string}
+#: The dataset attribute holding the :func:`checksum` of its bytes.
+CHECKSUM_ATTR = "xxh3_64"
+#: The file attribute saying that every dataset carries one (its value names the algorithm).
+CHECKSUM_FILE_ATTR = "flowkit_checksum"
+CHECKSUM_NAME = "xxh3_64"
+#: HDF5's 1.8 file format: its metadata (superblock, object headers with the names, shapes,
+#: types and attributes) carries HDF5's own checksums, so that damage there is reported
+#: instead of misread. HDF5 1.8 and later, so every h5py 3, read it.
+LIBVER = "v108"
 
 
 def _h5py():
@@ -96,57 +109,190 @@ def storable(dtype) -> bool:
     return dtype.kind in "iuf" and dtype.newbyteorder("=") in _NUMERIC
 
 
+def _is_count(d) -> bool:
+    return isinstance(d, int) and not isinstance(d, bool) and d >= 0
+
+
+def check_dataset_ref(ref: dict) -> str:
+    """What is wrong with the form of a ``{"$": "dataset", "path", "dtype", "shape"}``
+    reference of a stored graph to one of the file's datasets ("" if nothing)."""
+    path, dt, shape = ref.get("path"), ref.get("dtype"), ref.get("shape")
+    if not isinstance(path, str) or not path:
+        return f"a dataset reference has a bad path {path!r:.60}"
+    if dt not in _DTYPE_NAMES:
+        return f"the reference to dataset '{path}' has a bad dtype {dt!r:.40}"
+    if not (isinstance(shape, list) and all(_is_count(d) for d in shape)):
+        return f"the reference to dataset '{path}' has a bad shape {shape!r:.60}"
+    return ""
+
+
+def checksum(arr: np.ndarray) -> int:
+    """The XXH3 64-bit hash of an array's bytes in C order, as stored in the
+    :data:`CHECKSUM_ATTR` attribute of its dataset.
+
+    XXH3 (the ``xxhash`` package) detects any change of the bytes as a checksum would (every
+    bit flip changes it) and runs at tens of GB/s, so checking a 100 MB checkpoint costs a few
+    milliseconds: CRC-32 from zlib cost more than the whole restore (measured on the W5
+    benchmark, see docs/performance.md)."""
+    arr = np.asarray(arr, order="C")
+    return xxhash.xxh3_64_intdigest(arr.reshape(-1).view(np.uint8)) if arr.size else 0
+
+
+_NO_SPACE = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "file too large",
+             errno.EDQUOT: "disk quota exceeded"}
+
+
+def _no_space_cause(e: BaseException):
+    """What ran out when ``e`` says a write failed for lack of room, else ``None``. HDF5's
+    errors carry the errno only in their text (``errno = 28, error message = ...``)."""
+    code = getattr(e, "errno", None)
+    if code in _NO_SPACE:
+        return _NO_SPACE[code]
+    text = str(e)
+    for code, cause in _NO_SPACE.items():
+        if f"errno = {code}," in text or os.strerror(code) in text:
+            return cause
+    return None
+
+
+def _abandon(f) -> None:
+    """Closes an h5py file whose write failed, for the bin. HDF5 flushes a file when it
+    closes it; when writing is what failed (a full disk), that flush fails too and HDF5 keeps
+    the file open, failing again on every later call, and may crash the process at exit. So
+    the file's descriptor is first pointed at ``/dev/null``: the last writes succeed,
+    nowhere, and the file closes."""
+    try:
+        if f.id.valid:
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, f.id.get_vfd_handle())
+            finally:
+                os.close(null)
+    except Exception:  # noqa: BLE001 - best effort; the write's own error is raised
+        pass
+    try:
+        f.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+#: Room reserved beyond the data for HDF5's metadata: per file, and per dataset.
+_META_ROOM, _META_ROOM_PER_DATASET = 256 * 1024, 8 * 1024
+
+
+def _reserve(fd: int, arrays) -> None:
+    """Makes the file at ``fd`` big enough for ``arrays`` and their metadata before HDF5
+    writes them, so that a full disk or a file size limit fails here, with a plain
+    ``OSError``, and never inside HDF5 (which cannot recover from a failed write). The file
+    is cut back to what HDF5 used by :func:`_trim`."""
+    need = _META_ROOM + sum(np.asarray(a).nbytes + _META_ROOM_PER_DATASET for a in arrays)
+    try:
+        if os.fstat(fd).st_size < need:
+            os.posix_fallocate(fd, 0, need)
+    except OSError as e:
+        if e.errno in _NO_SPACE:
+            raise
+        # EINVAL, EOPNOTSUPP...: no reservation on this file system; HDF5 writes as usual
+
+
+def _trim(path: str) -> None:
+    """Cuts a closed checkpoint file back to the end of what HDF5 wrote (the end-of-file
+    address of its version 2/3 superblock), dropping what :func:`_reserve` left unused."""
+    with open(path, "r+b") as fh:
+        head = fh.read(36)
+        if len(head) < 36 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] not in (2, 3) \
+                or head[9] != 8:
+            return
+        end = int.from_bytes(head[28:36], "little")
+        if end < os.fstat(fh.fileno()).st_size:
+            fh.truncate(end)
+
+
 def write_checkpoint(path: str, arrays: dict, global_step=None, graph_json=None,
                      graph_arrays=None) -> None:
     """Writes ``{name: array}`` to ``path``, atomically (see :mod:`flowkit.checkpoint.atomic`);
     optionally the graph (JSON text as ``str`` or UTF-8 ``bytes``) and the arrays it refers
     to (``{name in _flowkit/constants: array}``, from an
     :class:`~flowkit.checkpoint.graph_json.ArrayStore`). See :func:`dataset_paths` for where
-    each value goes.
+    each value goes. Every dataset gets its :func:`checksum` as attribute
+    :data:`CHECKSUM_ATTR`, computed in a second thread while the file is written.
 
     ``graph_json`` may also be a function returning ``(text, graph_arrays)``: it is called
     once the variables are written, while their bytes already go to disk (the graph's
     description compares constants with the variables, which takes a while).
+
+    Raises:
+        ResourceExhaustedError: the disk is full, or the file would be too large (``EFBIG``,
+            ``EDQUOT``); ``path`` is unchanged and the temporary file removed.
     """
     h5py = _h5py()
     paths = dataset_paths(arrays)
-    atomic.remove_stale_temps(path, any_name_ending=".h5")
-    tmp = atomic.temp_path_for(path)
+    atomic.remove_stale_temps(path)
+    tmp = atomic.TempFile(path)
     early = None
+    f = None
+    sums = ThreadPoolExecutor(1, thread_name_prefix="flowkit-crc")
+    pending = []                        # (dataset, future checksum)
+
+    def put(group, name, arr):
+        arr = np.asarray(arr, order="C")
+        pending.append((group.create_dataset(name, data=arr), sums.submit(checksum, arr)))
     try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["flowkit_format_version"] = 1
-            f.attrs["flowkit_version"] = __version__
-            f.attrs["global_step"] = -1 if global_step is None else int(global_step)
-            for n, v in arrays.items():
-                arr = np.asarray(v)
-                if arr.dtype not in _NUMERIC:
-                    raise TypeError(f"Cannot save '{n}': dtype {arr.dtype} is not numeric.")
-                f.create_dataset(paths[n], data=np.asarray(arr, order="C"))
-            if callable(graph_json):
-                early = atomic.BackgroundSync(tmp)
-                graph_json, graph_arrays = graph_json()
-            if graph_json is not None:
-                if isinstance(graph_json, str):
-                    graph_json = graph_json.encode("utf-8")
-                f.create_dataset(GRAPH_DATASET, data=np.frombuffer(graph_json, np.uint8))
-            if graph_arrays:
-                f.attrs["flowkit_format_version"] = 2        # older readers refuse the group
-                group = f.create_group(CONSTANTS_GROUP)
-                for name, arr in graph_arrays.items():
-                    group.create_dataset(name, data=np.asarray(arr, order="C"))
-            f.flush()
+        f = h5py.File(tmp.path, "w", libver=LIBVER, locking=False)
+        f.attrs["flowkit_format_version"] = 1
+        # Fixed-length strings: kept in the (checksummed) object header, where a
+        # variable-length one would live in HDF5's global heap, which has no checksum.
+        f.attrs["flowkit_version"] = np.bytes_(__version__.encode("utf-8"))
+        f.attrs["global_step"] = -1 if global_step is None else int(global_step)
+        f.attrs[CHECKSUM_FILE_ATTR] = np.bytes_(CHECKSUM_NAME.encode("ascii"))
+        for n, v in arrays.items():
+            if np.asarray(v).dtype not in _NUMERIC:
+                raise TypeError(f"Cannot save '{n}': dtype {np.asarray(v).dtype} is not "
+                                "numeric.")
+        _reserve(tmp.fd, arrays.values())
+        for n, v in arrays.items():
+            put(f, paths[n], np.asarray(v))
+        if callable(graph_json):
+            early = atomic.BackgroundSync(tmp.path)
+            graph_json, graph_arrays = graph_json()
+        if isinstance(graph_json, str):
+            graph_json = graph_json.encode("utf-8")
+        graph = [] if graph_json is None else [np.frombuffer(graph_json, np.uint8)]
+        _reserve(tmp.fd, [*arrays.values(), *graph, *(graph_arrays or {}).values()])
+        if graph:
+            put(f, GRAPH_DATASET, graph[0])
+        if graph_arrays:
+            f.attrs["flowkit_format_version"] = 2        # older readers refuse the group
+            group = f.create_group(CONSTANTS_GROUP)
+            for name, arr in graph_arrays.items():
+                put(group, name, arr)
+        for ds, crc in pending:
+            ds.attrs[CHECKSUM_ATTR] = np.uint64(crc.result())
+        pending.clear()
+        f.close()
+        _trim(tmp.path)
         if early is not None:
             early.wait()                # raises the early fsync's error, if any
-        atomic.commit(tmp, path)
-    except BaseException:
+        atomic.commit(tmp.path, path)
+    except BaseException as e:
+        pending.clear()
+        if f is not None:
+            _abandon(f)
         if early is not None:           # no thread left behind with the file open
             try:
                 early.wait()
             except OSError:
                 pass
-        atomic._silent_remove(tmp)
+        tmp.discard()
+        cause = _no_space_cause(e) if isinstance(e, Exception) else None
+        if cause is not None:               # HDF5's text names the temporary file: left out
+            raise errors.ResourceExhaustedError(
+                None, None, f"Cannot save checkpoint '{path}': {cause}. The previous file, if "
+                "any, is unchanged.") from None
         raise
+    finally:
+        sums.shutdown(wait=True)
+    tmp.release()
 
 
 # --------------------------------------------------------------------------------------------
@@ -176,7 +322,9 @@ class CheckpointReader:
             raise errors.NotFoundError(None, None, f"Checkpoint file '{self.path}' not found.")
         self.file_size = os.path.getsize(self.path)
         try:
-            self._file = h5py.File(self.path, "r")
+            # No HDF5 file lock: files are replaced whole, never changed in place, and a
+            # lock would fail on file systems without locks (and race with the writer's).
+            self._file = h5py.File(self.path, "r", locking=False)
         except (OSError, ValueError, RuntimeError) as e:
             raise errors.DataLossError(
                 None, None, f"Cannot read checkpoint '{self.path}': it is not a complete "
@@ -187,6 +335,8 @@ class CheckpointReader:
         self._datasets = {}         # variable name -> its h5py dataset (found by the scan)
         self._plain = set()         # dataset paths stored contiguously, without filters
         self._constants = {}        # path in _flowkit/constants -> ((shape, dtype), dataset)
+        self._crc = {}              # dataset path -> its stored checksum
+        self.checksum = None        # "xxh3_64" when the file declares one for every dataset
         self._problems = []         # (refused: bool, what, why), found by the scan
         try:
             self._read_attrs()
@@ -253,6 +403,11 @@ class CheckpointReader:
         self.flowkit_version = self._attr("flowkit_version", "str")
         step = self._attr("global_step", "int")
         self.global_step = None if step is None or step < 0 else step
+        self.checksum = self._attr(CHECKSUM_FILE_ATTR, "str")
+        if self.checksum is not None and self.checksum != CHECKSUM_NAME:
+            raise _refuse(self.path, "the file", f"uses checksums of kind "
+                          f"'{self.checksum:.40}', unknown to this flowkit",
+                          " Upgrade flowkit to read it.")
 
     # -- the structure ---------------------------------------------------------------------------
     def _member(self, group, key, full):
@@ -382,9 +537,34 @@ class CheckpointReader:
                                      f"file ends at {self.file_size} (truncated)")
         elif d.id.get_storage_size() > self.file_size:
             return self._damaged(what, "claims more storage than the file has")
+        if not self._read_checksum(name, d, what):
+            return None
         if not codes and plist.get_layout() == h5py.h5d.CONTIGUOUS and dt == native:
             self._plain.add(name)
         return tuple(int(n) for n in shape), native
+
+    def _read_checksum(self, name, d, what) -> bool:
+        """Records the dataset's checksum; ``False`` (the problem recorded) when it is not a
+        plain unsigned 64-bit number, or is missing from a file that declares checksums."""
+        h5py = _h5py()
+        if CHECKSUM_ATTR not in d.attrs:
+            if self.checksum is None:
+                return True             # written before flowkit stored checksums
+            self._damaged(what, f"has no '{CHECKSUM_ATTR}' attribute, though the file "
+                          "declares a checksum for every dataset")
+            return False
+        aid = d.attrs.get_id(CHECKSUM_ATTR)
+        dt, shape = aid.dtype, aid.shape
+        if dt.kind not in "iu" or shape not in ((), None) or h5py.check_dtype(enum=dt):
+            self._damaged(what, f"has a '{CHECKSUM_ATTR}' attribute of type {dt} and shape "
+                          f"{shape}, not a number")
+            return False
+        value = int(d.attrs[CHECKSUM_ATTR])
+        if not 0 <= value < 2 ** 64:
+            self._damaged(what, f"has a '{CHECKSUM_ATTR}' of {value}, not a 64-bit checksum")
+            return False
+        self._crc[name] = value
+        return True
 
     # -- queries ---------------------------------------------------------------------------------
     @staticmethod
@@ -404,17 +584,46 @@ class CheckpointReader:
         """``{name: (shape tuple, numpy dtype)}`` for every variable, sorted by name."""
         return dict(sorted(self._entries.items()))
 
+    @property
+    def has_checksums(self) -> bool:
+        """Whether the file carries checksums (files written before flowkit 0.1's
+        checksums carry none and are read unchecked)."""
+        return bool(self._crc) or self.checksum is not None
+
+    def _verify(self, path: str, what: str, arr: np.ndarray) -> None:
+        """Raises ``DataLossError`` when ``arr``, read from dataset ``path`` in its stored
+        dtype, does not match the dataset's checksum (if it has one)."""
+        stored = self._crc.get(path)
+        if stored is None:
+            return
+        actual = checksum(arr)
+        if actual != stored:
+            raise _loss(self.path, what, f"does not match its checksum (stored XXH3-64 "
+                        f"{stored:016x}, read {actual:016x}): its bytes changed after it was "
+                        "saved")
+
+    def _read(self, path: str, what: str, ds) -> np.ndarray:
+        try:
+            arr = np.asarray(ds[()])
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            raise _loss(self.path, what, f"could not be read ({e})") from None
+        self._verify(path, what, arr)
+        return arr
+
     def get_tensor(self, name: str) -> np.ndarray:
-        """The value stored for ``name``, as a NumPy array in native byte order."""
+        """The value stored for ``name``, as a NumPy array in native byte order, checked
+        against its checksum.
+
+        Raises:
+            NotFoundError: no such variable.
+            DataLossError: the value cannot be read or does not match its checksum.
+        """
         key = self._key(name)
         if key not in self._entries:
             raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint "
                                        f"'{self.path}'.")
         shape, native = self._entries[key]
-        try:
-            arr = np.asarray(self._file[self._paths[key]][()])
-        except (OSError, RuntimeError, ValueError, KeyError) as e:
-            raise _loss(self.path, f"variable '{key}'", f"could not be read ({e})") from None
+        arr = self._read(self._paths[key], f"variable '{key}'", self._datasets[key])
         if arr.shape != shape or arr.dtype.newbyteorder("=") != native:
             raise _loss(self.path, f"variable '{key}'", "read back with a different shape or "
                         "dtype than declared")
@@ -431,15 +640,92 @@ class CheckpointReader:
         return (type(out) is np.ndarray and out.shape == shape and out.dtype == native
                 and out.flags.writeable and out.flags.c_contiguous)
 
-    def read_into(self, name: str, out) -> None:
-        """Reads the value stored for ``name`` into ``out`` (see :meth:`can_read_into`)."""
-        key = self._key(name)
+    def _read_direct(self, key: str, out) -> None:
         if not self.can_read_into(key, out):
             raise ValueError(f"cannot read '{key}' into an array of shape {np.shape(out)}")
         try:
             self._datasets[key].read_direct(out)
         except (OSError, RuntimeError, ValueError, TypeError) as e:
             raise _loss(self.path, f"variable '{key}'", f"could not be read ({e})") from None
+
+    def read_into(self, name: str, out) -> None:
+        """Reads the value stored for ``name`` into ``out`` (see :meth:`can_read_into`), then
+        checks it against its checksum (``DataLossError``: ``out`` then holds the damaged
+        bytes)."""
+        key = self._key(name)
+        self._read_direct(key, out)
+        self._verify(self._paths[key], f"variable '{key}'", out)
+
+    def read_variables(self, targets: dict) -> dict:
+        """Reads several variables, checking each against its checksum in a second thread
+        while the next one is read. ``targets`` maps names to an array to fill (see
+        :meth:`can_read_into`) or ``None``; returns ``{name: new array}`` for the ``None``
+        ones.
+
+        Raises:
+            NotFoundError: a name is not in the file.
+            DataLossError: values that cannot be read or do not match their checksums, all
+                named in one message, raised once every value has been read (arrays given
+                to fill then hold what the file has, damaged or not).
+        """
+        out, checks = {}, []
+        with ThreadPoolExecutor(1, thread_name_prefix="flowkit-crc") as pool:
+            for name, buf in targets.items():
+                key = self._key(name)
+                if key not in self._entries:
+                    raise errors.NotFoundError(None, None, f"Key {key} not found in "
+                                               f"checkpoint '{self.path}'.")
+                shape, native = self._entries[key]
+                path, what = self._paths[key], f"variable '{key}'"
+                if buf is not None and self.can_read_into(key, buf):
+                    self._read_direct(key, buf)
+                    arr = buf
+                else:
+                    try:
+                        arr = np.asarray(self._datasets[key][()])
+                    except (OSError, RuntimeError, ValueError, KeyError) as e:
+                        raise _loss(self.path, what, f"could not be read ({e})") from None
+                    if arr.shape != shape or arr.dtype.newbyteorder("=") != native:
+                        raise _loss(self.path, what, "read back with a different shape or "
+                                    "dtype than declared")
+                    out[name] = arr
+                if path in self._crc:
+                    checks.append((key, self._crc[path], pool.submit(checksum, arr)))
+        bad = [f"'{key}' (stored XXH3-64 {stored:016x}, read {f.result():016x})"
+               for key, stored, f in checks if f.result() != stored]
+        if bad:
+            raise _loss(self.path, f"{len(bad)} variable(s)", "do not match their checksums "
+                        f"(their bytes changed after they were saved): {', '.join(bad)}")
+        return {name: arr.astype(self._entries[self._key(name)][1], copy=False)
+                for name, arr in out.items()}
+
+    def verify(self) -> int:
+        """Reads every dataset of the file (variables, the graph, its constants) and checks
+        each against its checksum; returns how many were checked (0 for a file without
+        checksums).
+
+        Raises:
+            DataLossError: every dataset that cannot be read or does not match, in one
+                message.
+        """
+        datasets = [(self._paths[k], f"variable '{k}'", self._datasets[k])
+                    for k in sorted(self._entries)]
+        if self._graph is not None:
+            datasets.append((GRAPH_DATASET, f"'{GRAPH_DATASET}'", self._graph))
+        datasets += [(p, f"'{p}'", ds) for p, (_, ds) in sorted(self._constants.items())]
+        bad, n = [], 0
+        for path, what, ds in datasets:
+            if path not in self._crc:
+                continue
+            n += 1
+            try:
+                self._read(path, what, ds)
+            except errors.DataLossError as e:
+                bad.append(str(e).split(" is damaged: ", 1)[-1])
+        if bad:
+            raise errors.DataLossError(None, None, f"Checkpoint '{self.path}' is damaged: "
+                                       + "; ".join(bad))
+        return n
 
     @property
     def has_graph(self) -> bool:
@@ -449,11 +735,9 @@ class CheckpointReader:
         """The stored graph description (a JSON string), or ``None``."""
         if self._graph is None:
             return None
+        raw = self._read(GRAPH_DATASET, f"'{GRAPH_DATASET}'", self._graph).tobytes()
         try:
-            raw = np.asarray(self._graph[()]).tobytes()
             return raw.decode("utf-8")
-        except (OSError, RuntimeError, ValueError) as e:
-            raise _loss(self.path, f"'{GRAPH_DATASET}'", f"could not be read ({e})") from None
         except UnicodeDecodeError:
             raise _loss(self.path, f"'{GRAPH_DATASET}'", "is not UTF-8 text") from None
 
@@ -472,8 +756,8 @@ class CheckpointReader:
             InvalidArgumentError: references that are malformed, name no such dataset, or
                 disagree with it in shape or dtype; all of them in one message, before
                 anything is read.
+            DataLossError: a dataset does not match its checksum.
         """
-        from flowkit.checkpoint.graph_json import check_dataset_ref
         variables = {p: n for n, p in self._paths.items()}
         problems, found = [], {}
         for where, ref in refs:
@@ -503,10 +787,7 @@ class CheckpointReader:
                 + "\n  ".join(problems))
         out = {}
         for path, (ds, shape, dt) in found.items():
-            try:
-                arr = np.asarray(ds[()])
-            except (OSError, RuntimeError, ValueError, KeyError) as e:
-                raise _loss(self.path, f"'{path}'", f"could not be read ({e})") from None
+            arr = self._read(path, f"'{path}'", ds)
             if arr.shape != shape:
                 raise _loss(self.path, f"'{path}'", "read back with a different shape than "
                             "declared")

@@ -1,8 +1,14 @@
 """Checkpoint paths and the index file that lists a folder's recent checkpoints.
 
 A checkpoint *path* is what ``Saver.save`` returns: a prefix such as ``ckpt/model-3`` (TF1's
-spelling); its file is ``ckpt/model-3.h5``. A path that already ends in ``.h5`` is the file
-itself. Either spelling is accepted wherever a checkpoint is read.
+spelling); its file is ``ckpt/model-3.h5``. Each path names exactly one file, by its spelling
+alone (:func:`checkpoint_file`):
+
+* ``ckpt/model-3.h5``: that file;
+* ``ckpt/model-3.meta``, ``.index``, ``.data-00000-of-00001`` (the names of TF1's files of
+  prefix ``ckpt/model-3``): the file of that prefix, ``ckpt/model-3.h5``; a save path may
+  therefore not end in one of these (:func:`check_save_path`);
+* anything else is a prefix: ``ckpt/model-3`` + ``.h5``.
 
 The index file (``checkpoint`` by default, in the checkpoints' folder) is a small JSON file::
 
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import warnings
 
@@ -38,23 +45,44 @@ DEFAULT_INDEX = "checkpoint"
 _MAX_INDEX_BYTES = 4 * 1024 * 1024
 
 
+#: The endings of TF1's files of a checkpoint prefix: ``prefix.meta``, ``prefix.index``,
+#: ``prefix.data-00000-of-00001``.
+TF1_SUFFIX = re.compile(r"\.(?:meta|index|data-\d+-of-\d+)$")
+
+
 def checkpoint_file(path: str) -> str:
-    """The ``.h5`` file that a checkpoint path names."""
+    """The ``.h5`` file that a checkpoint path names: the path itself if it ends in ``.h5``;
+    for a TF1 file name (``model.meta``, ``model.index``...) the file of its prefix
+    (``model.h5``); else ``path + ".h5"``."""
     path = os.fspath(path)
-    return path if path.endswith(".h5") else path + ".h5"
+    if path.endswith(".h5"):
+        return path
+    m = TF1_SUFFIX.search(os.path.basename(path))
+    if m is not None and m.start() > 0:
+        path = path[:len(path) - len(m.group(0))]
+    return path + ".h5"
 
 
-def find_checkpoint_file(path: str):
-    """The existing file for ``path`` (a prefix, ``prefix.h5``, or TF's ``prefix.meta``),
-    or ``None``."""
+def check_save_path(path: str) -> None:
+    """Raises ``ValueError`` for a checkpoint path that :func:`checkpoint_file` would not map
+    back to the file saved under it: one ending in ``.meta``, ``.index`` or ``.data-...``."""
     path = os.fspath(path)
-    candidates = [path] if path.endswith(".h5") else [path + ".h5", path]
-    if path.endswith(".meta"):
-        candidates.insert(0, path[:-len(".meta")] + ".h5")
-    for c in candidates:
-        if os.path.isfile(c):
-            return c
-    return None
+    if not path.endswith(".h5") and checkpoint_file(path) != path + ".h5":
+        prefix = checkpoint_file(path)[:-3]
+        raise ValueError(f"Cannot save to '{path}': it ends like one of TF1's files of the "
+                         f"checkpoint '{prefix}', and so names '{prefix}.h5' when read. Save "
+                         f"to '{prefix}' (or spell the file, '{path}.h5').")
+
+
+def find_checkpoint_file(path: str, exact_file: bool = False):
+    """The existing file that checkpoint path ``path`` names (see :func:`checkpoint_file`), or
+    ``None``. With ``exact_file``, a file at exactly ``path`` comes first (what
+    ``export_meta_graph(filename)`` writes, for the readers of graphs and of files)."""
+    path = os.fspath(path)
+    if exact_file and os.path.isfile(path):
+        return path
+    found = checkpoint_file(path)
+    return found if os.path.isfile(found) else None
 
 
 class CheckpointState:

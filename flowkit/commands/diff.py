@@ -5,7 +5,8 @@ For each variable name: ``added`` (only in B), ``removed`` (only in A), ``shape`
 of B - A, that norm relative to A's, and the largest absolute difference) or ``same``
 (shown with ``--all``). The exit status is 0 when the variables are identical (within
 ``--tolerance``), 1 when they differ, 2 on an error, like ``diff(1)``. Both files are checked
-before anything is read (see :mod:`flowkit.checkpoint.h5format`).
+before anything is read (see :mod:`flowkit.checkpoint.h5format`), and every dataset of both
+against its checksum: a damaged file is an error naming it and the damaged variable.
 
 Example:
     >>> import os, tempfile
@@ -87,6 +88,8 @@ def run(args) -> int:
     from flowkit.train.checkpoint_utils import load_checkpoint
     try:
         with load_checkpoint(args.a) as ra, load_checkpoint(args.b) as rb:
+            ra.verify()
+            rb.verify()
             rows = compare(ra, rb, args.tolerance)
     except (errors.OpError, ValueError, OSError) as e:
         print(f"flowkit diff: error: {e}", file=sys.stderr)

@@ -6,7 +6,9 @@ with parameter counts; and whether a graph is stored inside (with how many of it
 constants are datasets of their own, and how many refer to a variable's dataset because
 they hold the same bytes). ``CHECKPOINT`` is a ``.h5``
 file, a checkpoint prefix (``ckpt/model-3``) or a folder (its latest checkpoint). The file
-is checked before anything is read (see :mod:`flowkit.checkpoint.h5format`).
+is checked before anything is read (see :mod:`flowkit.checkpoint.h5format`), then every
+dataset is read and checked against its checksum (a damaged one is an error, exit status 2);
+a file written before flowkit stored checksums says it carries none.
 
 Example:
     >>> import os, tempfile
@@ -20,6 +22,7 @@ Example:
     >>> cli.main(["inspect", "--no-tree", path])  # doctest: +ELLIPSIS
     checkpoint .../m-3.h5 (... bytes)
       format 1, written by flowkit 0.1.0, global step 3
+      checksums: xxh3_64, 2 datasets verified
       graph: stored (... ops, 1 variables)
       1 variable, 2 parameters, 8 bytes
     <BLANKLINE>
@@ -97,6 +100,7 @@ def describe(path: str, with_stats: bool = True) -> dict:
     from flowkit.checkpoint.h5format import CONSTANTS_GROUP
     from flowkit.train.checkpoint_utils import load_checkpoint
     with load_checkpoint(path) as reader:
+        verified = reader.verify()
         variables = []
         for name, (shape, dtype) in reader.entries().items():
             entry = {"name": name, "shape": list(shape), "dtype": dtype.name,
@@ -122,7 +126,9 @@ def describe(path: str, with_stats: bool = True) -> dict:
         return {"path": reader.path, "file_bytes": os.path.getsize(reader.path),
                 "format_version": reader.format_version,
                 "flowkit_version": reader.flowkit_version,
-                "global_step": reader.global_step, "graph": graph, "variables": variables}
+                "global_step": reader.global_step, "graph": graph, "variables": variables,
+                "checksums": {"kind": "xxh3_64" if reader.has_checksums else None,
+                              "verified": verified}}
 
 
 def run(args) -> int:
@@ -140,6 +146,11 @@ def run(args) -> int:
     print(f"  format {info['format_version'] or '?'}, written by flowkit "
           f"{info['flowkit_version'] or '?'}, "
           + ("no global step" if step is None else f"global step {step}"))
+    sums = info["checksums"]
+    if sums["kind"] is None:
+        print("  checksums: none (written before flowkit stored them: damage goes unnoticed)")
+    else:
+        print(f"  checksums: {sums['kind']}, {sums['verified']} datasets verified")
     g = info["graph"]
     if g is None:
         print("  graph: none (saved with write_meta_graph=False)")

@@ -37,7 +37,7 @@ def _resolve(ckpt_dir_or_file) -> str:
             raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given "
                              f"directory {path}")
         path = latest
-    found = find_checkpoint_file(path)
+    found = find_checkpoint_file(path, exact_file=True)
     if found is None:
         raise errors.NotFoundError(None, None, f"Unsuccessful checkpoint lookup: failed to "
                                    f"find any matching files for {path} (or {path}.h5).")

@@ -1,9 +1,10 @@
 """``tf.train.Saver``: save variables to HDF5 checkpoints and restore them; meta graphs.
 
 A save writes one file, ``<prefix>.h5`` (or ``<prefix>-<step>.h5``), with one dataset per
-variable named like the variable (``conv1/weights``), plus the graph as JSON when
-``write_meta_graph=True`` (its large constants as datasets beside it, or as references to a
-variable's dataset when the values are bitwise the same, e.g. right after initialization).
+variable named like the variable (``conv1/weights``), each with an XXH3-64 hash of its bytes
+that every read checks, plus the graph as JSON when ``write_meta_graph=True`` (its large
+constants as datasets beside it, or as references to a variable's dataset when the values
+are bitwise the same, e.g. right after initialization).
 The file is written to a temporary name and renamed into place; then the folder's index
 file (``checkpoint``) is replaced the same way; only then are checkpoints beyond
 ``max_to_keep`` deleted. A process killed at any moment therefore leaves
@@ -38,16 +39,19 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import time
 
-from flowkit.checkpoint import graph_json
+from flowkit.checkpoint import atomic, graph_json
 from flowkit.checkpoint.h5format import (CheckpointReader, dataset_name, dataset_paths,
                                          write_checkpoint)
-from flowkit.checkpoint.index import (CheckpointState, checkpoint_exists, checkpoint_file,
-                                      find_checkpoint_file, get_checkpoint_state,
-                                      latest_checkpoint, update_checkpoint_state)
+from flowkit.checkpoint.index import (CheckpointState, check_save_path, checkpoint_exists,
+                                      checkpoint_file, find_checkpoint_file,
+                                      get_checkpoint_state, latest_checkpoint,
+                                      update_checkpoint_state)
 from flowkit.framework import errors
 from flowkit.framework.graph import Tensor, get_default_graph
+from flowkit.variables import global_variables, Variable
 
 __all__ = ["Saver", "export_meta_graph", "import_meta_graph", "latest_checkpoint",
            "get_checkpoint_state", "checkpoint_exists", "update_checkpoint_state",
@@ -56,7 +60,6 @@ __all__ = ["Saver", "export_meta_graph", "import_meta_graph", "latest_checkpoint
 
 def _var_op(v, key):
     """The ``VariableV2`` op behind a var_list entry."""
-    from flowkit.variables import Variable
     if isinstance(v, Variable):
         return v.op
     if isinstance(v, Tensor) and v.op.type == "VariableV2":
@@ -67,7 +70,6 @@ def _var_op(v, key):
 
 def _build_var_map(var_list):
     """``{name in file: VariableV2 op}`` from None, a list, or a dict."""
-    from flowkit.variables import global_variables
     if var_list is None:
         var_list = global_variables()
     if isinstance(var_list, dict):
@@ -99,6 +101,20 @@ class Saver:
 
     The other TF1 arguments (``reshape``, ``sharded``, ``builder``...) are accepted and
     ignored.
+
+    Paths: ``save(sess, prefix)`` writes one file, ``prefix.h5`` (``prefix-<step>.h5`` with a
+    ``global_step``), and returns ``prefix`` (``prefix-<step>``); ``restore`` and
+    ``latest_checkpoint`` read exactly that file for that path. A prefix that already ends
+    in ``.h5`` is the file's own name (``model.h5``, or ``model-3.h5`` with a step). A path
+    ending in TF1's file suffixes ``.meta``, ``.index`` or ``.data-00000-of-00001`` names
+    the checkpoint of the prefix before the suffix when read (``restore(sess,
+    "model-3.meta")`` reads ``model-3.h5``, as TF1 users pass it), so ``save`` refuses such a
+    path (``ValueError``) rather than write a file that this path would not read back.
+
+    Every saved dataset carries an XXH3-64 hash of its bytes, checked on restore (and by
+    ``tf.train.load_checkpoint``, ``flowkit inspect`` and ``flowkit diff``): a damaged file
+    is a ``DataLossError`` naming the file and the variable. A save that runs out of disk
+    space raises ``ResourceExhaustedError`` and leaves the previous file as it was.
 
     Example:
         >>> import flowkit as tf, tempfile, os
@@ -139,7 +155,6 @@ class Saver:
 
     @staticmethod
     def _collect_variable_objects(var_list):
-        from flowkit.variables import Variable, global_variables
         values = global_variables() if var_list is None else (
             var_list.values() if isinstance(var_list, dict) else var_list)
         return [v for v in values if isinstance(v, Variable)]
@@ -198,9 +213,15 @@ class Saver:
         stored inside the same file when ``write_meta_graph`` is true
         (``meta_graph_suffix`` is accepted for TF1 compatibility; there is no separate file).
 
+        Before writing, the temporary files that interrupted saves of the same prefix left
+        (``<prefix>[-<step>].h5.tmp-*``, not locked by a live save) are removed.
+
         Raises:
-            ValueError: the folder of ``save_path`` does not exist.
+            ValueError: the folder of ``save_path`` does not exist, or the path ends in
+                ``.meta``, ``.index`` or ``.data-...`` (see the class docstring).
             FailedPreconditionError: a variable has no value in ``sess``.
+            ResourceExhaustedError: the disk is full or the file too large; the previous
+                checkpoint is unchanged.
         """
         self._check_session(sess)
         save_path = os.fspath(save_path)
@@ -212,9 +233,14 @@ class Saver:
             stem, ext = (save_path[:-3], ".h5") if save_path.endswith(".h5") else (save_path, "")
             step_text = f"{step:08d}" if self._pad_step_number else str(step)
             path = f"{stem}-{step_text}{ext}"
+        check_save_path(path)
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        # The leftovers of interrupted saves of this prefix, whatever their step.
+        stem = os.path.basename(save_path[:-3] if save_path.endswith(".h5") else save_path)
+        atomic.remove_stale_temps(checkpoint_file(path),
+                                  rf"{re.escape(stem)}(?:-\d+)?\.h5")
         # The session's arrays are written as they are (no copy): the write below is
         # synchronous and finishes before save() returns, as h5py would write them.
         values = {name: sess._variable_array(op) for name, op in self._var_map.items()}
@@ -246,32 +272,32 @@ class Saver:
     def restore(self, sess, save_path) -> None:
         """Loads the saved values of this saver's variables into ``sess``.
 
+        ``save_path`` is what :meth:`save` returned (see the class docstring for the
+        spellings). Every value is checked against the checksum saved with it.
+
         Raises:
             ValueError: ``save_path`` is ``None`` or names no checkpoint file.
             NotFoundError: variables missing from the file (all listed).
             InvalidArgumentError: shape/dtype mismatches (all listed), or an unsafe file.
-            DataLossError: a damaged or non-HDF5 file.
+            DataLossError: a damaged or non-HDF5 file, or values that do not match their
+                checksums (all named). Variables whose stored value was read straight into
+                their memory then hold what the file holds, damaged or not: restore again
+                from an intact checkpoint.
         """
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
         self._check_session(sess)
         path = find_checkpoint_file(save_path)
         if path is None:
-            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path} "
+                             f"(no file {checkpoint_file(save_path)})")
         with CheckpointReader(path) as reader:
             _check_matching(reader, self._var_map)
             # A plain stored value is read straight into the variable's own array (no new
-            # memory to fault in); every other value is read first, so that a value that
-            # fails to decode raises before any variable has changed.
-            values, direct = {}, []
-            for name, op in self._var_map.items():
-                buf = sess._variable_buffer(op)
-                if buf is not None and reader.can_read_into(name, buf):
-                    direct.append((name, buf))
-                else:
-                    values[name] = reader.get_tensor(name)
-            for name, buf in direct:
-                reader.read_into(name, buf)
+            # memory to fault in); every other value is read into a new array, set only
+            # once all values are read and checked.
+            targets = {name: sess._variable_buffer(op) for name, op in self._var_map.items()}
+            values = reader.read_variables(targets)
         for name, value in values.items():     # fresh arrays, read just now: no copy
             sess._set_variable(self._var_map[name], value, copy=False)
 
@@ -386,7 +412,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         data, source = meta_graph_or_file, "<dict>"
     else:
         source = os.fspath(meta_graph_or_file)
-        path = find_checkpoint_file(source)
+        path = find_checkpoint_file(source, exact_file=True)
         if path is None:
             raise errors.NotFoundError(None, None, f"No checkpoint or meta graph file at "
                                        f"'{source}'.")
@@ -415,7 +441,6 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                      keep_checkpoint_every_n_hours=float(hours)
                      if isinstance(hours, (int, float)) else 10000.0,
                      pad_step_number=bool(saver_info.get("pad_step_number", False)))
-    from flowkit.variables import global_variables
     if import_scope:        # the file's names, without the scope, as in the checkpoint
         scope = import_scope.rstrip("/") + "/"
         mine = {v.op.name[len(scope):]: v for v in global_variables()
