@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from flowkit.version import __version__
+
 COMMANDS = {
     "demo": "train a model on the bundled digits data and report its test accuracy",
     "plugins": "list plugins, their versions, and what each contributes",
@@ -21,6 +23,7 @@ COMMANDS = {
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="flowkit", description="flowkit: TF1 graphs, small "
                                      "enough to read.")
+    parser.add_argument("--version", action="version", version=f"flowkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in COMMANDS.items():
         try:
@@ -31,7 +34,11 @@ def main(argv=None) -> int:
         module.add_arguments(p)
         p.set_defaults(_module=module)
     args = parser.parse_args(argv)
-    return int(args._module.run(args) or 0)
+    try:
+        return int(args._module.run(args) or 0)
+    except BrokenPipeError:         # `flowkit inspect big.h5 | head`: the reader left
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

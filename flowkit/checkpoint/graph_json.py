@@ -53,6 +53,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 import warnings
 
@@ -60,7 +61,7 @@ import numpy as np
 
 from flowkit.checkpoint.h5format import (CONSTANTS_GROUP, CheckpointReader, check_dataset_ref,
                                          storable)
-from flowkit.checkpoint.index import find_checkpoint_file
+from flowkit.checkpoint.index import find_checkpoint_file, latest_checkpoint
 from flowkit.framework import dtypes, errors
 from flowkit.framework.graph import Graph, Operation, Tensor
 from flowkit.framework.registry import get_op_def, has_op
@@ -674,11 +675,18 @@ def read_graph(reader):
 
 def load_graph(path: str):
     """A new :class:`~flowkit.Graph` holding the graph stored in checkpoint ``path`` (a
-    prefix, ``.h5`` or ``.meta`` spelling), e.g. to draw it. ``None`` if it stores no graph.
+    prefix, ``.h5`` or ``.meta`` spelling, or a folder: its latest checkpoint), e.g. to draw
+    it. ``None`` if it stores no graph.
 
     Raises:
         NotFoundError: no such checkpoint, or an op type that is not registered.
     """
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise errors.NotFoundError(None, None, f"No checkpoint in the folder '{path}' (it "
+                                       "has no 'checkpoint' index file naming one).")
+        path = latest
     found = find_checkpoint_file(path, exact_file=True)
     if found is None:
         raise errors.NotFoundError(None, None, f"No checkpoint file at '{path}'.")

@@ -25,6 +25,12 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from flowkit.checkpoint.index import checkpoint_file
+
+#: Where ``flowkit demo`` saves its model unless told otherwise: a folder in the current one,
+#: so that the README's ``flowkit inspect`` and ``flowkit graph`` commands find it.
+DEFAULT_SAVE_DIR = "flowkit-demo"
+
 MODELS = ("softmax", "cnn")
 
 
@@ -43,8 +49,9 @@ def add_arguments(parser) -> None:
                         help="backend to run on (default: $FLOWKIT_BACKEND or numpy)")
     parser.add_argument("--device", default=None,
                         help="device of the backend, e.g. cpu or cuda (default: cpu)")
-    parser.add_argument("--save-dir", default=None,
-                        help="where to save the trained model (default: a temporary folder)")
+    parser.add_argument("--save-dir", default=DEFAULT_SAVE_DIR,
+                        help="the folder to save the trained model in (default: "
+                             f"./{DEFAULT_SAVE_DIR}, created if needed)")
     parser.add_argument("--quiet", action="store_true", help="print only the final result")
 
 
@@ -61,6 +68,9 @@ def run(args) -> int:
           f"{result['backend']}/{result['device']})")
     print(f"saved to {result['checkpoint']}; reloaded without the model's code: test "
           f"accuracy {result['reloaded_accuracy']:.4f}")
+    if result["checkpoint_file"]:
+        print(f"look inside: flowkit inspect {result['checkpoint_file']}\n"
+              f"draw it:     flowkit graph {result['checkpoint_file']} -o graph.svg")
     return 0
 
 
@@ -198,9 +208,10 @@ def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, see
             os.makedirs(folder, exist_ok=True)
             path = saver.save(sess, os.path.join(folder, f"digits-{model}"), global_step=steps)
             reloaded = reload_and_evaluate(path, test_x, test_y, backend, device)
+            file = checkpoint_file(path) if save_dir else None
     return {"model": model, "test_accuracy": test_accuracy, "losses": losses, "steps": steps,
             "seconds": seconds, "backend": used_backend, "device": used_device,
-            "checkpoint": path if save_dir else "a temporary folder",
+            "checkpoint": file or "a temporary folder (removed)", "checkpoint_file": file,
             "reloaded_accuracy": reloaded}
 
 

@@ -24,7 +24,8 @@ Example:
       format 1, written by flowkit 0.1.0, global step 3
       checksums: xxh3_64, 2 datasets verified
       graph: stored (... ops, 1 variables)
-      1 variable, 2 parameters, 8 bytes
+      1 variable, 8 bytes
+        model parameters: 2 values in 1 variable
     <BLANKLINE>
       name     shape  dtype    size  min  max  mean  std
       dense/W  [1,2]  float32  2     -1   1    0     1
@@ -92,6 +93,33 @@ def scope_tree(sizes: dict) -> list:
     return lines
 
 
+#: The slot names of the standard optimizers (``W/Adam``, ``W/Adam_1``, ``W/Momentum``...) and
+#: their non-slot accumulators (Adam's ``beta1_power``).
+_SLOT_SUFFIXES = ("Adam", "Adam_1", "Momentum", "RMSProp", "RMSProp_1", "Adagrad", "Adadelta",
+                  "Adadelta_1", "Ftrl", "Ftrl_1")
+_OPTIMIZER_STATE = ("beta1_power", "beta2_power")
+
+
+def role(name: str, trainable=None) -> str:
+    """What a saved variable is to a learner: ``"model"`` (a parameter of the model),
+    ``"optimizer"`` (an optimizer's slot or accumulator, such as Adam's moments) or
+    ``"state"`` (``global_step``, moving averages and other non-trainable variables).
+
+    ``trainable`` is the variable's flag from the stored graph when there is one; without a
+    graph the name decides (the standard optimizers' slot names).
+
+    Example:
+        >>> role("dense/W"), role("dense/W/Adam_1"), role("beta1_power"), role("global_step")
+        ('model', 'optimizer', 'optimizer', 'state')
+    """
+    last = name.rsplit("/", 1)[-1]
+    if "/" in name and last in _SLOT_SUFFIXES or last in _OPTIMIZER_STATE:
+        return "optimizer"
+    if trainable is not None:
+        return "model" if trainable else "state"
+    return "state" if last == "global_step" else "model"
+
+
 def describe(path: str, with_stats: bool = True) -> dict:
     """Everything ``inspect`` shows, as a JSON-ready dict."""
     import os
@@ -110,10 +138,14 @@ def describe(path: str, with_stats: bool = True) -> dict:
                 entry.update(stats(reader.get_tensor(name)))
             variables.append(entry)
         graph = None
+        trainable = {}
         text = reader.graph_json()
         if text is not None:
             try:
                 data = json.loads(text)
+                trainable = {str(v.get("name", "")).rpartition(":")[0] or v.get("name"):
+                             bool(v.get("trainable", True))
+                             for v in data.get("variables", []) if isinstance(v, dict)}
                 refs = [r.get("path") for _, r in dataset_refs(data)]
                 own = sum(isinstance(p, str) and p.startswith(CONSTANTS_GROUP + "/")
                           for p in refs)
@@ -123,12 +155,18 @@ def describe(path: str, with_stats: bool = True) -> dict:
                          "constant_datasets": own, "constants_shared": len(refs) - own}
             except (ValueError, AttributeError, TypeError, RecursionError):
                 graph = {"error": "the stored graph is not valid JSON"}
+        for v in variables:
+            v["role"] = role(v["name"], trainable.get(v["name"]))
         return {"path": reader.path, "file_bytes": os.path.getsize(reader.path),
                 "format_version": reader.format_version,
                 "flowkit_version": reader.flowkit_version,
                 "global_step": reader.global_step, "graph": graph, "variables": variables,
                 "checksums": {"kind": "xxh3_64" if reader.has_checksums else None,
                               "verified": verified}}
+
+
+def _count(items, word) -> str:
+    return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
 
 
 def run(args) -> int:
@@ -162,9 +200,13 @@ def run(args) -> int:
             print(f"  large constants: {g['constant_datasets']} stored as datasets, "
                   f"{g['constants_shared']} the same bytes as a variable (stored once)")
     vs = info["variables"]
-    n = sum(v["size"] for v in vs)
-    print(f"  {len(vs)} variable{'s' if len(vs) != 1 else ''}, {n:,} parameters, "
-          f"{sum(v['bytes'] for v in vs):,} bytes")
+    print(f"  {_count(vs, 'variable')}, {sum(v['bytes'] for v in vs):,} bytes")
+    for kind, what in (("model", "model parameters"), ("optimizer", "optimizer slots"),
+                       ("state", "other state (global step, moving averages...)")):
+        part = [v for v in vs if v["role"] == kind]
+        if part:
+            print(f"    {what}: {sum(v['size'] for v in part):,} values in "
+                  f"{_count(part, 'variable')}")
     if not vs:
         return 0
     print()
