@@ -17,6 +17,9 @@ ENV_VARS = [
     ("FLOWKIT_CHECK_KERNELS", "", "`1`: check every kernel's output dtype and shape against "
      "its op's shape rule, and that only view ops return their inputs' memory (slow; the "
      "tests set it)."),
+    ("FLOWKIT_GRAPHVIZ", "1", "`0`: draw graph pictures (`Graph.to_svg()`, a notebook's "
+     "picture of a graph, `flowkit graph -o g.svg`) with flowkit's own layout even where "
+     "graphviz's `dot` is installed."),
     ("FLOWKIT_INPLACE", "1", "`0`: never let a kernel write its result into the memory of an "
      "intermediate result that dies at its op (in-place kernels; for comparing and "
      "debugging)."),

@@ -112,8 +112,9 @@ def test_cnn_demo_reaches_its_accuracy():
     assert demo.train(model="cnn", quiet=True)["test_accuracy"] >= 0.96
 
 
-def test_cli_dispatch(capsys):
-    assert cli.main(["demo", "--epochs", "1", "--quiet", "--seed", "1"]) == 0
+def test_cli_dispatch(capsys, tmp_path):
+    assert cli.main(["demo", "--epochs", "1", "--quiet", "--seed", "1",
+                     "--save-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("test accuracy: 0.") and "softmax model" in out and "\r" not in out
     with pytest.raises(SystemExit):
@@ -124,10 +125,10 @@ def test_cli_dispatch(capsys):
     assert "No backend named 'nope'" in capsys.readouterr().err
 
 
-def test_python_dash_m():
+def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "flowkit", "demo", "--epochs", "1",
                            "--batch-size", "256", "--quiet"], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "test accuracy:" in proc.stdout
 
@@ -136,5 +137,5 @@ def test_demo_saves_and_reloads_the_model_without_its_code(tmp_path):
     from flowkit.commands import demo
     result = demo.train(model="softmax", epochs=2, quiet=True, save_dir=str(tmp_path))
     assert result["checkpoint"].startswith(str(tmp_path))
-    assert os.path.exists(result["checkpoint"] + ".h5")
+    assert result["checkpoint"].endswith(".h5") and os.path.exists(result["checkpoint"])
     assert result["reloaded_accuracy"] == result["test_accuracy"]

@@ -1,11 +1,17 @@
-"""Graph pictures: DOT text, SVG through graphviz, and `flowkit graph` on a checkpoint."""
+"""Graph pictures: DOT text, SVG through graphviz or drawn in Python without it, and
+`flowkit graph` on a checkpoint."""
+import re
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 
 import flowkit as tf
+from flowkit import draw
 from flowkit.cli import main
 from flowkit.draw import graph_to_dot, op_kind
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _model():
@@ -68,3 +74,199 @@ def test_flowkit_graph_command(tmp_path, capsys):
         assert "<svg" in svg.read_text()
     assert main(["graph", str(tmp_path / "missing.h5")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+# -- the picture without graphviz ---------------------------------------------------------------
+def _no_graphviz(monkeypatch):
+    monkeypatch.setattr(draw.shutil, "which", lambda name: None)
+
+
+def _parse(svg):
+    root = ET.fromstring(svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg)
+    assert root.tag == SVG + "svg"
+    return root
+
+
+def _groups(root, cls):
+    """``{title: element}`` of the SVG's ``<g class=cls>`` groups."""
+    return {g.find(SVG + "title").text: g for g in root.iter(SVG + "g") if g.get("class") == cls}
+
+
+def _bbox(g):
+    """The bounding box ``(x0, y0, x1, y1)`` of a node's or a scope's outline."""
+    for el in g:
+        if el.tag == SVG + "rect":
+            x, y = float(el.get("x")), float(el.get("y"))
+            return x, y, x + float(el.get("width")), y + float(el.get("height"))
+        if el.tag == SVG + "polygon":
+            pts = [tuple(map(float, p.split(","))) for p in el.get("points").split()]
+        elif el.tag == SVG + "path":
+            nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", el.get("d"))]
+            pts = [(nums[0], nums[1])] + [(nums[i], nums[i + 1])
+                                          for i in range(7, len(nums) - 1, 7)]
+        else:
+            continue
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        return min(xs), min(ys), max(xs), max(ys)
+    text = [el for el in g if el.tag == SVG + "text"]        # a constant: its label only
+    x, y = float(text[0].get("x")), float(text[0].get("y"))
+    return x - 5, y - 10, x + 5, y + 10 * len(text)
+
+
+def test_svg_without_graphviz_draws_every_op_scope_and_edge(monkeypatch):
+    _no_graphviz(monkeypatch)
+    _model()
+    g = tf.get_default_graph()
+    svg = draw.graph_to_svg(g)
+    assert "object at 0x" not in svg and "graphviz" not in svg.lower()
+    root = _parse(svg)
+    assert min(float(root.get(k).rstrip("pt")) for k in ("width", "height")) > 50
+    nodes, scopes = _groups(root, "node"), _groups(root, "cluster")
+    assert set(nodes) == {op.name for op in g.get_operations()}
+    assert {"layer", "layer/w", "gradients"} <= set(scopes)
+    # Kinds told apart as in the DOT text: shape and fill colour.
+    assert nodes["x"].find(SVG + "polygon").get("fill") == draw.STYLES["placeholder"][1]
+    assert nodes["layer/w"].find(SVG + "path").get("fill") == draw.STYLES["variable"][1]
+    grads = [n for n in nodes if n.startswith("gradients/") and draw.op_kind(
+        g.get_operation_by_name(n)) == "gradient" and g.get_operation_by_name(n).type != "Const"]
+    assert grads and all(nodes[n].find(SVG + "rect").get("fill") == draw.STYLES["gradient"][1]
+                         for n in grads)
+    assert nodes["MatMul"].find(SVG + "rect").get("fill") == draw.STYLES["op"][1]
+    # Edges carry shape and dtype; one group per edge of the DOT text.
+    edges = _groups(root, "edge")
+    labels = {t: [x.text for x in e.iter(SVG + "text")] for t, e in edges.items()}
+    assert labels["x\u2192MatMul"] == ["(?, 3) float32"]
+    assert len(edges) == len(set(re.findall(r'^  ("[^"]+" -> "[^"]+")', g.to_dot(), re.M)))
+
+
+def test_svg_without_graphviz_nests_scopes_and_flows_upward(monkeypatch):
+    _no_graphviz(monkeypatch)
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    with tf.name_scope("outer"):
+        with tf.name_scope("inner"):
+            h = tf.nn.relu(x)
+        y = tf.reduce_sum(h)
+    tf.exp(y, name="top")
+    root = _parse(draw.graph_to_svg(tf.get_default_graph()))
+    nodes, scopes = _groups(root, "node"), _groups(root, "cluster")
+    box = {name: _bbox(el) for name, el in {**nodes, **scopes}.items()}
+
+    def inside(a, b):
+        return all(box[b][i] <= box[a][i] + 1e-6 for i in (0, 1)) and \
+            all(box[a][i] <= box[b][i] + 1e-6 for i in (2, 3))
+    assert inside("outer/inner/Relu", "outer/inner") and inside("outer/inner", "outer")
+    assert inside("outer/Sum", "outer") and not inside("x", "outer")
+    assert not inside("top", "outer")
+    # Inputs at the bottom, like the graphviz drawing (rankdir=BT).
+    assert box["x"][1] > box["outer/inner/Relu"][1] > box["outer/Sum"][1] > box["top"][1]
+    # No two op boxes overlap.
+    names = sorted(nodes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (a0, a1, a2, a3), (b0, b1, b2, b3) = box[a], box[b]
+            assert a2 <= b0 or b2 <= a0 or a3 <= b1 or b3 <= a1, (a, b)
+
+
+def test_svg_env_var_skips_graphviz_and_default_uses_it(monkeypatch):
+    _model()
+    g = tf.get_default_graph()
+    monkeypatch.setenv("FLOWKIT_GRAPHVIZ", "0")
+    assert not draw.graphviz_available()
+    svg = draw.graph_to_svg(g)
+    assert "Generated by graphviz" not in svg and "<title>layer/w</title>" in svg
+    monkeypatch.delenv("FLOWKIT_GRAPHVIZ")
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz is not installed")
+    assert draw.graphviz_available()
+    assert "Generated by graphviz" in draw.graph_to_svg(g)
+
+
+def test_failing_graphviz_falls_back(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(draw.shutil, "which", lambda name: str(fake))
+    tf.nn.relu(tf.placeholder(tf.float32, [2], name="x"), name="r")
+    assert "<title>r</title>" in draw.graph_to_svg(tf.get_default_graph())
+
+
+def test_layout_bug_falls_back_to_plain_layers(monkeypatch):
+    _no_graphviz(monkeypatch)
+
+    def broken(items, pairs):
+        raise RuntimeError("layout bug")
+    monkeypatch.setattr(draw, "_sugiyama", broken)
+    _model()
+    g = tf.get_default_graph()
+    nodes = _groups(_parse(draw.graph_to_svg(g)), "node")
+    assert set(nodes) == {op.name for op in g.get_operations()}
+
+
+def test_svg_without_graphviz_is_deterministic_and_options_apply(monkeypatch):
+    _no_graphviz(monkeypatch)
+    _model()
+    tf.constant(2.0, name="lonely")
+    g = tf.get_default_graph()
+    assert draw.graph_to_svg(g) == draw.graph_to_svg(g)
+    assert "<title>lonely</title>" in draw.graph_to_svg(g)
+    assert "<title>lonely</title>" not in draw.graph_to_svg(g, show_constants=False)
+    assert len(_groups(_parse(draw.graph_to_svg(g, max_ops=3)), "node")) == 3
+
+
+def test_empty_graph_and_repr_without_graphviz(monkeypatch):
+    _no_graphviz(monkeypatch)
+    g = tf.Graph()
+    _parse(draw.graph_to_svg(g))
+    with g.as_default():
+        tf.nn.relu(tf.placeholder(tf.float32, [2], name="x"))
+    svg = g._repr_svg_()              # what a notebook shows: a picture, never None
+    assert svg is not None and "<title>Relu</title>" in svg
+    assert "<title>Relu</title>" in g.to_svg()
+
+
+def test_flowkit_graph_command_svg_without_graphviz(monkeypatch, tmp_path):
+    _no_graphviz(monkeypatch)
+    _model()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = saver.save(sess, str(tmp_path / "model"))
+    out = tmp_path / "g.svg"
+    assert main(["graph", path + ".h5", "-o", str(out)]) == 0
+    nodes = _groups(_parse(out.read_text()), "node")
+    assert "layer/w" in nodes and "x" in nodes
+
+
+@pytest.mark.skipif(not any(map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
+                    reason="Chromium is not installed")
+def test_browser_check_sees_what_a_reader_sees(tmp_path, capsys):
+    """docs/check_in_browser.py fails a page with an address for a picture and an output wider
+    than the column, and passes one with a loaded SVG picture and wrapped output."""
+    import importlib.util
+    import os
+    spec = importlib.util.spec_from_file_location(
+        "check_in_browser", os.path.join(os.path.dirname(__file__), "..", "docs",
+                                         "check_in_browser.py"))
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    _model()
+    (tmp_path / "tutorials").mkdir()
+    (tmp_path / "tutorials" / "g.svg").write_text(draw.graph_to_svg(tf.get_default_graph()))
+    page = ('<html><body><article role="main" style="width:500px">{}</article></body></html>')
+    bad = ('<div class="cell_output"><pre style="overflow:auto">&lt;flowkit.framework.graph.'
+           'Graph at 0x7f7ce11e7550&gt;</pre><pre style="overflow:auto">' + "x" * 400 +
+           "</pre></div>")
+    good = ('<div class="cell_output"><img src="g.svg" style="max-width:100%"><pre '
+            'style="white-space:pre-wrap; overflow-wrap:anywhere; overflow:auto">'
+            + "long words " * 80 + "</pre></div>")
+    for name in check.PICTURES:
+        (tmp_path / "tutorials" / f"{name}.html").write_text(page.format(good))
+    (tmp_path / "search.html").write_text('<ul class="search"><li><a href="#">x</a></li></ul>')
+    shots = tmp_path / "shots"
+    assert check.main([str(tmp_path), "--screenshots", str(shots), "--require-browser"]) == 0
+    assert (shots / "01_graphs.png").stat().st_size > 1000
+    (tmp_path / "tutorials" / "01_graphs.html").write_text(page.format(bad))
+    assert check.main([str(tmp_path), "--screenshots", str(shots)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL tutorials/01_graphs.html" in out and "Graph at 0x7f7ce11e7550" in out
+    assert "shows no graph picture" in out and "wider than the content column" in out

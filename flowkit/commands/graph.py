@@ -1,7 +1,8 @@
 """``flowkit graph model.h5 -o graph.svg``: draw the graph stored in a checkpoint.
 
-The output format follows the file name: ``.dot`` writes the DOT text (no dependency);
-``.svg``, ``.png`` and ``.pdf`` need graphviz's ``dot`` program.
+The output format follows the file name: ``.dot`` writes the DOT text; ``.svg`` is drawn by
+graphviz's ``dot`` program when it is installed and by flowkit itself otherwise; ``.png`` and
+``.pdf`` need graphviz.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 def add_arguments(parser) -> None:
     parser.add_argument("checkpoint", help="a checkpoint saved with its graph (prefix or .h5)")
     parser.add_argument("-o", "--output", default="graph.svg",
-                        help="output file: .svg, .png, .pdf (graphviz) or .dot (default "
+                        help="output file: .svg or .dot, or .png, .pdf (graphviz) (default "
                              "graph.svg)")
     parser.add_argument("--no-constants", action="store_true", help="leave constants out")
 
@@ -33,9 +34,9 @@ def run(args) -> int:
         return 2
     dot = graph.to_dot(show_constants=not args.no_constants)
     fmt = os.path.splitext(args.output)[1].lstrip(".").lower() or "svg"
-    if fmt == "dot":
+    if fmt in ("dot", "svg"):
         with open(args.output, "w") as f:
-            f.write(dot)
+            f.write(dot if fmt == "dot" else graph.to_svg(show_constants=not args.no_constants))
     else:
         exe = shutil.which("dot")
         if exe is None:

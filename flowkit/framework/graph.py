@@ -578,8 +578,13 @@ class Graph:
     def to_dot(self, **kwargs) -> str:
         return draw.graph_to_dot(self, **kwargs)
 
+    def to_svg(self, **kwargs) -> str:
+        """The graph as SVG text: graphviz's drawing when its ``dot`` program is installed,
+        else flowkit's own layered drawing (``flowkit.draw.graph_to_svg``)."""
+        return draw.graph_to_svg(self, **kwargs)
+
     def _repr_svg_(self):
-        return draw.dot_to_svg(self.to_dot())
+        return self.to_svg()
 
 
 class _ControlFrame:
