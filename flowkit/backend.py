@@ -222,6 +222,255 @@ def label_error(label, n: int) -> ValueError:
                       f"of [0, {n}).")
 
 
+def checked_dims(dims, what: str = "shape") -> tuple:
+    """The ints of a shape argument (``Fill``'s ``dims``, ``BroadcastTo``'s ``shape``), each
+    of which must be >= 0 (TF: ``Dimension -7 must be >= 0``).
+
+    Example:
+        >>> checked_dims([2, 0, 3])
+        (2, 0, 3)
+    """
+    dims = tuple(int(d) for d in np.reshape(np.asarray(dims), [-1]))
+    for i, d in enumerate(dims):
+        if d < 0:
+            raise ValueError(f"Dimension {d} must be >= 0 ({what}[{i}] of {list(dims)})")
+    return dims
+
+
+def checked_slice_index(begin, size, shape) -> tuple:
+    """The Python index of ``Slice(begin, size)`` over an input of ``shape``, after TF's
+    checks: ``0 <= begin[i] <= shape[i]`` and ``size[i]`` (``-1``: to the end) in
+    ``[0, shape[i] - begin[i]]``, so that a slice never silently comes out shorter.
+
+    Example:
+        >>> checked_slice_index([1], [-1], (5,))
+        (slice(1, None, None),)
+        >>> checked_slice_index([3], [3], (5,))
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected size[0] in [0, 2], but got 3 (begin[0] = 3, input shape (5,))
+    """
+    begin, size = [int(b) for b in begin], [int(s) for s in size]
+    shape = tuple(int(d) for d in shape)
+    if len(begin) != len(shape) or len(size) != len(shape):
+        raise ValueError(f"Expected begin and size arguments to be 1-D tensors of size "
+                         f"{len(shape)} (the input's rank), but got {len(begin)} and "
+                         f"{len(size)} values")
+    for i, (b, n, d) in enumerate(zip(begin, size, shape)):
+        if not 0 <= b <= d:
+            raise ValueError(f"Expected begin[{i}] in [0, {d}], but got {b} (input shape "
+                             f"{shape})")
+        if n != -1 and not 0 <= n <= d - b:
+            raise ValueError(f"Expected size[{i}] in [0, {d - b}], but got {n} (begin[{i}] = "
+                             f"{b}, input shape {shape})")
+    return slice_index(begin, size)
+
+
+def checked_strided_slice_index(begin, end, strides, attrs, shape) -> tuple:
+    """:func:`strided_slice_index` after TF's run-time checks against the input's ``shape``:
+    ``begin``/``end``/``strides`` of one length, no zero stride, at most one ellipsis, no
+    more indexed dims than the input has, and each index of a shrunk axis in range (TF:
+    ``slice index 7 of dimension 0 out of bounds.``). Ranges are clamped, as in TF."""
+    begin, end, strides = ([int(v) for v in np.reshape(np.asarray(a), [-1])]
+                           for a in (begin, end, strides))
+    if not len(begin) == len(end) == len(strides):
+        raise ValueError(f"Expected begin, end, and strides to be 1-D tensors of one size, "
+                         f"but got sizes {len(begin)}, {len(end)} and {len(strides)}")
+    for i, s in enumerate(strides):
+        if s == 0:
+            raise ValueError(f"strides[{i}] must be non-zero")
+    index = strided_slice_index(begin, end, strides, attrs)
+    if sum(1 for i in index if i is Ellipsis) > 1:
+        raise ValueError("Multiple ellipses in slice spec not allowed")
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if consumed > len(shape):
+        raise ValueError(f"Index out of range using input dim {len(shape)}: the slice "
+                         f"indexes {consumed} dimensions")
+    d = 0
+    for item in index:
+        if item is Ellipsis:
+            d += len(shape) - consumed
+        elif isinstance(item, int):
+            if not -shape[d] <= item < shape[d]:
+                raise ValueError(f"slice index {item} of dimension {d} out of bounds.")
+            d += 1
+        elif item is not None:
+            d += 1
+    return index
+
+
+def checked_axis(axis, ndim: int, what: str = "axis") -> int:
+    """One axis in ``[-ndim, ndim)``, made non-negative; else an error naming ``what``.
+
+    Example:
+        >>> checked_axis(-1, 3)
+        2
+    """
+    axis = int(axis)
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"Expected {what} in [{-ndim}, {ndim}), but got {axis}")
+    return axis % max(ndim, 1)
+
+
+def checked_reduction_axes(axis, ndim: int):
+    """A reduction's ``axis`` attr (``None``: all) checked against the input's rank (TF:
+    ``Invalid reduction dimension 64 for input with 2 dimension(s)``); non-negative."""
+    if axis is None:
+        return None
+    out = []
+    for a in (axis if isinstance(axis, (tuple, list)) else (axis,)):
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"Invalid reduction dimension {a} for input with {ndim} "
+                             "dimension(s)")
+        out.append(a % ndim)
+    return tuple(out)
+
+
+def checked_permutation(perm, n=None) -> list:
+    """``perm`` as ints after checking it is a permutation of ``range(len(perm))`` (of
+    ``range(n)`` when ``n`` is given: a transpose's rank). TF: ``0 is duplicated in the
+    input.``, ``3 is not between 0 and 3``.
+
+    Example:
+        >>> checked_permutation([2, 0, 1])
+        [2, 0, 1]
+    """
+    perm = [int(p) for p in np.reshape(np.asarray(perm), [-1])]
+    n = len(perm) if n is None else n
+    if len(perm) != n:
+        raise ValueError(f"Expected a permutation of {n} values (the input's rank), but got "
+                         f"{len(perm)}: {perm}")
+    seen = set()
+    for p in perm:
+        if not 0 <= p < n:
+            raise ValueError(f"{p} is not between 0 and {n} (permutation {perm})")
+        if p in seen:
+            raise ValueError(f"{p} is duplicated in the input (permutation {perm})")
+        seen.add(p)
+    return perm
+
+
+def checked_multiples(multiples, ndim: int) -> list:
+    """``Tile``'s ``multiples``: one int >= 0 per dimension of the input."""
+    vals = check_non_negative(multiples, "multiples")
+    if len(vals) != ndim:
+        raise ValueError(f"Expected multiples argument to be a vector of length {ndim} (the "
+                         f"input's rank), but got length {len(vals)}")
+    return vals
+
+
+def checked_paddings(paddings, ndim: int) -> list:
+    """``Pad``'s ``paddings`` as ``ndim`` ``(before, after)`` pairs of ints >= 0 (TF:
+    ``paddings must be a matrix with 2 columns``, ``Paddings must be non-negative``)."""
+    vals = check_non_negative(paddings, "paddings")
+    if len(vals) != 2 * ndim:
+        raise ValueError(f"The first dimension of paddings must be the rank of inputs "
+                         f"({ndim}) and it must have 2 columns, but got {len(vals)} values")
+    return [(vals[i], vals[i + 1]) for i in range(0, len(vals), 2)]
+
+
+def check_non_negative(values, what: str) -> list:
+    """The ints of ``values`` (``Tile``'s multiples, ``Pad``'s paddings, ``OneHot``'s
+    depth...), each of which must be >= 0."""
+    vals = [int(v) for v in np.reshape(np.asarray(values), [-1])]
+    for i, v in enumerate(vals):
+        if v < 0:
+            raise ValueError(f"Expected {what}[{i}] >= 0, but got {v}")
+    return vals
+
+
+def check_assign_shape(attrs, old_shape, new_shape) -> None:
+    """``Assign`` with ``validate_shape=True`` keeps the variable's shape: ``new_shape`` must
+    be the shape of its current value ``old_shape`` (``None`` before it has one) and fit the
+    variable's static shape (attr ``var``, the ``VariableV2`` op, where the op has it)."""
+    if not attrs.get("validate_shape", False):
+        return
+    new_shape = tuple(int(d) for d in new_shape)
+    var = attrs.get("var")
+    name = f"variable '{var.name}'" if var is not None else "the variable"
+    if old_shape is not None:
+        expected = tuple(int(d) for d in old_shape)
+        ok = expected == new_shape
+    elif var is not None:
+        expected = var.outputs[0].shape
+        ok = expected.is_compatible_with(new_shape)
+    else:
+        return
+    if not ok:
+        shown = list(expected) if isinstance(expected, tuple) else expected
+        raise ValueError(f"Assign to {name} requires a value of the variable's shape "
+                         f"{shown}, but got a value of shape {list(new_shape)} (use "
+                         f"tf.assign(..., validate_shape=False) to change its shape)")
+
+
+def check_int_reciprocal(has_zero: bool) -> None:
+    """Integer ``Reciprocal`` of 0 is an error (TF has no integer kernel; NumPy would give
+    the smallest int)."""
+    if has_zero:
+        raise ValueError("Integer reciprocal of 0: division by zero")
+
+
+def split_even(dim: int, num: int, axis: int) -> int:
+    """The size of each of ``num`` equal pieces of an axis of length ``dim`` (``Split``)."""
+    if num <= 0 or dim % num:
+        raise ValueError(f"Number of ways to split should evenly divide the split dimension, "
+                         f"but got split_dim {axis} (size = {dim}) and num_split {num}")
+    return dim // num
+
+
+def checked_reshape(size: int, dims) -> tuple:
+    """``Reshape``'s target ``dims`` (at most one ``-1``, inferred) for an input of ``size``
+    elements (TF: ``Input to reshape is a tensor with 5 values, but the requested shape has
+    4``).
+
+    Example:
+        >>> checked_reshape(6, [-1, 3])
+        (2, 3)
+    """
+    dims = [int(d) for d in np.reshape(np.asarray(dims), [-1])]
+    if sum(1 for d in dims if d == -1) > 1 or any(d < -1 for d in dims):
+        raise ValueError(f"Expected at most one -1 and no other negative size in the "
+                         f"requested shape, but got {dims}")
+    known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+    if -1 in dims:
+        if (known == 0 and size != 0) or (known and size % known):
+            raise ValueError(f"Input to reshape is a tensor with {size} values, but the "
+                             f"requested shape {dims} requires a multiple of {known}")
+        dims[dims.index(-1)] = size // known if known else 0
+    elif known != size:
+        raise ValueError(f"Input to reshape is a tensor with {size} values, but the requested "
+                         f"shape has {known} ({dims})")
+    return tuple(dims)
+
+
+def check_concat_shapes(shapes, axis: int) -> int:
+    """``ConcatV2``'s inputs must have one rank and agree off ``axis``; returns the axis made
+    non-negative (TF: ``ConcatOp : Dimension 1 in both shapes must be equal``)."""
+    first = tuple(shapes[0])
+    if not first:
+        raise ValueError("Can't concatenate scalars (use tf.stack instead)")
+    axis = checked_axis(axis, len(first))
+    for k, s in enumerate(shapes[1:], 1):
+        s = tuple(s)
+        if len(s) != len(first):
+            raise ValueError(f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
+                             f"{list(first)} vs. shape[{k}] = {list(s)}")
+        for d, (a, b) in enumerate(zip(first, s)):
+            if d != axis and a != b:
+                raise ValueError(f"ConcatOp : Dimension {d} in both shapes must be equal: "
+                                 f"shape[0] = {list(first)} vs. shape[{k}] = {list(s)}")
+    return axis
+
+
+def string_zero(x):
+    """The zero of a string tensor (an object array) that ``zeros_like`` and ``pad`` fill
+    with: TF's ``b''``, as ``bytes`` when the tensor holds bytes, else as flowkit's
+    constants hold strings, ``''``."""
+    flat = np.reshape(np.asarray(x, dtype=object), [-1])
+    return b"" if flat.size and isinstance(flat[0], bytes) else ""
+
+
 # -- decoding shapes and attributes --------------------------------------------------------
 def unbroadcast_axes(g_shape, shape) -> tuple:
     """The axes of a gradient of shape ``g_shape`` to sum so that it gets ``shape`` (the

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -114,9 +115,14 @@ class _State:
     ops: dict = {}
     contributions: dict = {}     # plugin name -> {"backends": [...], "ops": [...], ...}
     problems: list = []
+    loaded: bool = False         # True once load() has finished (configure hooks included)
 
 
 _state = _State()
+#: Held while plugins load or (un)register: the first sessions made by several threads at once
+#: load the plugins once, in one thread, while the others wait. Reentrant, because a plugin's
+#: ``flowkit_configure`` may ask for the manager while it loads.
+_LOCK = threading.RLock()
 
 
 def _env_flag(name: str) -> bool:
@@ -135,14 +141,27 @@ def _plugin_label(pm, plugin) -> str:
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
-    """The plugin manager, created and loaded on first use."""
-    if _state.pm is None:
-        load()
-    return _state.pm
+    """The plugin manager, created and loaded on first use (once, by one thread)."""
+    pm = _state.pm
+    if pm is not None and _state.loaded:
+        return pm
+    with _LOCK:
+        if _state.pm is None:
+            load()
+        return _state.pm
 
 
 def load(extra_plugins=()) -> pluggy.PluginManager:
     """(Re)creates the plugin manager: built-in plugins, entry points, ``extra_plugins``."""
+    with _LOCK:
+        _state.loaded = False
+        try:
+            return _load(extra_plugins)
+        finally:
+            _state.loaded = _state.pm is not None
+
+
+def _load(extra_plugins) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(FlowkitSpecs)
     disabled = {n.strip() for n in os.environ.get("FLOWKIT_DISABLE_PLUGINS", "").split(",")
@@ -192,13 +211,19 @@ def _load_entry_points(pm, disabled) -> None:
 def register_plugin(plugin, name=None) -> None:
     """Registers one more plugin at run time (used by tests and notebooks) and collects what
     it contributes."""
-    pm = get_plugin_manager()
-    pm.register(plugin, name=name)
-    _collect_one(pm, plugin)
+    with _LOCK:
+        pm = get_plugin_manager()
+        pm.register(plugin, name=name)
+        _collect_one(pm, plugin)
 
 
 def unregister_plugin(plugin) -> None:
     """Removes a plugin registered with :func:`register_plugin` and what it contributed."""
+    with _LOCK:
+        _unregister(plugin)
+
+
+def _unregister(plugin) -> None:
     from flowkit.framework import registry
     pm = get_plugin_manager()
     label = _plugin_label(pm, plugin)

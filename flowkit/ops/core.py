@@ -75,7 +75,8 @@ def _to_numpy(value, dtype, what="value"):
         target = np.dtype(dtype.as_numpy_dtype)
         if arr.dtype != target and arr.size and not isinstance(value, (np.ndarray, np.generic)):
             if (arr.dtype.kind == "f" and target.kind in "iub") or \
-                    (arr.dtype.kind in "iu" and target.kind == "b"):
+                    (arr.dtype.kind in "iu" and target.kind == "b") or \
+                    (arr.dtype.kind == "c" and target.kind != "c"):
                 raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                                 f"'{type(value).__name__}' instead.")
         return arr.astype(target) if arr.dtype != target else arr
@@ -225,46 +226,74 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False) ->
     return make_tensor("Const", (), {"value": arr, "dtype": dt}, name)
 
 
-def constant_value(t):
+#: Op types whose value :func:`constant_value` computes from its inputs' values.
+_FOLDED_FROM_INPUTS = frozenset({"Pack", "Identity", "StopGradient", "Cast", "ConcatV2", "Fill",
+                                 "Range", "StridedSlice", "ExpandDims", "Squeeze", "Reshape"})
+
+
+def constant_value(t, _memo=None):
     """The value of ``t`` when it can be computed while building the graph, else ``None``.
 
-    Used by shape rules (``tf.reshape(x, tf.shape(y))``) and to fold static shapes.
+    Used by shape rules (``tf.reshape(x, tf.shape(y))``) and to fold static shapes. The walk
+    over the inputs is iterative (an explicit stack), so a shape computed through thousands
+    of chained ops does not reach Python's recursion limit; ``_memo`` (tensor -> value) lets
+    a caller that asks about many tensors of one graph share the work.
     """
     if not isinstance(t, Tensor):
         return np.asarray(t)
+    memo = {} if _memo is None else _memo
+    stack = [t]
+    while stack:
+        cur = stack[-1]
+        if cur in memo:
+            stack.pop()
+            continue
+        op = cur.op
+        if op.type in _FOLDED_FROM_INPUTS:
+            missing = [i for i in op.inputs if i not in memo]
+            if missing:
+                stack.extend(missing)
+                if len(stack) > 1_000_000:     # a cycle (never in a valid graph): give up
+                    return None
+                continue
+        stack.pop()
+        memo[cur] = _fold_one(cur, memo)
+    return memo[t]
+
+
+def _fold_one(t, memo):
+    """The build-time value of ``t`` given those of its inputs in ``memo``, or ``None``."""
     op = t.op
-    if op.type == "Const":
+    kind = op.type
+    if kind == "Const":
         return op.attrs["value"]
-    if op.type == "Shape":
+    if kind in ("Shape", "Size"):
         s = op.inputs[0].shape
         if s.is_fully_defined():
-            return np.array(s.as_list(), dtype=t.dtype.as_numpy_dtype)
-    if op.type == "Size":
-        s = op.inputs[0].shape
-        if s.is_fully_defined():
-            return np.array(s.num_elements(), dtype=t.dtype.as_numpy_dtype)
-    if op.type == "Rank":
-        if op.inputs[0].shape.ndims is not None:
-            return np.array(op.inputs[0].shape.ndims, dtype=np.int32)
-    if op.type == "Pack":
-        vals = [constant_value(i) for i in op.inputs]
+            v = s.as_list() if kind == "Shape" else s.num_elements()
+            return np.array(v, dtype=t.dtype.as_numpy_dtype)
+        return None
+    if kind == "Rank":
+        n = op.inputs[0].shape.ndims
+        return None if n is None else np.array(n, dtype=np.int32)
+    if kind == "Pack":
+        vals = [memo[i] for i in op.inputs]
         if all(v is not None for v in vals):
             return np.stack(vals, axis=op.attrs.get("axis", 0))
-    if op.type in ("Identity", "StopGradient"):
-        return constant_value(op.inputs[0])
-    if op.type in ("ConcatV2", "Fill", "Range", "StridedSlice", "ExpandDims", "Squeeze",
-                   "Reshape"):
-        return _fold_array_op(op)
-    if op.type == "Cast":
-        v = constant_value(op.inputs[0])
+        return None
+    if kind in ("Identity", "StopGradient"):
+        return memo[op.inputs[0]]
+    if kind == "Cast":
+        v = memo[op.inputs[0]]
         return None if v is None else v.astype(op.attrs["DstT"].as_numpy_dtype)
+    if kind in _FOLDED_FROM_INPUTS:
+        return _fold_array_op(op, [memo[i] for i in op.inputs])
     return None
 
 
-def _fold_array_op(op):
+def _fold_array_op(op, vals):
     """Evaluates a few shape-manipulating array ops on constant inputs while building, so
     that shapes computed as ``tf.concat([tf.shape(x)[:1], [3]], 0)`` stay static."""
-    vals = [constant_value(t) for t in op.inputs]
     if any(v is None for v in vals):
         return None
     dtype = op.outputs[0].dtype
@@ -288,16 +317,16 @@ def _fold_array_op(op):
         return None   # the kernel will report the problem when the graph runs
 
 
-def constant_shape(t) -> TensorShape:
+def constant_shape(t, _memo=None) -> TensorShape:
     """The static shape that a 1-D shape tensor ``t`` describes (dims unknown where they can
     not be computed while building)."""
-    v = constant_value(t)
+    v = constant_value(t, _memo)
     if v is not None:
         return TensorShape([None if d < 0 else int(d) for d in np.reshape(v, [-1])])
     if isinstance(t, Tensor) and t.op.type == "Pack":
         dims = []
         for i in t.op.inputs:
-            iv = constant_value(i)
+            iv = constant_value(i, _memo)
             dims.append(None if iv is None or int(iv) < 0 else int(iv))
         return TensorShape(dims)
     n = t.shape[0].value if t.shape.ndims == 1 else None
@@ -367,10 +396,10 @@ def normalize_axis(axis, ndims, what="axis"):
     for a in axis:
         a = int(a)
         if ndims is not None:
-            if not -ndims <= a < max(ndims, 1):
+            if not -ndims <= a < ndims:     # a scalar has no axis to reduce (TF)
                 raise ValueError(f"Invalid reduction dimension {a} for input with {ndims} "
                                  "dimensions")
-            a %= max(ndims, 1)
+            a %= ndims
         out.append(a)
     return tuple(sorted(set(out)))
 
@@ -433,20 +462,52 @@ def _ints(t, n=None):
 def _constant_shape(t) -> TensorShape:
     """The static shape that a 1-D shape tensor ``t`` describes, following TF1's
     ``constant_value_as_shape``: ``tf.shape(x)`` gives ``x``'s partial shape, and concats,
-    slices and casts of such tensors keep what is known."""
+    slices and casts of such tensors keep what is known. Iterative, like
+    :func:`constant_value`."""
+    values, shapes = {}, {}
+    stack = [t]
+    while stack:
+        cur = stack[-1]
+        if cur in shapes:
+            stack.pop()
+            continue
+        missing = [i for i in _shape_sources(cur, values) if i not in shapes]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        shapes[cur] = _shape_from_sources(cur, shapes, values)
+    return shapes[t]
+
+
+def _shape_sources(t, values):
+    """The tensors whose described shapes make up the one ``t`` describes."""
     op = t.op
-    if constant_value(t) is None:
+    if constant_value(t, values) is not None:
+        return ()
+    if op.type == "Cast":
+        return op.inputs[:1]
+    if op.type == "ConcatV2" and _scalar_int(op.inputs[-1], values) in (0, -1):
+        return op.inputs[:-1]
+    if op.type == "StridedSlice" and t.shape.ndims == 1:
+        return op.inputs[:1]
+    return ()
+
+
+def _shape_from_sources(t, shapes, values):
+    op = t.op
+    if constant_value(t, values) is None:
         if op.type == "Shape":
             return op.inputs[0].shape
         if op.type == "Cast":
-            return _constant_shape(op.inputs[0])
-        if op.type == "ConcatV2" and _scalar_int(op.inputs[-1]) in (0, -1):
+            return shapes[op.inputs[0]]
+        if op.type == "ConcatV2" and _scalar_int(op.inputs[-1], values) in (0, -1):
             out = TensorShape([])
             for part in op.inputs[:-1]:
-                out = out.concatenate(_constant_shape(part))
+                out = out.concatenate(shapes[part])
             return out
         if op.type == "StridedSlice" and t.shape.ndims == 1:
-            full = _constant_shape(op.inputs[0])
+            full = shapes[op.inputs[0]]
             spec = _spec_values(op.inputs[1:4])
             if full.ndims is not None and spec is not None and len(spec[0]) == 1 and \
                     None not in (v[0] for v in spec) and not any(
@@ -454,11 +515,11 @@ def _constant_shape(t) -> TensorShape:
                                               "shrink_axis_mask")):
                 idx = strided_slice_index(*spec, op.attrs)
                 return TensorShape(list(full.as_tuple())[idx[0]])
-    return constant_shape(t)
+    return constant_shape(t, values)
 
 
-def _scalar_int(t):
-    v = constant_value(t)
+def _scalar_int(t, _memo=None):
+    v = constant_value(t, _memo)
     return None if v is None or np.size(v) != 1 else int(np.reshape(v, []))
 
 

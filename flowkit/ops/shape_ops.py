@@ -441,6 +441,8 @@ def invert_permutation(x, name=None) -> Tensor:
         [1 2 0]
     """
     with op_scope(name, "InvertPermutation", [x]) as scope:
+        if isinstance(x, (np.ndarray, np.generic)) and x.dtype in (np.int32, np.int64):
+            x = constant(x, name="x")            # a NumPy int64 permutation stays int64 (TF)
         x = _int_tensor(x, "x", "invert_permutation's input")
         return make_tensor("InvertPermutation", (x,), None, scope)
 

@@ -94,8 +94,13 @@ def assign(ref, value, validate_shape=None, use_locking=None, name=None):
         ...     print(sess.run(new), sess.run(v))
         [5. 6.] [5. 6.]
     """
-    return _update("Assign", ref, value, name,
-                   {"validate_shape": True if validate_shape is None else bool(validate_shape)})
+    validate = True if validate_shape is None else bool(validate_shape)
+    attrs = {"validate_shape": validate}
+    if validate:
+        # The kernel checks a value whose shape is known only at run time against the
+        # variable's (flowkit.backend.check_assign_shape names the variable).
+        attrs["var"] = _ref(ref).op
+    return _update("Assign", ref, value, name, attrs)
 
 
 def assign_add(ref, value, use_locking=None, name=None):

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.backend import (KernelTable, checked_range_length, index_error, linspace_count,
-                             slice_index, split_sizes, strided_slice_index, unbroadcast_axes)
+from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
+                             checked_axis, checked_dims, checked_multiples, checked_paddings,
+                             checked_permutation,
+                             checked_range_length, checked_reshape, checked_slice_index,
+                             checked_strided_slice_index, index_error, linspace_count,
+                             split_even, split_sizes, string_zero, strided_slice_index,
+                             unbroadcast_axes)
 
 KERNELS = KernelTable()
 
@@ -40,37 +45,52 @@ def _linspace(attrs, start, stop, num):
 
 @KERNELS.register("Fill")
 def _fill(attrs, dims, value):
-    return np.full(_ints(dims), value, dtype=np.asarray(value).dtype)
+    return np.full(checked_dims(dims, "dims"), value, dtype=np.asarray(value).dtype)
 
 
 @KERNELS.register("ConcatV2")
 def _concat(attrs, *args):
     *values, axis = args
-    return np.concatenate(values, axis=int(axis))
+    axis = check_concat_shapes([np.shape(v) for v in values], int(axis))
+    return np.concatenate(values, axis=axis)
 
 
 @KERNELS.register("Split")
 def _split(attrs, axis, x):
     # Split's value is input 1, so its outputs must not share the input's memory.
-    return tuple(np.array(p) for p in np.split(x, attrs["num_split"], axis=int(axis)))
+    axis = checked_axis(axis, np.ndim(x), "split_dim")
+    split_even(np.shape(x)[axis], attrs["num_split"], axis)
+    return tuple(np.array(p) for p in np.split(x, attrs["num_split"], axis=axis))
 
 
 @KERNELS.register("SplitV")
 def _splitv(attrs, x, sizes, axis):
-    axis = int(axis) % x.ndim
+    axis = checked_axis(axis, x.ndim, "split_dim")
     sizes = split_sizes(_ints(sizes), x.shape[axis])
     return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
 
 
 @KERNELS.register("Tile")
 def _tile(attrs, x, multiples):
-    return np.tile(x, _ints(multiples)) if np.ndim(x) else np.array(x)
+    multiples = checked_multiples(multiples, np.ndim(x))
+    return np.tile(x, multiples) if np.ndim(x) else np.array(x)
 
 
 @KERNELS.register("Pad", "PadV2")
-def _pad(attrs, x, paddings, constant_values=0):
-    return np.pad(x, np.reshape(paddings, [-1, 2]).astype(np.int64), mode="constant",
-                  constant_values=constant_values)
+def _pad(attrs, x, paddings, constant_values=None):
+    pairs = np.reshape(np.array(checked_paddings(paddings, np.ndim(x)), dtype=np.int64),
+                       [-1, 2])
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return np.array(x)      # nothing to pad (np.pad fails on a scalar)
+    if x.dtype.kind == "O":     # strings: np.pad would turn them into np.str_ values
+        shape = [d + b + a for d, (b, a) in zip(x.shape, pairs)]
+        out = np.full(shape, string_zero(x) if constant_values is None else
+                      np.asarray(constant_values, dtype=object).reshape(()).item(), dtype=object)
+        out[tuple(slice(b, b + d) for d, (b, _) in zip(x.shape, pairs))] = x
+        return out
+    return np.pad(x, pairs, mode="constant",
+                  constant_values=0 if constant_values is None else constant_values)
 
 
 @KERNELS.register("MirrorPad")
@@ -96,12 +116,13 @@ def _mirror_pad_grad(attrs, g, paddings):
 
 @KERNELS.register("Slice")
 def _slice(attrs, x, begin, size):
-    return x[slice_index(_ints(begin), _ints(size))]
+    return x[checked_slice_index(_ints(begin), _ints(size), np.shape(x))]
 
 
 @KERNELS.register("StridedSlice")
 def _strided_slice(attrs, x, begin, end, strides):
-    return np.asarray(x)[strided_slice_index(begin, end, strides, attrs)]
+    x = np.asarray(x)
+    return x[checked_strided_slice_index(begin, end, strides, attrs, x.shape)]
 
 
 @KERNELS.register("StridedSliceGrad")
@@ -121,7 +142,7 @@ def _check_indices(indices, dim):
 
 @KERNELS.register("GatherV2")
 def _gather(attrs, params, indices, axis):
-    axis = int(axis) % np.ndim(params)
+    axis = checked_axis(axis, np.ndim(params))
     return np.take(params, _check_indices(indices, np.shape(params)[axis]), axis=axis)
 
 
@@ -156,7 +177,7 @@ def _scatter_nd(attrs, indices, updates, shape):
 @KERNELS.register("OneHot")
 def _one_hot(attrs, indices, depth, on, off):
     indices = np.asarray(indices)
-    hot = indices[..., None] == np.arange(int(depth))
+    hot = indices[..., None] == np.arange(check_non_negative(depth, "depth")[0])
     out = np.where(hot, on, off).astype(np.asarray(on).dtype)
     axis = attrs["axis"]
     return out if axis == -1 else np.moveaxis(out, -1, axis)
@@ -172,7 +193,7 @@ def _select(attrs, cond, x, y):
 
 @KERNELS.register("Transpose")
 def _transpose(attrs, x, perm):
-    return np.transpose(x, _ints(perm))
+    return np.transpose(x, checked_permutation(perm, np.ndim(x)))
 
 
 @KERNELS.register("Squeeze")
@@ -189,15 +210,20 @@ KERNELS.update({
     "Shape": lambda attrs, x: np.array(np.shape(x), dtype=attrs["out_type"].as_numpy_dtype),
     "Size": lambda attrs, x: np.array(np.size(x), dtype=attrs["out_type"].as_numpy_dtype),
     "Rank": lambda attrs, x: np.array(np.ndim(x), dtype=np.int32),
-    "Reshape": lambda attrs, x, shape: np.reshape(x, _ints(shape)),
-    "BroadcastTo": lambda attrs, x, shape: np.broadcast_to(x, _ints(shape)),
+    "Reshape": lambda attrs, x, shape: np.reshape(x, checked_reshape(np.size(x), shape)),
+    "BroadcastTo": lambda attrs, x, shape: np.broadcast_to(x, checked_dims(shape)),
     "Cast": lambda attrs, x: np.asarray(x).astype(attrs["DstT"].as_numpy_dtype),
-    "Pack": lambda attrs, *xs: np.stack(xs, axis=attrs["axis"]),
+    "Pack": lambda attrs, *xs: np.stack(xs, axis=checked_axis(attrs["axis"],
+                                                              np.ndim(xs[0]) + 1)),
     "Unpack": lambda attrs, x: tuple(np.moveaxis(x, attrs["axis"], 0)),
-    "ZerosLike": lambda attrs, x: np.zeros_like(x),
+    "ZerosLike": lambda attrs, x: np.full_like(x, string_zero(x)) if np.asarray(x).dtype.kind
+    == "O" else np.zeros_like(x),
     "OnesLike": lambda attrs, x: np.ones_like(x),
-    "InvertPermutation": lambda attrs, x: np.argsort(x).astype(np.asarray(x).dtype),
-    "ExpandDims": lambda attrs, x, dim: np.expand_dims(x, int(dim)),
-    "ReverseV2": lambda attrs, x, axis: np.flip(x, axis=_ints(axis)) if np.size(axis) else x,
+    "InvertPermutation": lambda attrs, x: np.argsort(checked_permutation(x)).astype(
+        np.asarray(x).dtype),
+    "ExpandDims": lambda attrs, x, dim: np.expand_dims(x, checked_axis(dim, np.ndim(x) + 1,
+                                                                       "dim")),
+    "ReverseV2": lambda attrs, x, axis: np.flip(x, axis=tuple(
+        checked_axis(a, np.ndim(x)) for a in _ints(axis))) if np.size(axis) else x,
     "Where": lambda attrs, c: np.argwhere(c).astype(np.int64),
 })

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.backend import KernelTable, named_elementwise_kernels, reduced_dims
+from flowkit.backend import (KernelTable, check_int_reciprocal, checked_axis,
+                             checked_reduction_axes, named_elementwise_kernels, reduced_dims)
 
 KERNELS = KernelTable()
 
@@ -28,6 +29,14 @@ def _int_checked(fn):
         with np.errstate(divide="ignore", invalid="ignore"):
             return fn(x, y)
     return kernel
+
+
+def _reciprocal(attrs, x):
+    x = np.asarray(x)
+    if x.dtype.kind in "iu":
+        check_int_reciprocal(bool(np.any(x == 0)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.reciprocal(x)
 
 
 def _sigmoid(x):
@@ -58,7 +67,8 @@ def _matmul(attrs, a, b):
 def _reduce(fn, keep_dtype=True):
     def kernel(attrs, x):
         kw = {"dtype": x.dtype} if keep_dtype else {}
-        return fn(x, axis=attrs["axis"], keepdims=attrs["keepdims"], **kw)
+        axis = checked_reduction_axes(attrs["axis"], np.ndim(x))
+        return fn(x, axis=axis, keepdims=attrs["keepdims"], **kw)
     return kernel
 
 
@@ -71,12 +81,14 @@ def _extreme(fn, floor):
         else:
             info = np.iinfo(x.dtype)
             initial = info.min if floor < 0 else info.max
-        return fn(x, axis=attrs["axis"], keepdims=attrs["keepdims"], initial=initial)
+        axis = checked_reduction_axes(attrs["axis"], x.ndim)
+        return fn(x, axis=axis, keepdims=attrs["keepdims"], initial=initial)
     return kernel
 
 
 @KERNELS.register("Mean")
 def _mean(attrs, x):
+    attrs = dict(attrs, axis=checked_reduction_axes(attrs["axis"], np.ndim(x)))
     if x.dtype.kind in "iub":
         # TF's integer mean is the truncated integer division of the sum.
         s = np.sum(x, axis=attrs["axis"], keepdims=attrs["keepdims"], dtype=np.int64)
@@ -100,10 +112,10 @@ def _reduced_shape(attrs, shape):
 def _cumulative(fn, identity):
     def kernel(attrs, x):
         x = np.asarray(x)
-        axis = attrs["axis"]
+        axis = checked_axis(attrs["axis"], x.ndim)
         if attrs["reverse"]:
             x = np.flip(x, axis)
-        if attrs["exclusive"]:
+        if attrs["exclusive"] and x.shape[axis] > 0:
             # Shift by one along the axis: [identity, x0, ..., x(n-2)].
             first = np.full_like(np.take(x, [0], axis=axis), identity)
             rest = np.take(x, np.arange(x.shape[axis] - 1), axis=axis)
@@ -115,7 +127,8 @@ def _cumulative(fn, identity):
 
 def _arg(fn):
     def kernel(attrs, x):
-        return np.asarray(fn(x, axis=attrs["axis"])).astype(attrs["output_type"].as_numpy_dtype)
+        axis = checked_axis(attrs["axis"], np.ndim(x))
+        return np.asarray(fn(x, axis=axis)).astype(attrs["output_type"].as_numpy_dtype)
     return kernel
 
 
@@ -136,7 +149,7 @@ KERNELS.update({
     "Log": _quiet(np.log),
     "Log1p": _quiet(np.log1p),
     "Sigmoid": lambda attrs, x: _sigmoid(np.asarray(x)),
-    "Reciprocal": _quiet(np.reciprocal),
+    "Reciprocal": _reciprocal,
     # comparisons and logic
     "Equal": _equal(np.equal),
     "NotEqual": _equal(np.not_equal),

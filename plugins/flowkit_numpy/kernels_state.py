@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from flowkit.backend import check_assign_shape
+
 
 def _assign(attrs, ref, value):
+    check_assign_shape(attrs, None if ref is None else ref.shape, np.shape(value))
     if ref is not None and ref.shape == np.shape(value) and ref.flags.writeable:
         ref[...] = value
         return ref

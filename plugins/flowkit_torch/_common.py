@@ -153,7 +153,9 @@ def from_numpy(array, device):
     arr = np.asarray(array)
     if arr.dtype.kind in "OUS":
         return arr if arr.dtype.kind == "O" else arr.astype(object)
-    if not arr.flags.writeable or not arr.flags.c_contiguous:
+    if not arr.flags.writeable or not arr.flags.c_contiguous or min(arr.strides, default=0) < 0:
+        # (a one-element array read backwards, np.ones(1)[::-1], counts as contiguous but has
+        # a negative stride, which torch.from_numpy refuses)
         arr = np.array(arr, copy=True, order="C")
     t = torch.from_numpy(arr)
     if torch.device(device).type != "cpu":

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import threading
 
 import numpy as np
 
@@ -59,6 +60,7 @@ class TorchBackend(Backend):
     def __init__(self) -> None:
         self._kernels: dict = {}
         self._lib = None             # flowkit_torch._common, once torch is imported
+        self._load_lock = threading.Lock()    # threads asking at once load the kernels once
         super().__init__()
         #: How many arrays went NumPy -> torch and torch -> NumPy (see the module docstring).
         self.conversions = {"to_native": 0, "to_numpy": 0}
@@ -66,6 +68,12 @@ class TorchBackend(Backend):
     # -- lazy loading ----------------------------------------------------------------------------
     def _load(self):
         """Imports torch and merges the built-in kernels under those other plugins added."""
+        if self._lib is not None:
+            return self._lib
+        with self._load_lock:
+            return self._load_locked()
+
+    def _load_locked(self):
         if self._lib is None:
             from flowkit_torch import _common
             builtin, inplace = {}, {}

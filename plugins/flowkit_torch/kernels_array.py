@@ -14,8 +14,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from flowkit.backend import (KernelTable, checked_range_length, index_error, linspace_count,
-                             slice_index, split_sizes, strided_slice_index, unbroadcast_axes)
+from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
+                             checked_axis, checked_dims, checked_multiples, checked_paddings,
+                             checked_permutation,
+                             checked_range_length, checked_reshape, checked_slice_index,
+                             checked_strided_slice_index, index_error, linspace_count,
+                             split_even, split_sizes, strided_slice_index, unbroadcast_axes)
 from flowkit_torch._common import (has_host, host_ints, host_scalar, host_values,
                                    np_dtype, small_int_tensor, tdtype, with_host)
 
@@ -47,12 +51,12 @@ def _rank(attrs, x):
 
 @KERNELS.register("Reshape")
 def _reshape(attrs, x, shape):
-    return x.reshape(host_ints(shape))
+    return x.reshape(checked_reshape(x.numel(), host_ints(shape)))
 
 
 @KERNELS.register("BroadcastTo")
 def _broadcast_to(attrs, x, shape):
-    return torch.broadcast_to(x, host_ints(shape))
+    return torch.broadcast_to(x, checked_dims(host_ints(shape)))
 
 
 @KERNELS.register("UnbroadcastTo")
@@ -77,7 +81,7 @@ def _cast(attrs, x):
 
 @KERNELS.register("Pack")
 def _pack(attrs, *xs):
-    out = torch.stack(xs, dim=attrs["axis"])
+    out = torch.stack(xs, dim=checked_axis(attrs["axis"], xs[0].ndim + 1))
     if out.ndim == 1 and all(has_host(x) for x in xs):
         with_host(out, [v for x in xs for v in host_values(x)])
     return out
@@ -100,7 +104,8 @@ def _squeeze(attrs, x):
 # --------------------------------------------------------------------------------------------
 @KERNELS.register("Fill")
 def _fill(attrs, dims, value):
-    return value.reshape(()).expand(host_ints(dims)).clone(memory_format=torch.contiguous_format)
+    dims = checked_dims(host_ints(dims), "dims")
+    return value.reshape(()).expand(dims).clone(memory_format=torch.contiguous_format)
 
 
 @KERNELS.register("Range")
@@ -128,7 +133,8 @@ def _linspace(attrs, start, stop, num):
 
 @KERNELS.register("OneHot")
 def _one_hot(attrs, indices, depth, on, off):
-    hot = indices.unsqueeze(-1) == torch.arange(int(host_scalar(depth)), device=indices.device)
+    depth = check_non_negative([host_scalar(depth)], "depth")[0]
+    hot = indices.unsqueeze(-1) == torch.arange(depth, device=indices.device)
     out = torch.where(hot, on, off)
     axis = attrs["axis"]
     return out if axis == -1 else out.movedim(-1, axis)
@@ -139,50 +145,50 @@ def _one_hot(attrs, indices, depth, on, off):
 # --------------------------------------------------------------------------------------------
 @KERNELS.register("ReverseV2")
 def _reverse(attrs, x, axis):
-    dims = host_ints(axis)
+    dims = [checked_axis(a, x.ndim) for a in host_ints(axis)]
     return x.flip(dims) if dims else x
 
 
 @KERNELS.register("ConcatV2")
 def _concat(attrs, *args):
     *values, axis = args
-    return torch.cat(values, dim=int(host_scalar(axis)))
+    axis = check_concat_shapes([tuple(v.shape) for v in values], int(host_scalar(axis)))
+    return torch.cat(values, dim=axis)
 
 
 @KERNELS.register("Split")
 def _split(attrs, axis, x):
-    axis = int(host_scalar(axis)) % x.ndim
+    axis = checked_axis(host_scalar(axis), x.ndim, "split_dim")
     num = attrs["num_split"]
-    if x.shape[axis] % num:
-        raise ValueError(f"Number of ways to split should evenly divide the split dimension, "
-                         f"but got split_dim {axis} (size = {x.shape[axis]}) and num_split "
-                         f"{num}")
-    # Split's value is input 1, so its outputs must not share the input's memory.
-    return tuple(p.clone() for p in torch.split(x, x.shape[axis] // num, dim=axis))
+    size = split_even(x.shape[axis], num, axis)
+    # Split's value is input 1, so its outputs must not share the input's memory. Explicit
+    # sizes: torch.split with a size of 0 gives one piece, not num_split.
+    return tuple(p.clone() for p in torch.split(x, [size] * num, dim=axis))
 
 
 @KERNELS.register("SplitV")
 def _splitv(attrs, x, sizes, axis):
-    axis = int(host_scalar(axis)) % x.ndim
+    axis = checked_axis(host_scalar(axis), x.ndim, "split_dim")
     sizes = split_sizes(host_ints(sizes), x.shape[axis])
     return tuple(torch.split(x, sizes, dim=axis))
 
 
 @KERNELS.register("Tile")
 def _tile(attrs, x, multiples):
+    multiples = checked_multiples(host_ints(multiples), x.ndim)
     if x.ndim == 0:
         return x.clone()
-    return x.repeat(host_ints(multiples))
+    return x.repeat(multiples)
 
 
 def _pairs(paddings):
-    v = host_ints(paddings)
+    v = check_non_negative(host_ints(paddings), "paddings")
     return [(v[i], v[i + 1]) for i in range(0, len(v), 2)]
 
 
 @KERNELS.register("Pad", "PadV2")
 def _pad(attrs, x, paddings, constant_values=None):
-    pairs = _pairs(paddings)
+    pairs = checked_paddings(host_ints(paddings), x.ndim)
     shape = [d + b + a for d, (b, a) in zip(x.shape, pairs)]
     value = 0 if constant_values is None else host_scalar(constant_values)
     out = torch.full(shape, value, dtype=x.dtype, device=x.device)
@@ -230,7 +236,7 @@ def _mirror_pad_grad(attrs, g, paddings):
 # --------------------------------------------------------------------------------------------
 @KERNELS.register("Slice")
 def _slice(attrs, x, begin, size):
-    return x[slice_index(host_ints(begin), host_ints(size))]
+    return x[checked_slice_index(host_ints(begin), host_ints(size), tuple(x.shape))]
 
 
 def _torch_index(index, shape):
@@ -265,7 +271,8 @@ def _torch_index(index, shape):
 
 @KERNELS.register("StridedSlice")
 def _strided_slice(attrs, x, begin, end, strides):
-    index = strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides), attrs)
+    index = checked_strided_slice_index(host_ints(begin), host_ints(end), host_ints(strides),
+                                        attrs, tuple(x.shape))
     idx, flips = _torch_index(index, tuple(x.shape))
     out = x[idx]
     return out.flip(flips) if flips else out
@@ -294,7 +301,7 @@ def _checked_indices(indices, dim):
 
 @KERNELS.register("GatherV2")
 def _gather(attrs, params, indices, axis):
-    axis = int(host_scalar(axis)) % params.ndim
+    axis = checked_axis(host_scalar(axis), params.ndim)
     idx = _checked_indices(indices, params.shape[axis])
     out = params.index_select(axis, idx.reshape(-1))
     return out.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
@@ -334,6 +341,12 @@ def _scatter_nd(attrs, indices, updates, shape):
     return out.index_put_(_nd_index(indices, tuple(out.shape)), updates, accumulate=True)
 
 
+@KERNELS.register("InvertPermutation")
+def _invert_permutation(attrs, x):
+    checked_permutation(host_ints(x))
+    return torch.argsort(x).to(x.dtype)
+
+
 @KERNELS.register("Select")
 def _select(attrs, cond, x, y):
     if cond.ndim == 1 and x.ndim > 1:
@@ -349,9 +362,9 @@ KERNELS.update({
     "Unpack": lambda attrs, x: torch.unbind(x, dim=attrs["axis"]),
     "ZerosLike": lambda attrs, x: torch.zeros_like(x),
     "OnesLike": lambda attrs, x: torch.ones_like(x),
-    "Transpose": lambda attrs, x, perm: x.permute(host_ints(perm)),
-    "InvertPermutation": lambda attrs, x: torch.argsort(x).to(x.dtype),
-    "ExpandDims": lambda attrs, x, dim: x.unsqueeze(int(host_scalar(dim))),
+    "Transpose": lambda attrs, x, perm: x.permute(checked_permutation(host_ints(perm), x.ndim)),
+    "ExpandDims": lambda attrs, x, dim: x.unsqueeze(checked_axis(host_scalar(dim), x.ndim + 1,
+                                                                 "dim")),
     "Where": lambda attrs, c: torch.argwhere(c).to(torch.int64),
 })
 
@@ -359,4 +372,4 @@ KERNELS.update({
 STRING_OPS = {"Identity", "StopGradient", "PlaceholderWithDefault", "Shape", "Size", "Rank",
               "Reshape", "BroadcastTo", "Pack", "Unpack", "Fill", "Transpose", "ExpandDims",
               "Squeeze", "ReverseV2", "ConcatV2", "Split", "SplitV", "Tile", "Slice",
-              "StridedSlice", "GatherV2", "GatherNd", "Select", "Pad", "PadV2"}
+              "StridedSlice", "GatherV2", "GatherNd", "Select", "Pad", "PadV2", "ZerosLike"}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import torch
 
-from flowkit.backend import KernelTable, named_elementwise_kernels, reduced_dims
+from flowkit.backend import (KernelTable, check_int_reciprocal, checked_axis,
+                             checked_reduction_axes,
+                             named_elementwise_kernels, reduced_dims)
 from flowkit_torch._common import host_ints, is_int, small_int_tensor, tdtype
 
 KERNELS = KernelTable()
@@ -72,7 +74,7 @@ def _sign(attrs, x):
 def _reciprocal(attrs, x):
     if x.dtype.is_floating_point:
         return torch.reciprocal(x)
-    _check_int_divisor(x)
+    check_int_reciprocal(bool((x == 0).any()))
     return torch.div(torch.ones_like(x), x, rounding_mode="trunc")
 
 
@@ -103,7 +105,7 @@ def _add_n(attrs, *xs):
 
 def _cumulative(fn, identity):
     def kernel(attrs, x):
-        axis = attrs["axis"]
+        axis = checked_axis(attrs["axis"], x.ndim)
         if attrs["reverse"]:
             x = x.flip(axis)
         if attrs["exclusive"] and x.shape[axis] > 0:
@@ -123,9 +125,7 @@ def reduce_dims(attrs, x):
     axis = attrs["axis"]
     if axis is None:
         return tuple(range(x.ndim))
-    if len(axis) == 0 or x.ndim == 0:
-        return None
-    return tuple(a % x.ndim for a in axis)
+    return checked_reduction_axes(axis, x.ndim) or None
 
 
 def _reduction(fn):
@@ -188,7 +188,7 @@ def _logical(fn):
 
 def _arg(fn):
     def kernel(attrs, x):
-        out = fn(x, dim=attrs["axis"])
+        out = fn(x, dim=checked_axis(attrs["axis"], x.ndim))
         return out.to(tdtype(attrs["output_type"]))
     return kernel
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from flowkit.backend import check_assign_shape
+
 
 def _overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
@@ -18,6 +20,7 @@ def _forget_host_copy(ref: torch.Tensor) -> None:
 
 
 def _assign(attrs, ref, value):
+    check_assign_shape(attrs, None if ref is None else tuple(ref.shape), tuple(value.shape))
     if not isinstance(value, torch.Tensor):          # strings stay NumPy object arrays
         return np.array(value, dtype=object, copy=True)
     if isinstance(ref, torch.Tensor) and ref.shape == value.shape and ref.device == value.device:
