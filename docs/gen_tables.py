@@ -63,3 +63,5 @@ def write_all(folder: str) -> None:
                         ("env_vars.md", env_page())):
         _write_if_changed(os.path.join(folder, fname), text)
     gen_architecture.write_all(folder, _write_if_changed)
+    import gen_coverage
+    gen_coverage.write(folder, _write_if_changed)

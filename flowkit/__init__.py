@@ -15,7 +15,7 @@ Example:
     [[3.5]
      [0. ]]
 """
-from flowkit.version import __version__  # noqa: F401
+
 from flowkit.framework.dtypes import (  # noqa: F401
     DType, as_dtype, float16, float32, float64, half, double, int8, int16, int32, int64,
     uint8, bool, string)
@@ -47,5 +47,19 @@ from flowkit.gradients import gradients  # noqa: F401
 from flowkit.session import (  # noqa: F401
     Session, InteractiveSession, get_default_session)
 from flowkit import nn, train  # noqa: F401
+# TF1's other namespaces, each built above the core (see docs/design.md, "The layers"):
+from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
+from flowkit.initializers import keras  # noqa: F401
+from flowkit import data, app, flags, gfile  # noqa: F401
+from flowkit import tf_logging as logging  # noqa: F401
+from flowkit.config_proto import (ConfigProto, GPUOptions, GraphOptions,  # noqa: F401
+                                  OptimizerOptions, RunOptions, RunMetadata)
+from flowkit.version import VERSION, GIT_VERSION, COMPILER_VERSION  # noqa: F401
+from flowkit.compat.behavior import *  # noqa: F401,F403
+from flowkit import compat  # noqa: F401
+
+#: TF1-like, so that version switches in learner code take their TF1 branch; the package's
+#: own version is ``flowkit.version.__version__`` (see flowkit/version.py).
+__version__ = VERSION
 
 newaxis = None

@@ -37,7 +37,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: The plugins that ship with flowkit; they are loaded even when entry points are not scanned.
-DEFAULT_PLUGINS = ("flowkit_numpy", "flowkit_torch", "flowkit_optimizers")
+DEFAULT_PLUGINS = ("flowkit_numpy", "flowkit_torch", "flowkit_optimizers", "flowkit.data.plugin")
 
 
 @dataclass

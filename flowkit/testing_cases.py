@@ -16,35 +16,10 @@ Example:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 import flowkit as tf
-
-
-@dataclass
-class Case:
-    """One conformance case: ``build(*placeholders) -> tensor`` applied to ``inputs``.
-
-    Attributes:
-        name: a short label (usually the op type it exercises).
-        build: makes the graph from one placeholder per input.
-        inputs: NumPy arrays; their dtypes give the placeholders' dtypes.
-        grad: also run :func:`~flowkit.testing.check_gradients` through the backend (float
-            inputs only).
-        random: the op draws random numbers: compare dtype and shape only, and the moments
-            loosely, not the values.
-    """
-
-    name: str
-    build: object
-    inputs: list
-    grad: bool = False
-    random: bool = False
-    rtol: float = 1e-5
-    atol: float = 1e-6
-
+from flowkit.cases import Case, data_flow, debug, image, linalg, segment, special_math
 
 
 _r = np.random.default_rng(1234)
@@ -630,3 +605,7 @@ CASES = [
 #: the backends. ``tests/test_conformance.py`` runs them as expected failures: move a case
 #: to :data:`CASES` once its bug is fixed.
 PENDING_CASES = []
+
+# The families with a case module of their own:
+CASES += (special_math.CASES + linalg.CASES + segment.CASES + image.CASES + debug.CASES +
+          data_flow.CASES)

@@ -105,7 +105,7 @@ def test_file_is_plain_hdf5(tmp_path):
         assert f.attrs["global_step"] == 12
         assert f.attrs["flowkit_format_version"] == 1
         # fixed-length strings (h5py reads them as bytes): kept in the checksummed header
-        assert f.attrs["flowkit_version"] == tf.__version__.encode()
+        assert f.attrs["flowkit_version"] == tf.version.__version__.encode()   # the package
         assert f.attrs["flowkit_checksum"] == b"xxh3_64"
         for value in f.attrs.values():
             assert isinstance(value, (str, bytes, np.integer, int, float, np.floating))

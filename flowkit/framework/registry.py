@@ -32,7 +32,8 @@ class OpDef:
 
     def __init__(self, type_name: str, shape_fn: Callable, grad_fn: Optional[Callable], *,
                  kernel: bool = True, writes_ref: bool = False, needs_rng: bool = False,
-                 needs_state: bool = False, view: bool = False, stateful: bool = False, list_output: bool = False,
+                 needs_state: bool = False, view: bool = False, stateful: bool = False,
+                 list_output: bool = False,
                  plugin: str = "flowkit", doc: str = "") -> None:
         self.type = type_name
         self.shape_fn = shape_fn

@@ -2,10 +2,13 @@
 
 From the bottom up (each family builds only on those before it): ``core`` (conversion,
 constants, placeholders, shape helpers), ``shape_ops``, ``constant_ops``, ``math_ops``,
-``join_ops``, ``matrix_ops``, ``indexing_ops``, ``random_ops``, ``state_ops``, ``nn_ops``,
-``conv_ops``, ``clip_ops``, ``control_flow_ops``. ``array_ops`` gathers the four array families
+``join_ops`` and ``special_math_ops``, ``matrix_ops``, ``indexing_ops``, then ``random_ops``,
+``state_ops``, ``linalg_ops``, ``segment_ops``, ``image_ops``, then ``nn_ops``, ``conv_ops``,
+``clip_ops``, ``control_flow_ops`` and ``debug_ops``. ``array_ops`` gathers the four array families
 into TF1's one namespace.
 """
 from flowkit.ops import (core, shape_ops, constant_ops, math_ops, join_ops,  # noqa: F401
-                         matrix_ops, indexing_ops, array_ops, random_ops, state_ops, nn_ops,
-                         conv_ops, clip_ops, control_flow_ops)
+                         special_math_ops, matrix_ops, indexing_ops, array_ops, random_ops,
+                         state_ops, linalg_ops, segment_ops, image_ops, data_flow_ops, nn_ops,
+                         conv_ops,
+                         clip_ops, control_flow_ops, debug_ops)

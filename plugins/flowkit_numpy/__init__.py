@@ -13,8 +13,10 @@ import numpy as np
 from flowkit.backend import Backend
 from flowkit.plugins import hookimpl
 
-from flowkit_numpy import (kernels_array, kernels_control, kernels_math, kernels_nn,
-                           kernels_random, kernels_state)
+from flowkit_numpy import (kernels_array, kernels_control, kernels_debug, kernels_image,
+                           kernels_linalg, kernels_math, kernels_nn, kernels_random,
+                           kernels_segment, kernels_special_math, kernels_state,
+                           kernels_data_flow)
 
 __version__ = "0.1.0"
 
@@ -27,7 +29,8 @@ class NumpyBackend(Backend):
     def __init__(self) -> None:
         super().__init__()
         for module in (kernels_math, kernels_array, kernels_nn, kernels_state, kernels_random,
-                       kernels_control):
+                       kernels_control, kernels_special_math, kernels_linalg, kernels_segment,
+                       kernels_image, kernels_debug, kernels_data_flow):
             self.register_kernels(module.KERNELS, "flowkit_numpy")
             self.inplace_kernels.update(getattr(module, "INPLACE", {}))
 

@@ -1,0 +1,4 @@
+"""Conformance cases of :mod:`flowkit.ops.image_ops` (see :mod:`flowkit.testing_cases`)."""
+from __future__ import annotations
+
+CASES: list = []

@@ -1,0 +1,6 @@
+"""PyTorch kernels of :mod:`flowkit.ops.data_flow_ops`."""
+from __future__ import annotations
+
+from flowkit.backend import KernelTable
+
+KERNELS = KernelTable()

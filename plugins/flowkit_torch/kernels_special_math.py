@@ -1,0 +1,6 @@
+"""PyTorch kernels of :mod:`flowkit.ops.special_math_ops`."""
+from __future__ import annotations
+
+from flowkit.backend import KernelTable
+
+KERNELS = KernelTable()
