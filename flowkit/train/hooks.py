@@ -1,0 +1,519 @@
+"""Session-run hooks: code that runs around each ``MonitoredSession.run`` (TF1's
+``tf.train.SessionRunHook`` and the hooks of ``basic_session_run_hooks``).
+
+A hook's life: ``begin()`` (the graph may still change), ``after_create_session(session,
+coord)`` (the graph is final, variables are initialized or restored), then around every
+``run``: ``before_run(run_context)`` may return :class:`SessionRunArgs` (more fetches, feeds,
+options) whose results come to ``after_run(run_context, run_values)`` as
+:class:`SessionRunValues`; ``run_context.request_stop()`` ends the loop
+(``should_stop()`` becomes true). ``end(session)`` runs when the session closes normally.
+
+The hooks that write summaries (:class:`SummarySaverHook`, :class:`StepCounterHook`, and
+:class:`CheckpointSaverHook` for the graph) get their ``FileWriter`` from
+``tf.summary.FileWriterCache``, which :mod:`flowkit.summary` (a layer above this one) gives to
+this module with :func:`register_summary_support` when it is imported. Without the
+``tensorboard`` package they warn once and write no summaries; checkpoints are written anyway.
+
+Example:
+    >>> import flowkit as tf
+    >>> from flowkit.train import hooks, monitored_session
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.assign_add(step, 1)
+    >>> with monitored_session.MonitoredSession(
+    ...         hooks=[hooks.StopAtStepHook(last_step=3)]) as sess:
+    ...     while not sess.should_stop():
+    ...         n = sess.run(train)
+    >>> int(n)
+    3
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import time
+
+import numpy as np
+
+from flowkit.framework.graph import get_default_graph
+from flowkit.framework.graph_def import proto_class, write_graph
+from flowkit.train.training_util import get_global_step
+
+__all__ = ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
+           "SecondOrStepTimer", "StopAtStepHook", "CheckpointSaverHook",
+           "CheckpointSaverListener", "SummarySaverHook", "LoggingTensorHook", "NanTensorHook",
+           "NanLossDuringTrainingError", "StepCounterHook", "FeedFnHook", "FinalOpsHook"]
+
+_log = logging.getLogger("flowkit.train")
+
+
+# -- summary support, given by flowkit.summary ---------------------------------------------------
+class _SummarySupport:
+    writer_cache = None      # tf.summary.FileWriterCache
+    merge_all = None         # tf.summary.merge_all
+    warned = False
+
+
+def register_summary_support(writer_cache, merge_all) -> None:
+    """Called by :mod:`flowkit.summary` on import: the ``FileWriterCache`` and ``merge_all``
+    the hooks and ``Scaffold`` use."""
+    _SummarySupport.writer_cache, _SummarySupport.merge_all = writer_cache, merge_all
+
+
+def default_summary_op():
+    """``tf.summary.merge_all()``, or ``None`` (no summaries, or no ``flowkit.summary``)."""
+    merge_all = _SummarySupport.merge_all
+    return merge_all() if merge_all is not None else None
+
+
+def summary_writer_for(logdir):
+    """The cached ``FileWriter`` of ``logdir``; ``None`` (with one warning) when summaries
+    cannot be written here (the ``tensorboard`` package is missing)."""
+    try:
+        if _SummarySupport.writer_cache is None:
+            raise ImportError("flowkit.summary was not imported")
+        return _SummarySupport.writer_cache.get(logdir)
+    except ImportError as e:
+        if not _SummarySupport.warned:
+            _SummarySupport.warned = True
+            _log.warning("No summaries or graph are written to %s: %s", logdir, e)
+        return None
+
+
+# -- the hook protocol -----------------------------------------------------------------------------
+class SessionRunHook:
+    """Base class of hooks; every method does nothing unless overridden."""
+
+    def begin(self):
+        """Called once before the session is made; the graph may still be changed."""
+
+    def after_create_session(self, session, coord):
+        """Called once the session exists and its variables are initialized or restored."""
+
+    def before_run(self, run_context):
+        """Called before each ``run``; may return :class:`SessionRunArgs` to add to it."""
+        return None
+
+    def after_run(self, run_context, run_values):
+        """Called after each ``run`` with the results of this hook's :class:`SessionRunArgs`."""
+
+    def end(self, session):
+        """Called when the session closes without an error (also after ``OutOfRangeError``)."""
+
+
+class SessionRunArgs(collections.namedtuple("SessionRunArgs",
+                                            ["fetches", "feed_dict", "options"])):
+    """What a hook adds to a ``run``: ``fetches`` (any fetch structure), ``feed_dict``,
+    ``options``."""
+
+    def __new__(cls, fetches, feed_dict=None, options=None):
+        return super().__new__(cls, fetches, feed_dict, options)
+
+
+class SessionRunValues(collections.namedtuple("SessionRunValues",
+                                              ["results", "options", "run_metadata"])):
+    """What a hook gets back: ``results`` of its fetches, and the run's options/metadata."""
+
+
+class SessionRunContext:
+    """The ``run`` a hook is called for: ``original_args`` (the caller's
+    :class:`SessionRunArgs`), ``session`` (the plain session) and :meth:`request_stop`."""
+
+    def __init__(self, original_args, session):
+        self._original_args, self._session = original_args, session
+        self._stop_requested = False
+
+    @property
+    def original_args(self):
+        return self._original_args
+
+    @property
+    def session(self):
+        return self._session
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def request_stop(self) -> None:
+        """Makes ``should_stop()`` of the monitored session true after this ``run``."""
+        self._stop_requested = True
+
+
+class SecondOrStepTimer:
+    """Triggers every ``every_secs`` seconds or every ``every_steps`` steps (exactly one)."""
+
+    def __init__(self, every_secs=None, every_steps=None):
+        if every_secs is None and every_steps is None:
+            raise ValueError("Either every_secs or every_steps should be provided.")
+        if every_secs is not None and every_steps is not None:
+            raise ValueError("Can not provide both every_secs and every_steps.")
+        self._every_secs, self._every_steps = every_secs, every_steps
+        self.reset()
+
+    def reset(self) -> None:
+        self._last_step = self._last_time = None
+
+    def should_trigger_for_step(self, step) -> bool:
+        if self._last_step is None:
+            return True
+        if self._last_step == step:
+            return False
+        if self._every_secs is not None and time.time() >= self._last_time + self._every_secs:
+            return True
+        return self._every_steps is not None and step >= self._last_step + self._every_steps
+
+    def update_last_triggered_step(self, step):
+        """Records a trigger at ``step``; returns ``(seconds, steps)`` since the last one (or
+        ``(None, None)`` the first time)."""
+        now = time.time()
+        elapsed = (None, None) if self._last_time is None else \
+            (now - self._last_time, step - self._last_step)
+        self._last_time, self._last_step = now, step
+        return elapsed
+
+    def last_triggered_step(self):
+        return self._last_step
+
+
+def _require_global_step(hook_name):
+    gs = get_global_step()
+    if gs is None:
+        raise RuntimeError(f"Global step should be created to use {hook_name}. Create it with "
+                           "tf.train.get_or_create_global_step() and pass it to "
+                           "optimizer.minimize(loss, global_step=...).")
+    return gs
+
+
+# -- the hooks -----------------------------------------------------------------------------------
+class StopAtStepHook(SessionRunHook):
+    """Requests a stop when the global step reaches ``last_step``, or ``num_steps`` steps
+    after the step the session started at (exactly one of them)."""
+
+    def __init__(self, num_steps=None, last_step=None):
+        if (num_steps is None) == (last_step is None):
+            raise ValueError("One of num_steps or last_step must be specified.")
+        if num_steps is not None and num_steps < 0:
+            raise ValueError("num_steps should be larger than 0.")
+        if last_step is not None and last_step < 0:
+            raise ValueError("last_step should be larger than 0.")
+        self._num_steps, self._last_step = num_steps, last_step
+
+    def begin(self):
+        self._global_step_tensor = _require_global_step("StopAtStepHook")
+
+    def after_create_session(self, session, coord):
+        if self._last_step is None:
+            self._last_step = int(session.run(self._global_step_tensor)) + self._num_steps
+
+    def before_run(self, run_context):
+        return SessionRunArgs(self._global_step_tensor)
+
+    def after_run(self, run_context, run_values):
+        if run_values.results + 1 >= self._last_step:
+            # The value read may be from before this run's update: read it again.
+            if run_context.session.run(self._global_step_tensor) >= self._last_step:
+                run_context.request_stop()
+
+
+class CheckpointSaverListener:
+    """Called around the saves of a :class:`CheckpointSaverHook`; ``after_save`` returning
+    ``True`` requests a stop."""
+
+    def begin(self):
+        pass
+
+    def before_save(self, session, global_step_value):
+        pass
+
+    def after_save(self, session, global_step_value):
+        pass
+
+    def end(self, session, global_step_value):
+        pass
+
+
+class CheckpointSaverHook(SessionRunHook):
+    """Saves a checkpoint (``checkpoint_dir/model.ckpt-<step>``, with ``tf.train.Saver``)
+    when the session starts, every ``save_secs`` seconds or ``save_steps`` steps, and at the
+    end; writes ``graph.pbtxt`` and the graph to the folder's event file."""
+
+    def __init__(self, checkpoint_dir, save_secs=None, save_steps=None, saver=None,
+                 checkpoint_basename="model.ckpt", scaffold=None, listeners=None,
+                 save_graph_def=True):
+        if saver is not None and scaffold is not None:
+            raise ValueError("You cannot provide both saver and scaffold.")
+        self._saver, self._scaffold = saver, scaffold
+        self._checkpoint_dir = os.fspath(checkpoint_dir)
+        self._save_path = os.path.join(self._checkpoint_dir, checkpoint_basename)
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+        self._listeners = list(listeners or [])
+        self._save_graph_def = save_graph_def
+
+    def begin(self):
+        os.makedirs(self._checkpoint_dir, exist_ok=True)
+        self._writer = summary_writer_for(self._checkpoint_dir)
+        self._global_step_tensor = _require_global_step("CheckpointSaverHook")
+        for listener in self._listeners:
+            listener.begin()
+
+    def after_create_session(self, session, coord):
+        step = int(session.run(self._global_step_tensor))
+        if self._save_graph_def and self._writer is not None:
+            write_graph(session.graph, self._checkpoint_dir, "graph.pbtxt")
+            self._writer.add_graph(session.graph)
+        self._save(session, step)
+        self._timer.update_last_triggered_step(step)
+
+    def before_run(self, run_context):
+        return SessionRunArgs(self._global_step_tensor)
+
+    def after_run(self, run_context, run_values):
+        if self._timer.should_trigger_for_step(run_values.results + 1):
+            step = int(run_context.session.run(self._global_step_tensor))
+            if self._timer.should_trigger_for_step(step):
+                self._timer.update_last_triggered_step(step)
+                if self._save(run_context.session, step):
+                    run_context.request_stop()
+
+    def end(self, session):
+        step = int(session.run(self._global_step_tensor))
+        if step != self._timer.last_triggered_step():
+            self._save(session, step)
+        for listener in self._listeners:
+            listener.end(session, step)
+        if self._writer is not None:
+            self._writer.flush()
+
+    def _get_saver(self):
+        if self._saver is not None:
+            return self._saver
+        if self._scaffold is not None:
+            return self._scaffold.saver
+        savers = get_default_graph().get_collection("savers")
+        if not savers:
+            raise RuntimeError("No items in collection 'savers'. Please add a saver to the "
+                               "collection, or pass saver= or scaffold=.")
+        return savers[0]
+
+    def _save(self, session, step) -> bool:
+        _log.info("Saving checkpoints for %d into %s.", step, self._save_path)
+        for listener in self._listeners:
+            listener.before_save(session, step)
+        self._get_saver().save(session, self._save_path, global_step=step)
+        if self._writer is not None:
+            log = proto_class("SessionLog")
+            self._writer.add_session_log(
+                log(status=log.CHECKPOINT, checkpoint_path=self._save_path), step)
+        stop = False
+        for listener in self._listeners:
+            stop = bool(listener.after_save(session, step)) or stop
+        return stop
+
+
+class SummarySaverHook(SessionRunHook):
+    """Runs ``summary_op`` (or the scaffold's, by default ``tf.summary.merge_all()``) every
+    ``save_steps`` steps or ``save_secs`` seconds and writes it to ``output_dir`` (or
+    ``summary_writer``) at the global step."""
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir=None, summary_writer=None,
+                 scaffold=None, summary_op=None):
+        if (scaffold is None) == (summary_op is None):
+            raise ValueError("Exactly one of scaffold or summary_op should be set.")
+        self._summary_op, self._scaffold = summary_op, scaffold
+        self._writer, self._output_dir = summary_writer, output_dir
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+
+    def begin(self):
+        if self._writer is None and self._output_dir:
+            self._writer = summary_writer_for(self._output_dir)
+        self._next_step = None
+        self._global_step_tensor = _require_global_step("SummarySaverHook")
+
+    def _get_summary_op(self):
+        op = self._summary_op if self._summary_op is not None else self._scaffold.summary_op
+        return None if op is None else (op if isinstance(op, list) else [op])
+
+    def before_run(self, run_context):
+        self._request = self._next_step is None or \
+            self._timer.should_trigger_for_step(self._next_step)
+        fetches = {"global_step": self._global_step_tensor}
+        if self._request and self._writer is not None and self._get_summary_op() is not None:
+            fetches["summary"] = self._get_summary_op()
+        return SessionRunArgs(fetches)
+
+    def after_run(self, run_context, run_values):
+        if self._writer is None:
+            return
+        step = int(run_values.results["global_step"]) + 1
+        if self._next_step is None or self._request:
+            step = int(run_context.session.run(self._global_step_tensor))
+        if self._next_step is None:
+            log = proto_class("SessionLog")
+            self._writer.add_session_log(log(status=log.START), step)
+        if self._request:
+            self._timer.update_last_triggered_step(step)
+            for summary in run_values.results.get("summary", []):
+                self._writer.add_summary(summary, step)
+        self._next_step = step + 1
+
+    def end(self, session):
+        if self._writer is not None:
+            self._writer.flush()
+
+
+class LoggingTensorHook(SessionRunHook):
+    """Logs the values of ``tensors`` (a list or a ``{tag: tensor}`` dict; names allowed)
+    every ``every_n_iter`` runs or ``every_n_secs`` seconds, or only ``at_end``, with
+    Python's ``logging`` (logger ``flowkit.train``, level INFO)."""
+
+    def __init__(self, tensors, every_n_iter=None, every_n_secs=None, at_end=False,
+                 formatter=None):
+        only_at_end = at_end and every_n_iter is None and every_n_secs is None
+        if not only_at_end and (every_n_iter is None) == (every_n_secs is None):
+            raise ValueError("either at_end and/or exactly one of every_n_iter and "
+                             "every_n_secs must be provided.")
+        if every_n_iter is not None and every_n_iter <= 0:
+            raise ValueError(f"invalid every_n_iter={every_n_iter}.")
+        if not isinstance(tensors, dict):
+            self._tag_order = [t if isinstance(t, str) else t.name for t in tensors]
+            tensors = dict(zip(self._tag_order, tensors))
+        else:
+            self._tag_order = sorted(tensors)
+        self._tensors, self._formatter, self._at_end = tensors, formatter, at_end
+        self._only_at_end = only_at_end
+        self._timer = None if only_at_end else \
+            SecondOrStepTimer(every_secs=every_n_secs, every_steps=every_n_iter)
+
+    def begin(self):
+        graph = get_default_graph()
+        self._iter_count = 0
+        if self._timer is not None:
+            self._timer.reset()
+        self._current = {tag: graph.as_graph_element(t) if isinstance(t, str) else t
+                         for tag, t in self._tensors.items()}
+
+    def before_run(self, run_context):
+        self._trigger = self._timer is not None and \
+            self._timer.should_trigger_for_step(self._iter_count)
+        return SessionRunArgs(self._current) if self._trigger else None
+
+    def _log_values(self, values) -> None:
+        elapsed = None if self._timer is None else \
+            self._timer.update_last_triggered_step(self._iter_count)[0]
+        with np.printoptions(suppress=True):
+            if self._formatter is not None:
+                _log.info("%s", self._formatter(values))
+                return
+            text = ", ".join(f"{tag} = {values[tag]}" for tag in self._tag_order)
+        if elapsed is not None:
+            _log.info("%s (%.3f sec)", text, elapsed)
+        else:
+            _log.info("%s", text)
+
+    def after_run(self, run_context, run_values):
+        if self._trigger:
+            self._log_values(run_values.results)
+        self._iter_count += 1
+
+    def end(self, session):
+        if self._at_end:
+            self._log_values(session.run(self._current))
+
+
+class NanLossDuringTrainingError(RuntimeError):
+    """The loss became NaN (raised by :class:`NanTensorHook`)."""
+
+    def __str__(self):
+        return "NaN loss during training."
+
+
+class NanTensorHook(SessionRunHook):
+    """Raises :class:`NanLossDuringTrainingError` (or, with ``fail_on_nan_loss=False``,
+    requests a stop) when ``loss_tensor`` is NaN."""
+
+    def __init__(self, loss_tensor, fail_on_nan_loss=True):
+        self._loss_tensor, self._fail = loss_tensor, fail_on_nan_loss
+
+    def before_run(self, run_context):
+        return SessionRunArgs(self._loss_tensor)
+
+    def after_run(self, run_context, run_values):
+        if np.isnan(run_values.results):
+            if self._fail:
+                _log.error("Model diverged with loss = NaN.")
+                raise NanLossDuringTrainingError
+            _log.warning("Model diverged with loss = NaN.")
+            run_context.request_stop()
+
+
+class StepCounterHook(SessionRunHook):
+    """Measures steps per second every ``every_n_steps`` steps (or ``every_n_secs``), logs
+    it and writes it as the scalar ``global_step/sec``."""
+
+    def __init__(self, every_n_steps=100, every_n_secs=None, output_dir=None,
+                 summary_writer=None):
+        if (every_n_steps is None) == (every_n_secs is None):
+            raise ValueError("exactly one of every_n_steps and every_n_secs should be "
+                             "provided.")
+        self._timer = SecondOrStepTimer(every_steps=every_n_steps, every_secs=every_n_secs)
+        self._writer, self._output_dir = summary_writer, output_dir
+        self._last_global_step = None
+
+    def begin(self):
+        if self._writer is None and self._output_dir:
+            self._writer = summary_writer_for(self._output_dir)
+        self._global_step_tensor = _require_global_step("StepCounterHook")
+        self._summary_tag = f"{self._global_step_tensor.op.name}/sec"
+
+    def before_run(self, run_context):
+        return SessionRunArgs(self._global_step_tensor)
+
+    def after_run(self, run_context, run_values):
+        stale = int(run_values.results)
+        if self._timer.should_trigger_for_step(stale + 1):
+            step = int(run_context.session.run(self._global_step_tensor))
+            if self._timer.should_trigger_for_step(step):
+                secs, steps = self._timer.update_last_triggered_step(step)
+                if secs is not None:
+                    self._record(steps / secs if secs > 0 else float("inf"), step)
+        if stale == self._last_global_step:
+            _log.warning("It seems that global step (tf.train.get_global_step) has not been "
+                         "increased. Current value (could be stable): %s vs previous value: "
+                         "%s. You could increase the global step by passing "
+                         "tf.train.get_global_step() to Optimizer.apply_gradients or "
+                         "Optimizer.minimize.", stale, self._last_global_step)
+        self._last_global_step = stale
+
+    def _record(self, steps_per_sec, step) -> None:
+        if self._writer is not None:
+            summary = proto_class("Summary")()
+            summary.value.add(tag=self._summary_tag, simple_value=steps_per_sec)
+            self._writer.add_summary(summary, step)
+        _log.info("%s: %g", self._summary_tag, steps_per_sec)
+
+
+class FeedFnHook(SessionRunHook):
+    """Feeds ``feed_fn()`` (a ``feed_dict``) into every ``run``."""
+
+    def __init__(self, feed_fn):
+        self.feed_fn = feed_fn
+
+    def before_run(self, run_context):
+        return SessionRunArgs(fetches=None, feed_dict=self.feed_fn())
+
+
+class FinalOpsHook(SessionRunHook):
+    """Runs ``final_ops`` when the session ends; their values are ``final_ops_values``."""
+
+    def __init__(self, final_ops, final_ops_feed_dict=None):
+        self._final_ops, self._feed = final_ops, final_ops_feed_dict
+        self._final_ops_values = None
+
+    @property
+    def final_ops_values(self):
+        return self._final_ops_values
+
+    def end(self, session):
+        if self._final_ops is not None:
+            self._final_ops_values = session.run(self._final_ops, feed_dict=self._feed)
