@@ -139,3 +139,18 @@ def test_demo_saves_and_reloads_the_model_without_its_code(tmp_path):
     assert result["checkpoint"].startswith(str(tmp_path))
     assert result["checkpoint"].endswith(".h5") and os.path.exists(result["checkpoint"])
     assert result["reloaded_accuracy"] == result["test_accuracy"]
+
+
+def test_demo_logdir_writes_what_tensorboard_shows(tmp_path):
+    pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from flowkit.commands import demo
+    result = demo.train(model="softmax", epochs=1, quiet=True, logdir=str(tmp_path / "logs"),
+                        summary_every=5)
+    acc = EventAccumulator(str(tmp_path / "logs"))
+    acc.Reload()
+    tags = acc.Tags()
+    assert {"loss", "train_accuracy", "test_accuracy"} <= set(tags["scalars"]) and tags["graph"]
+    losses = acc.Scalars("loss")
+    assert [e.step for e in losses] == list(range(0, result["steps"], 5))
+    assert acc.Scalars("test_accuracy")[-1].value == pytest.approx(result["test_accuracy"])

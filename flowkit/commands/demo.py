@@ -25,6 +25,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from flowkit import summary
 from flowkit.checkpoint.index import checkpoint_file
 
 #: Where ``flowkit demo`` saves its model unless told otherwise: a folder in the current one,
@@ -52,6 +53,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--save-dir", default=DEFAULT_SAVE_DIR,
                         help="the folder to save the trained model in (default: "
                              f"./{DEFAULT_SAVE_DIR}, created if needed)")
+    parser.add_argument("--logdir", default=None,
+                        help="write the training loss and accuracy and the graph to this folder "
+                             "for TensorBoard (needs `pip install \"flowkit[tensorboard]\"`)")
     parser.add_argument("--quiet", action="store_true", help="print only the final result")
 
 
@@ -59,8 +63,9 @@ def run(args) -> int:
     try:
         result = train(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, seed=args.seed, backend=args.backend,
-                       device=args.device, quiet=args.quiet, save_dir=args.save_dir)
-    except (ValueError, FloatingPointError) as e:   # a bad option: say so, no traceback
+                       device=args.device, quiet=args.quiet, save_dir=args.save_dir,
+                       logdir=args.logdir)
+    except (ValueError, FloatingPointError, ImportError) as e:   # say so, no traceback
         print(f"flowkit demo: error: {e}", file=sys.stderr)
         return 2
     print(f"test accuracy: {result['test_accuracy']:.4f} ({result['model']} model, "
@@ -68,6 +73,8 @@ def run(args) -> int:
           f"{result['backend']}/{result['device']})")
     print(f"saved to {result['checkpoint']}; reloaded without the model's code: test "
           f"accuracy {result['reloaded_accuracy']:.4f}")
+    if args.logdir:
+        print(f"watch it:    tensorboard --logdir {args.logdir}")
     if result["checkpoint_file"]:
         print(f"look inside: flowkit inspect {result['checkpoint_file']}\n"
               f"draw it:     flowkit graph {result['checkpoint_file']} -o graph.svg")
@@ -138,13 +145,17 @@ def progress_bar(total: int, epoch: int, epochs: int, stream, quiet: bool) -> tq
 
 
 def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, seed=0,
-          backend=None, device=None, quiet=False, stream=None, save_dir=None) -> dict:
+          backend=None, device=None, quiet=False, stream=None, save_dir=None,
+          logdir=None, summary_every=10) -> dict:
     """Trains ``model`` on the digits and returns a dict with ``test_accuracy``, ``losses``
     (mean training loss per epoch), ``steps``, ``seconds``, ``backend`` and ``device``.
 
     The trained model is then saved (variables and graph, one HDF5 file) to ``save_dir`` (a
     temporary folder when ``None``) and loaded back into a new graph without the code that
-    built it; ``checkpoint`` and ``reloaded_accuracy`` report that."""
+    built it; ``checkpoint`` and ``reloaded_accuracy`` report that.
+
+    With ``logdir``, the training loss and accuracy (every ``summary_every`` steps), the test
+    accuracy and the graph are written there for TensorBoard (``tf.summary``)."""
     import flowkit as tf
     from flowkit.datasets import load_digits, one_hot
     if model not in DEFAULTS:
@@ -171,6 +182,10 @@ def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, see
         accuracy = tf.reduce_mean(tf.cast(correct, tf.float32), name="accuracy")
         init = tf.global_variables_initializer()
         saver = tf.train.Saver()
+        if logdir:
+            merged = summary.merge([summary.scalar("loss", loss),
+                                    summary.scalar("train_accuracy", accuracy)])
+            test_summary = summary.scalar("test_accuracy", accuracy)
 
     rng = np.random.default_rng(seed)
     n = len(train_x)
@@ -183,14 +198,19 @@ def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, see
                          f"test images, batches of {batch_size}, on "
                          f"{sess.backend_name}/{sess.device}\n")
         sess.run(init)
+        writer = summary.FileWriter(logdir, graph) if logdir else None
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n)
             total = 0.0
             with progress_bar(n_batches, epoch, epochs, stream, quiet) as bar:
                 for i in range(n_batches):
                     idx = order[i * batch_size:(i + 1) * batch_size]
-                    _, batch_loss = sess.run([train_step, loss],
-                                             {x: train_x[idx], label: train_y[idx]})
+                    feed = {x: train_x[idx], label: train_y[idx]}
+                    if writer is not None and steps % summary_every == 0:
+                        _, batch_loss, summ = sess.run([train_step, loss, merged], feed)
+                        writer.add_summary(summ, steps)
+                    else:
+                        _, batch_loss = sess.run([train_step, loss], feed)
                     total += float(batch_loss)
                     steps += 1
                     if not bar.disable:
@@ -201,6 +221,9 @@ def train(model="softmax", epochs=None, batch_size=None, learning_rate=None, see
                 raise FloatingPointError(f"the training loss became {losses[-1]} in epoch "
                                          f"{epoch}: lower --learning-rate")
         test_accuracy = float(sess.run(accuracy, {x: test_x, label: test_y}))
+        if writer is not None:
+            writer.add_summary(sess.run(test_summary, {x: test_x, label: test_y}), steps)
+            writer.close()
         used_backend, used_device = sess.backend_name, sess.device
         seconds = time.perf_counter() - start
         with tempfile.TemporaryDirectory() as tmp:
