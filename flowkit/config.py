@@ -17,6 +17,9 @@ ENV_VARS = [
     ("FLOWKIT_CHECK_KERNELS", "", "`1`: check every kernel's output dtype and shape against "
      "its op's shape rule, and that only view ops return their inputs' memory (slow; the "
      "tests set it)."),
+    ("FLOWKIT_DIST_TIMEOUT", "60", "Seconds a `flowkit.distributed` collective waits for the other "
+     "processes before failing with `tf.errors.AbortedError` (`hvd.init(timeout=...)` "
+     "overrides it)."),
     ("FLOWKIT_FUZZ_EXAMPLES", "300", "Examples per run of the property-based op fuzz test "
      "(tests/test_fuzz_ops.py); release checks run e.g. 5000."),
     ("FLOWKIT_GRAPHVIZ", "1", "`0`: draw graph pictures (`Graph.to_svg()`, a notebook's "

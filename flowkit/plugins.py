@@ -37,7 +37,8 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: The plugins that ship with flowkit; they are loaded even when entry points are not scanned.
-DEFAULT_PLUGINS = ("flowkit_numpy", "flowkit_torch", "flowkit_optimizers", "flowkit.data.plugin")
+DEFAULT_PLUGINS = ("flowkit_numpy", "flowkit_torch", "flowkit_optimizers", "flowkit.data.plugin",
+                   "flowkit.summary.summary_ops", "flowkit.distributed.ops")
 
 
 @dataclass
@@ -280,6 +281,10 @@ def _collect_one(pm, plugin, kinds=("backends", "ops", "kernels", "optimizers"))
             contrib["backends"].append(be.name)
     if "ops" in kinds:
         for spec in _call(pm, plugin, "flowkit_register_ops"):
+            if registry.has_op(spec.type) and \
+                    registry.get_op_def(spec.type).plugin == label:
+                registry.unregister_op(spec.type)     # the same plugin, collected again after
+                                                      # plugins.load() made a new manager
             if registry.has_op(spec.type):
                 other = registry.get_op_def(spec.type).plugin
                 raise PluginError(f"Plugin '{label}' registers op type '{spec.type}', which "

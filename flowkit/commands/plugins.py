@@ -17,6 +17,9 @@ def run(args) -> int:
         version = getattr(plugin, "__version__", "?")
         print(f"{name} {version}")
         c = contrib.get(name, {})
+        reason = getattr(plugin, "unavailable_reason", None)
+        if callable(reason) and reason():
+            print(f"  {reason()}")
         for be_name in c.get("backends", []):
             devs = backends[be_name].devices()
             shown = ", ".join(f"{d} ({'available' if ok else 'not available'})"

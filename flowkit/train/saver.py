@@ -40,7 +40,9 @@ from __future__ import annotations
 import numbers
 import os
 import re
+import sys
 import time
+import warnings
 
 from flowkit.checkpoint import atomic, graph_json
 from flowkit.checkpoint.h5format import (CheckpointReader, dataset_name, dataset_paths,
@@ -86,6 +88,18 @@ def _build_var_map(var_list):
             raise ValueError(f"At least two variables have the same name: {name}")
         out[name] = op
     return out
+
+
+def _warn_if_not_rank_zero() -> None:
+    """Every process of a distributed job (``flowkit.distributed``) writing the same files
+    races: the documented pattern saves on rank 0 only. torch.distributed is looked up among
+    the loaded modules, never imported here."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized() and \
+            dist.get_rank() != 0:
+        warnings.warn(f"Saver.save on rank {dist.get_rank()} of a distributed job: save on rank "
+                      "0 only (`if hvd.rank() == 0: saver.save(...)`); every rank writing the "
+                      "same files races.", RuntimeWarning, stacklevel=3)
 
 
 class Saver:
@@ -224,6 +238,7 @@ class Saver:
                 checkpoint is unchanged.
         """
         self._check_session(sess)
+        _warn_if_not_rank_zero()
         save_path = os.fspath(save_path)
         path = save_path
         step = None

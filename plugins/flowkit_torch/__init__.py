@@ -20,6 +20,15 @@ def torch_available() -> bool:
         return False
 
 
+def unavailable_reason():
+    """Why this plugin contributes nothing here (``flowkit plugins`` prints it), or None."""
+    if torch_available():
+        return None
+    return ("backend torch: not available: PyTorch is not installed. Add it with "
+            "`pip install torch` (or `pip install -e \".[torch]\"` in a checkout); "
+            "sessions run on NumPy meanwhile.")
+
+
 @hookimpl
 def flowkit_register_backends():
     if not torch_available():
