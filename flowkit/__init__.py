@@ -15,7 +15,6 @@ Example:
     [[3.5]
      [0. ]]
 """
-
 from flowkit.framework.dtypes import (  # noqa: F401
     DType, as_dtype, float16, float32, float64, half, double, int8, int16, int32, int64,
     uint8, bool, string)
@@ -43,23 +42,37 @@ from flowkit.variables import (  # noqa: F401
     model_variables, variables_initializer, global_variables_initializer,
     initialize_all_variables, local_variables_initializer, initialize_local_variables,
     is_variable_initialized, report_uninitialized_variables)
+from flowkit.variables import variables_initializer as initialize_variables  # noqa: F401
 from flowkit.gradients import gradients  # noqa: F401
 from flowkit.session import (  # noqa: F401
     Session, InteractiveSession, get_default_session)
-from flowkit import nn, train  # noqa: F401
+from flowkit import nn, train, warnings  # noqa: F401
+from flowkit import renames as _renames
+from flowkit.renames import concat  # noqa: F401  (says so for TF's pre-1.0 argument order)
 # TF1's other namespaces, each built above the core (see docs/design.md, "The layers"):
 from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
 from flowkit.initializers import keras  # noqa: F401
-from flowkit import data, app, flags, gfile  # noqa: F401
+from flowkit import data, app, flags, gfile, summary  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
 from flowkit.config_proto import (ConfigProto, GPUOptions, GraphOptions,  # noqa: F401
                                   OptimizerOptions, RunOptions, RunMetadata)
 from flowkit.version import VERSION, GIT_VERSION, COMPILER_VERSION  # noqa: F401
 from flowkit.compat.behavior import *  # noqa: F401,F403
+from flowkit.compat import dimension_at_index, dimension_value  # noqa: F401
 from flowkit import compat  # noqa: F401
+from flowkit.framework import graph_def as _graph_def
 
 #: TF1-like, so that version switches in learner code take their TF1 branch; the package's
 #: own version is ``flowkit.version.__version__`` (see flowkit/version.py).
 __version__ = VERSION
 
 newaxis = None
+
+
+def __getattr__(name):
+    """TF1's protocol-buffer classes (``tf.Summary``, ``tf.GraphDef``...) load lazily, from
+    the tensorboard package; TF1's renamed names teach the new one (``tf.mul`` ->
+    ``tf.multiply``); other unknown names get the closest public names."""
+    if name in _graph_def.PROTO_CLASSES:
+        return _graph_def.proto_class(name)
+    raise _renames.missing_attribute("flowkit", "", name, list(globals()))

@@ -58,6 +58,11 @@ class Backend:
         """Maps each device name this backend knows to whether it is usable here."""
         return {"cpu": True}
 
+    def configure_session(self, settings: dict, device: str) -> None:
+        """Applies what a session's ``tf.ConfigProto`` asks of the backend
+        (``settings`` from :func:`flowkit.config_proto.session_settings`:
+        ``intra_op_threads``, ``gpu_memory_fraction``). The default does nothing."""
+
     def check_device(self, device: str) -> str:
         """Returns the canonical device name, or raises ``ValueError`` saying what exists."""
         devs = self.devices()

@@ -28,4 +28,7 @@ ENV_VARS = [
     ("FLOWKIT_INPLACE", "1", "`0`: never let a kernel write its result into the memory of an "
      "intermediate result that dies at its op (in-place kernels; for comparing and "
      "debugging)."),
+    ("FLOWKIT_WARNINGS", "", "`0`: no flowkit warnings (`tf.warnings`); `-name,-name`: not "
+     "those (`graph_growth`, `broadcast`, `non_finite`, `integer_variable`, "
+     "`initializer_order`)."),
 ]

@@ -171,3 +171,70 @@ def _aggregate(gs):
     if len(gs) == 1:
         return gs[0]
     return add_n(gs)
+
+
+def explain_no_gradient(y, x) -> str:
+    """Why ``tf.gradients(y, x)`` is ``None``, in words: the op(s) on the way from ``x`` (a
+    variable or tensor) to ``y`` where the gradient stops (an op without a gradient rule such
+    as ``ArgMax`` or ``Equal``, a ``Cast`` to an integer type, ``tf.stop_gradient``), each
+    with the line of the user's code that created it; or that ``y`` does not depend on ``x``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> hits = tf.cast(tf.equal(tf.argmax(w), 0), tf.float32)
+        >>> print(explain_no_gradient(hits, w).split(" (created")[0])
+        the gradient stops at 'ArgMax' (ArgMax: no gradient)
+    """
+    x = _as_x_tensor(x)
+    y = convert_to_tensor(y)
+    # Ops on a path from x to y: forward from x, backward from y.
+    forward, stack = set(), [x.op]
+    while stack:
+        op = stack.pop()
+        if op in forward:
+            continue
+        forward.add(op)
+        for t in op.outputs:
+            stack.extend(t._consumers)
+    if y.op not in forward:
+        return (f"the loss does not depend on it at all (no path from '{x.name}' to "
+                f"'{y.name}'): is it used in the model that computes the loss?")
+    between, stack = set(), [y.op]
+    while stack:
+        op = stack.pop()
+        if op in between:
+            continue
+        between.add(op)
+        stack.extend(t.op for t in op.inputs if t.op in forward)
+    # Walk from x towards y; stop at the first op on each path that blocks the gradient.
+    blocks, seen, frontier = [], set(), [x]
+    while frontier:
+        t = frontier.pop()
+        for op in t._consumers:
+            if op not in between or op in seen:
+                continue
+            seen.add(op)
+            why = _blocks(op)
+            if why:
+                blocks.append((op, why))
+            else:
+                frontier.extend(o for o in op.outputs if _differentiable(o))
+    if not blocks:
+        return "the gradient does not reach it (no differentiable float path)"
+    blocks.sort(key=lambda b: b[0]._id)
+    parts = [f"'{op.name}' ({op.type}: {why}) (created at {op.user_line})"
+             for op, why in blocks[:3]]
+    return "the gradient stops at " + ", and at ".join(parts)
+
+
+def _blocks(op):
+    """Why no gradient flows through ``op`` (a short reason), or ``None``."""
+    if op.op_def.grad_fn is None:
+        return "no gradient"
+    if op.type == "StopGradient":
+        return "tf.stop_gradient"
+    if not any(_differentiable(t) for t in op.outputs):
+        names = "/".join(sorted({t.dtype.name for t in op.outputs})) or "no outputs"
+        return f"its output is {names}, not a float"
+    return None

@@ -4,9 +4,14 @@ The ops live in :mod:`flowkit.ops.nn_ops` and :mod:`flowkit.ops.conv_ops`; ``tf.
 and ``tf.nn.tanh`` are the same functions as ``tf.sigmoid`` and ``tf.tanh`` from
 :mod:`flowkit.ops.math_ops`.
 """
+from flowkit import renames as _renames
 from flowkit.ops import conv_ops, nn_ops
 from flowkit.ops.conv_ops import *  # noqa: F401,F403
 from flowkit.ops.math_ops import sigmoid, tanh  # noqa: F401
 from flowkit.ops.nn_ops import *  # noqa: F401,F403
 
 __all__ = nn_ops.__all__ + conv_ops.__all__ + ["sigmoid", "tanh"]
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.nn", "nn", name, __all__ + list(globals()))

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import collections
 import os
+import sys
 import threading
+import time
 
 import numpy as np
 
-from flowkit.framework import errors, session_stack
-from flowkit.framework.graph import Operation, Tensor, get_default_graph
+from flowkit import config_proto
+from flowkit.framework import errors, run_trace, session_stack
+from flowkit.framework import warnings as fk_warnings
+from flowkit.framework.graph import Operation, Tensor, _is_internal, get_default_graph
 from flowkit.session_plan import ADD_N, DEAD, _Unread, build_plan, describe
 
 _ELEMENT = (Tensor, Operation)
@@ -87,8 +91,12 @@ class BaseSession:
         self.graph = graph if graph is not None else get_default_graph()
         self.backend_name = backend or os.environ.get("FLOWKIT_BACKEND") or "numpy"
         self._backend = plugins.get_backend(self.backend_name)
-        self.device = self._backend.check_device(device or os.environ.get("FLOWKIT_DEVICE")
-                                                 or "cpu")
+        self._settings = config_proto.session_settings(config)
+        chosen = device or os.environ.get("FLOWKIT_DEVICE") or "cpu"
+        if device is None and not self._settings["allow_gpu"] and chosen.startswith("cuda"):
+            chosen = "cpu"      # ConfigProto(device_count={"GPU": 0})
+        self.device = self._backend.check_device(chosen)
+        self._backend.configure_session(self._settings, self.device)
         self._check = os.environ.get("FLOWKIT_CHECK_KERNELS", "") not in ("", "0")
         self._values = {}          # VariableV2 op -> native value
         self._rngs = {}            # random op -> generator
@@ -96,12 +104,16 @@ class BaseSession:
         self._plans = {}
         self._closed = False
         self._lock = threading.RLock()
+        self._var_locks = {}       # VariableV2 op -> the lock its updates hold
+        self._ops_seen = 0         # the graph's op count at the last run (graph growth)
+        self._growth = {}          # a run's call site -> the op count when it last ran
         self.target, self.config = target, config
 
     # -- properties ----------------------------------------------------------------------------
     @property
     def graph_def(self):
-        return None
+        """The session's graph as a ``GraphDef`` (TF1's ``sess.graph_def``)."""
+        return self.graph.as_graph_def()
 
     @property
     def sess_str(self):
@@ -141,11 +153,20 @@ class BaseSession:
         the same structure. An Operation fetch gives ``None``."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        n_ops = len(self.graph._ops)
+        if n_ops != self._ops_seen:      # the graph changed since the last run (rare)
+            self._graph_grew(n_ops)
+        if not n_ops:
+            raise RuntimeError("The Session graph is empty. Add operations to the graph before "
+                               "calling run(). (Did you build the model in another graph, or "
+                               "call tf.reset_default_graph() after building it and before "
+                               "creating the session?)")
         if isinstance(fetches, _ELEMENT):
             elements, rebuild = [fetches], None
             if fetches.graph is not self.graph:
                 raise ValueError(f"Fetch argument {fetches!r} cannot be interpreted as a Tensor. "
-                                 f"({fetches!r} is not an element of this graph.)")
+                                 f"({fetches!r} is not an element of this graph: it was "
+                                 f"created in another tf.Graph, at {_element_line(fetches)}.)")
         else:
             elements = []
             rebuild = _flatten(fetches, self.graph, elements)
@@ -155,10 +176,96 @@ class BaseSession:
         if plan is None:
             plan = self._build_plan(elements, list(feeds))
             self._plans[key] = plan
-        values = self._execute(plan, feeds)
+        if plan.loss_checks:
+            self._feeds_now = feeds    # for the diagnosis of a non-finite loss, if any
+        if run_metadata is not None and run_trace.wants_trace(options, run_metadata):
+            rec = run_trace.StepStatsRecorder(self.device)
+            values = self._execute(plan, feeds, rec)
+            rec.fill(run_metadata)
+        else:
+            values = self._execute(plan, feeds)
         return values[0] if rebuild is None else rebuild(values)
 
+    # -- warnings (checked when the graph changed or when a training plan is made) -------------
+    def _graph_grew(self, n_ops) -> None:
+        """Warns when ops were created since the last run from the same line of a loop."""
+        self._ops_seen = n_ops
+        key, site = _run_site()
+        if key is None:
+            return
+        before = self._growth.get(key)
+        self._growth[key] = n_ops
+        if before is None or before >= n_ops or not fk_warnings.enabled("graph_growth"):
+            return
+        new = self.graph._ops[before:n_ops]
+        types = collections.Counter(op.type for op in new)
+        lines = list(dict.fromkeys(op.user_line for op in new))
+        kinds = ", ".join(f"{c} {t}" for t, c in types.most_common(5))
+        where = ", ".join(lines[:3]) + (" ..." if len(lines) > 3 else "")
+        fk_warnings.warn(
+            "graph_growth",
+            f"The graph grew between two runs of this line: {len(new)} op(s) were created "
+            f"since the last sess.run here ({kinds}), at {where}. A loop that creates ops "
+            "at every step makes each step slower and the graph bigger: create the ops once, "
+            "before the loop, "
+            "and only sess.run them inside it (feed changing values through a placeholder). "
+            "tf.get_default_graph().finalize() before the loop turns this into an error.", site)
+
+    def _non_finite_loss(self, loss, value) -> None:
+        """Warns that a fetched loss of a training step is NaN or Inf (called once per plan,
+        before the step's updates run), naming the first op that produced a non-finite
+        value, found by re-running the loss with a check after every op, as
+        tf.add_check_numerics_ops would."""
+        v = np.asarray(self._backend.to_numpy(value))[()]
+        origin = self._first_non_finite(loss, getattr(self, "_feeds_now", {}))
+        fk_warnings.warn(
+            "non_finite",
+            f"The loss '{loss.name}' (made at {loss.op.user_line}) is {v} in this training "
+            f"step. {origin} Common causes: tf.log of 0 (compute cross-entropy from "
+            "logits with tf.nn.softmax_cross_entropy_with_logits_v2 instead of "
+            "log(softmax)), a division by 0, or a learning rate so large that the "
+            "weights diverge (try a 10x smaller one).", _run_site()[1])
+
+    def _first_non_finite(self, loss, feeds) -> str:
+        """Re-runs the ops ``loss`` needs (no updates) and names the first that produced a
+        NaN or Inf from finite inputs."""
+        try:
+            plan = build_plan(self, [loss], [t for t in feeds])
+        except Exception:  # noqa: BLE001 - a diagnosis must never fail the run
+            return ""
+        if plan.writes or plan.dead_aware:
+            return ""
+        vals = list(plan.template)
+        to_native, to_numpy = self._backend.to_native, self._backend.to_numpy
+        for t, slot, np_dtype, _ in plan.feed_checks:
+            vals[slot] = to_native(_feed_array(feeds[t], np_dtype, t), self.device)
+        bad_slots = set()
+        for step in plan.steps:
+            op = plan.step_ops[id(step)]
+            try:
+                out = step.fn(*[vals[j] for j in step.ins])
+            except Exception:  # noqa: BLE001
+                return ""
+            outs = list(out) if step.multi else [out]
+            slots = list(step.out) if step.multi else [step.out]
+            for slot, v in zip(slots, outs):
+                vals[slot] = v
+                arr = np.asarray(to_numpy(v))
+                if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+                    bad_slots.add(slot)
+                    if not bad_slots.intersection(step.ins):
+                        what = (f"the variable '{op.name}' already holds NaN or Inf (an "
+                                "earlier update wrote it)" if op.type == "VariableV2" else
+                                f"the first op that produced a NaN or Inf from finite inputs "
+                                f"is '{op.name}' ({op.type}), made at {op.user_line}")
+                        return f"Re-running it: {what}."
+        return ""
+
     def _normalize_feeds(self, feed_dict):
+        if not isinstance(feed_dict, collections.abc.Mapping):
+            raise TypeError(f"feed_dict must be a dictionary (or other mapping) from tensors to "
+                            f"values, instead of '{type(feed_dict).__name__}': write "
+                            "feed_dict={x: value, ...}.")
         out = {}
         for k, v in feed_dict.items():
             if isinstance(k, Tensor):
@@ -171,7 +278,10 @@ class BaseSession:
                 except (TypeError, ValueError, KeyError) as e:
                     raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
             if t.graph is not self.graph:
-                raise ValueError(f"Cannot feed {t.name}: it is not an element of this graph.")
+                raise TypeError(f"Cannot interpret feed_dict key as Tensor: Tensor '{t.name}' "
+                                "is not an element of this graph. It was created in another "
+                                f"tf.Graph, at {t.op.user_line}. Build the whole model in the "
+                                "graph this session runs (tf.Session(graph=...)).")
             if isinstance(v, Tensor) or hasattr(v, "_as_tensor"):
                 raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable "
                                 "feed values include Python scalars, strings, lists, numpy "
@@ -212,10 +322,16 @@ class BaseSession:
 
     # -- planning ------------------------------------------------------------------------------
     def _build_plan(self, elements, fed):
-        return build_plan(self, elements, fed)
+        plan = build_plan(self, elements, fed)
+        if self._settings["log_device_placement"]:      # ConfigProto(log_device_placement)
+            kind, _, index = self.device.partition(":")
+            where = f"/job:localhost/replica:0/task:0/device:{kind.upper()}:{index or 0}"
+            for op in plan.ops:
+                print(f"{op.name}: ({op.type}): {where}", file=sys.stderr)
+        return plan
 
     # -- execution -----------------------------------------------------------------------------
-    def _execute(self, plan, feeds):
+    def _execute(self, plan, feeds, rec=None):
         vals = list(plan.template)
         to_native, device = self._backend.to_native, self.device
         for t, slot, np_dtype, dims in plan.feed_checks:
@@ -230,6 +346,9 @@ class BaseSession:
             vals[slot] = to_native(arr, device)
         if plan.dead_aware:
             self._run_dead_aware(plan, vals)
+            return self._fetch(plan, vals)
+        if rec is not None:
+            self._run_traced(plan, vals, rec)
             return self._fetch(plan, vals)
         call = None
         try:
@@ -248,6 +367,27 @@ class BaseSession:
                 raise
             raise _kernel_error(plan.call_ops[id(call)], e, self) from e
         return self._fetch(plan, vals)
+
+    def _run_traced(self, plan, vals, rec):
+        """The plain loop, timing each op for ``run_metadata`` (``RunOptions.FULL_TRACE``)."""
+        call = None
+        try:
+            for call, out, multi, free in plan.run:
+                start = time.time()
+                if multi:
+                    for s, v in zip(out, call(vals)):
+                        vals[s] = v
+                else:
+                    vals[out] = call(vals)
+                rec.record(plan.call_ops[id(call)], start, time.time())
+                for s in free:
+                    vals[s] = None
+        except errors.OpError:
+            raise
+        except Exception as e:
+            if call is None:
+                raise
+            raise _kernel_error(plan.call_ops[id(call)], e, self) from e
 
     def _run_dead_aware(self, plan, vals):
         """The loop for plans with ``Switch`` ops: an op with a dead data or control input is
@@ -332,6 +472,12 @@ class BaseSession:
                 "sess.run(tf.global_variables_initializer()) after building the whole model."
             ) from None
 
+    def _var_lock_for(self, var_op):
+        """The lock of ``var_op``'s updates in this session (made once, under the session's
+        lock, so two threads never make two)."""
+        with self._lock:
+            return self._var_locks.setdefault(var_op, threading.Lock())
+
     def _state_for(self, op) -> dict:
         """The state dict of ``op`` in this session (ops registered with needs_state)."""
         return self._op_states.setdefault(op, {})
@@ -374,6 +520,24 @@ class BaseSession:
         return [f"/device:{d.upper()}:0" for d, ok in self._backend.devices().items() if ok]
 
 
+def _run_site():
+    """``(key, site)`` of the user's line that called ``sess.run``: the key tells a loop
+    (the same frame line, called from the same caller line) from a helper called from
+    several places."""
+    f = sys._getframe(2)
+    while f is not None and _is_internal(f.f_globals.get("__name__", "")):
+        f = f.f_back
+    if f is None:
+        return None, None
+    back = f.f_back
+    key = (f.f_code, f.f_lasti, back.f_code if back else None, back.f_lasti if back else None)
+    return key, (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+
+def _element_line(element) -> str:
+    return (element if isinstance(element, Operation) else element.op).user_line
+
+
 def _feed_array(value, np_dtype, t):
     try:
         return np.asarray(value, dtype=np_dtype)
@@ -383,10 +547,27 @@ def _feed_array(value, np_dtype, t):
 
 
 def _kernel_error(op, e, session):
+    if _is_out_of_memory(e):
+        return errors.ResourceExhaustedError(
+            None, op, f"Out of memory in the kernel of op '{op.name}' (type {op.type}, backend "
+            f"'{session.backend_name}', device '{session.device}'): {e}. Input shapes: "
+            f"[{', '.join(str(t.shape) for t in op.inputs)}]. Use smaller batches or "
+            "tensors, or free memory held elsewhere.")
     msg = (f"{type(e).__name__} in kernel of op '{op.name}' (type {op.type}, backend "
            f"'{session.backend_name}'): {e}. Input shapes: "
            f"[{', '.join(str(t.shape) for t in op.inputs)}].")
     return errors.InvalidArgumentError(None, op, msg)
+
+
+def _is_out_of_memory(e) -> bool:
+    """A MemoryError (NumPy's "Unable to allocate") or torch's OutOfMemoryError (a
+    RuntimeError subclass whose name says so), without importing torch."""
+    if isinstance(e, MemoryError):
+        return True
+    if any(c.__name__ == "OutOfMemoryError" for c in type(e).__mro__):
+        return True
+    # torch's CPU allocator raises a plain RuntimeError
+    return isinstance(e, RuntimeError) and "can't allocate memory" in str(e)
 
 
 class Session(BaseSession):

@@ -28,12 +28,14 @@ matters. Other plans run exactly as before.
 from __future__ import annotations
 
 import gc
+import math
 import os
 from functools import partial
 
 import numpy as np
 
 from flowkit.framework import errors
+from flowkit.framework import warnings as fk_warnings
 from flowkit.framework.graph import Tensor
 
 
@@ -44,7 +46,8 @@ class _Plan:
     """A prepared way to compute some fetches from some feeds."""
 
     __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
-                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops")
+                 "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops",
+                 "loss_checks", "writes")
 
 
 class _Step:
@@ -189,7 +192,13 @@ def build_plan(session, elements, fed):
 def _build_plan(session, elements, fed):
     be, device = session.backend, session.device
     fed_set = set(fed)
-    order = _prune(elements, fed_set)
+    # Fetched float scalars (a loss) are pruned first, so in a training step the loss is
+    # computed before any update runs: the non-finite check below then sees the variables
+    # as they were when the loss was computed.
+    losses = [e for e in elements if isinstance(e, Tensor) and e.dtype.is_floating and
+              e.shape.ndims == 0 and e.op.type not in _NOT_LOSSES and e not in fed_set]
+    order = _prune(losses + list(elements) if losses and len(elements) > 1 else elements,
+                   fed_set)
 
     slot_of = {}
     template = []
@@ -337,17 +346,50 @@ def _build_plan(session, elements, fed):
             all_alias |= alias
     if not dead_aware and os.environ.get("FLOWKIT_INPLACE", "1") != "0":
         _donate(steps, step_ops, session, consumers, producer, all_alias)
-    const_slots = {slot_of[op.outputs[0]] for op in order if op.type == "Const"}
-    plan.fetch_copy = [s in all_alias or s in const_slots for s in fetch_slots]
+    # Fetched values never alias the caller's feeds, the plan's constants or variables: a
+    # fetched feed, constant, or view of one (tf.identity(x) of a fed x) is copied on the way
+    # out, so writing into a result changes neither the caller's array nor later runs.
+    const_slots = {slot_of[op.outputs[0]] for op in order if op.type == "Const" and
+                   op.outputs[0] in slot_of}
+    own = _view_closure([slot_of[t] for t in fed] + sorted(const_slots), steps, step_ops,
+                        consumers) if fetched else set()
+    plan.fetch_copy = [s in all_alias or s in own for s in fetch_slots]
     plan.fetch_slots = fetch_slots
     # What the normal loop runs: one (call, out, multi, free) tuple per step, where
     # call(vals) computes the step. A step without outputs writes to a scratch slot at the end.
     template.append(None)
-    plan.run = [(_caller(s.fn, s.ins), s.out, s.multi, s.free) for s in steps]
-    plan.call_ops = {id(r[0]): step_ops[id(s)] for r, s in zip(plan.run, steps)}
     plan.steps, plan.template, plan.step_ops, plan.ops = steps, template, step_ops, order
     plan.dead_aware, plan.elements = dead_aware, list(elements)
+    # A training step (a plan that updates variables) that fetches a float scalar (the loss):
+    # the session looks at that one value per run, to warn once if it is NaN or Inf.
+    plan.writes = bool(writes)
+    plan.loss_checks = ()
+    if writes and losses and fk_warnings.enabled("non_finite"):
+        first_write = writes[0][0]
+        for loss in losses:
+            i = producer.get(slot_of.get(loss, -1))
+            if i is not None and i < first_write and not steps[i].multi:
+                steps[i].fn = _loss_check(steps[i].fn, session, loss, plan)
+                plan.loss_checks += (loss,)
+    plan.run = [(_caller(s.fn, s.ins), s.out, s.multi, s.free) for s in steps]
+    plan.call_ops = {id(r[0]): step_ops[id(s)] for r, s in zip(plan.run, steps)}
     return plan
+
+
+_NOT_LOSSES = ("VariableV2", "Assign", "AssignAdd", "AssignSub", "Placeholder", "Const")
+
+
+def _loss_check(fn, session, loss, plan):
+    """``fn`` (the step computing a fetched loss of a training step), checking its value:
+    the first NaN or Inf warns (once), before the step's updates run."""
+    def check(*args):
+        out = fn(*args)
+        # float() of a 0-d NumPy array or torch tensor: no conversion of the array itself
+        if plan.loss_checks and type(out) is not _Dead and not math.isfinite(float(out)):
+            plan.loss_checks = ()
+            session._non_finite_loss(loss, out)
+        return out
+    return check
 
 
 #: Inputs known to hold fewer elements are not donated: allocating a small array costs less
@@ -404,20 +446,27 @@ def _alias_closures(order, steps, step_ops, slot_of, consumers):
             var = op.inputs[0].op
         else:
             continue
-        alias, frontier = set(), [s.out]
-        while frontier:
-            slot = frontier.pop()
-            if slot in alias:
-                continue
-            alias.add(slot)
-            for c in consumers.get(slot, ()):
-                cop = step_ops[id(steps[c])]
-                if cop.op_def.view and steps[c].ins and (steps[c].ins[0] == slot or
-                                                         cop.type == "Merge"):
-                    out_slots = steps[c].out if steps[c].multi else (steps[c].out,)
-                    frontier.extend(out_slots)
-        out.setdefault(var, []).append((i, alias))
+        out.setdefault(var, []).append((i, _view_closure([s.out], steps, step_ops,
+                                                         consumers)))
     return out
+
+
+def _view_closure(start, steps, step_ops, consumers):
+    """The slots that may share memory with the slots ``start``: those and the outputs of
+    view ops (identity, reshape, slicing...) of them, transitively."""
+    alias, frontier = set(), list(start)
+    while frontier:
+        slot = frontier.pop()
+        if slot in alias:
+            continue
+        alias.add(slot)
+        for c in consumers.get(slot, ()):
+            cop = step_ops[id(steps[c])]
+            if cop.op_def.view and steps[c].ins and (steps[c].ins[0] == slot or
+                                                     cop.type == "Merge"):
+                out_slots = steps[c].out if steps[c].multi else (steps[c].out,)
+                frontier.extend(out_slots)
+    return alias
 
 
 def _caller(fn, ins):
@@ -506,11 +555,16 @@ def _read_or_defer(session, op):
 
 
 def _write_variable(values, var, kernel, attrs, is_assign, session, value):
-    ref = values.get(var)
-    if ref is None and not is_assign:
-        session._read_variable(var)  # raises FailedPreconditionError naming the variable
-    new = kernel(attrs, ref, value)
-    values[var] = new
+    # One lock per variable: updates from several threads running the same session (TF1's
+    # queue-runner and Hogwild patterns) are read-modify-write steps that must not interleave,
+    # so that use_locking=True (and every other update) loses nothing.
+    lock = session._var_locks.get(var) or session._var_lock_for(var)
+    with lock:
+        ref = values.get(var)
+        if ref is None and not is_assign:
+            session._read_variable(var)  # raises FailedPreconditionError naming the variable
+        new = kernel(attrs, ref, value)
+        values[var] = new
     return new
 
 

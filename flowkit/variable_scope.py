@@ -40,7 +40,7 @@ import contextlib
 import enum
 
 from flowkit.framework import dtypes
-from flowkit.framework.graph import (GraphKeys, Tensor, format_site, get_default_graph)
+from flowkit.framework.graph import (GraphKeys, Tensor, format_line, get_default_graph)
 from flowkit.framework.tensor_shape import TensorShape, as_shape
 from flowkit.variables import Variable
 from flowkit.init_ops import glorot_uniform_initializer, zeros_initializer
@@ -120,10 +120,16 @@ class _ScopeStore:
         if name in self.vars:
             found = self.vars[name]
             if reuse is False or reuse is None:
+                scope, _, short = name.rpartition("/")
                 raise ValueError(
                     f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
                     f"or reuse=tf.AUTO_REUSE in VarScope? Originally defined at:\n\n  "
-                    f"{format_site(found.op._site)}\n\n{_NOTEBOOK_HINT}")
+                    f"{format_line(found.op._site, source=True)}\n\nTo share it, "
+                    + (f"open its scope with reuse: `with tf.variable_scope({scope!r}, "
+                       "reuse=True):` (or reuse=tf.AUTO_REUSE)" if scope else
+                       "call tf.get_variable_scope().reuse_variables()")
+                    + f" around the second tf.get_variable({short!r}, ...); to make a new "
+                    f"variable, use another name or scope.\n\n{_NOTEBOOK_HINT}")
             if not shape.is_compatible_with(found.shape):
                 raise ValueError(f"Trying to share variable {name}, but specified shape {shape} "
                                  f"and found shape {found.shape}.")

@@ -207,6 +207,13 @@ class Variable:
 
     # -- conversion ----------------------------------------------------------------------------
     def _as_tensor(self) -> Tensor:
+        # As TF's resource variables: a use under tf.control_dependencies reads the variable
+        # afresh, after those control inputs (a new ``v/read_N`` op carrying them), rather
+        # than the shared ``v/read`` that may run before them.
+        graph = self._graph
+        if graph._control_stack and graph._current_control_inputs():
+            with graph.name_scope(self._variable.op.name + "/"):
+                return array_ops.identity(self._variable, name="read")
         return self._snapshot
 
     def _as_graph_element(self) -> Tensor:
@@ -216,8 +223,9 @@ class Variable:
         return self._variable
 
     def value(self) -> Tensor:
-        """The tensor that reads the variable (``v/read:0``)."""
-        return self._snapshot
+        """The tensor that reads the variable (``v/read:0``; under
+        ``tf.control_dependencies``, a new read that runs after them)."""
+        return self._as_tensor()
 
     def read_value(self) -> Tensor:
         """A new read of the variable (an ``Identity`` op)."""
@@ -282,7 +290,7 @@ def _install_operators():
              "__rand__", "__or__", "__ror__", "__xor__", "__invert__"]
     for n in names:
         def method(self, *args, _n=n):
-            return getattr(self._snapshot, _n)(*args)
+            return getattr(self._as_tensor(), _n)(*args)
         method.__name__ = n
         setattr(Variable, n, method)
 

@@ -546,7 +546,7 @@ def test_errors():
         tf.nn.bias_add(tf.placeholder(tf.float32, [2, 3]), [1.0, 2.0])
     with pytest.raises(TypeError, match="labels"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[0.0, 1.0], logits=_rand(2, 3))
-    with pytest.raises(ValueError, match="Rank mismatch"):
+    with pytest.raises(ValueError, match="`labels.shape.rank` must equal"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[[0, 1]], logits=_rand(2, 3))
     with pytest.raises(ValueError, match="named arguments"):
         tf.nn.softmax_cross_entropy_with_logits_v2(_rand(2, 3), _rand(2, 3))

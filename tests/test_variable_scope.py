@@ -217,7 +217,8 @@ def test_already_exists_error_says_where():
     assert msg.startswith("Variable conv1/weights already exists, disallowed. Did you mean to "
                           "set reuse=True or reuse=tf.AUTO_REUSE in VarScope? Originally "
                           "defined at:")
-    assert f'test_variable_scope.py", line {first_line}' in msg
+    assert f"{__file__}:{first_line} (in test_already_exists_error_says_where)" in msg
+    assert "with tf.variable_scope('conv1', reuse=True):" in msg          # the fix
     assert 'tf.get_variable("weights", [5, 5, 32, 32])' in msg      # the source line
     assert "notebook" in msg and "tf.reset_default_graph()" in msg
 

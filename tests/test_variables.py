@@ -327,7 +327,9 @@ def test_variables_ignore_control_dependencies(session):
         w = tf.get_variable("w", [], initializer=tf.ones_initializer())
         y = tf.identity(v.value())
     assert v.initializer.control_inputs == [] and w.initializer.control_inputs == []
-    assert y.op.control_inputs == [update.op]
+    # v.value() under the block is a fresh read that waits for the update (as TF's resource
+    # variables); y's input was made in the block, so y itself needs no control input.
+    assert y.op.inputs[0].op.control_inputs == [update.op]
     sess = session()
     sess.run(tf.global_variables_initializer())               # x need not be fed
     assert sess.run(y, {x: 2.0}) == 1.0 and sess.run(counter) == 2.0
@@ -388,3 +390,14 @@ def test_collection_names_match_tf1(tf1):
     with _tf1_graph(tf1):
         theirs = build(tf1)
     assert ours == theirs
+
+
+def test_variable_names_are_validated_as_tf_validates_them(tf1):
+    for name in ["v\n", "bad name", "-x"]:
+        with pytest.raises(ValueError, match="is not a valid scope name"):
+            tf.Variable(1.0, name=name)
+        with tf1.Graph().as_default(), pytest.raises(ValueError):
+            tf1.Variable(1.0, name=name)
+    v = tf.Variable(1.0, name="a/../b")               # TF accepts it too
+    with tf1.Graph().as_default():
+        assert tf1.Variable(1.0, name="a/../b").op.name == v.op.name == "a/../b"

@@ -10,6 +10,8 @@ Example:
 """
 from __future__ import annotations
 
+import linecache
+
 OK = 0
 CANCELLED = 1
 UNKNOWN = 2
@@ -47,14 +49,26 @@ class OpError(Exception):
         return self._message
 
     def _full_message(self) -> str:
-        site = getattr(self.op, "creation_site", None)
+        site = getattr(self.op, "_site", None)
         if self.op is not None and site:
             return (f"{self._message}\n\nThe operation '{self.op.name}' (type {self.op.type}) "
-                    f"was created at:\n  {site}")
+                    f"was created at {format_line(site, source=True)}")
         return self._message
 
     def __str__(self) -> str:
         return self._full_message()
+
+
+def format_line(site, source=False) -> str:
+    """``path/to/program.py:LINE`` of a creation site ``(filename, lineno, function)``, the
+    user's frame; with ``source``, followed by the function and the line's text."""
+    if not site:
+        return "<unknown location>"
+    text = f"{site[0]}:{site[1]}"
+    if source:
+        line = linecache.getline(site[0], site[1]).strip()
+        text += f" (in {site[2]})" + (f":\n    {line}" if line else "")
+    return text
 
 
 def _make(name, code, doc):

@@ -24,7 +24,9 @@ import sys
 import threading
 
 from flowkit import draw
-from flowkit.framework import session_stack
+from flowkit.framework import graph_def, session_stack
+from flowkit.framework import warnings as fk_warnings
+from flowkit.framework.errors import format_line  # noqa: F401 (re-exported)
 from flowkit.framework.registry import get_op_def
 from flowkit.framework.tensor_shape import TensorShape
 
@@ -196,6 +198,11 @@ class Operation:
         return format_site(self._site)
 
     @property
+    def user_line(self) -> str:
+        """``path/to/program.py:LINE``: the line of the user's code that created the op."""
+        return format_line(self._site)
+
+    @property
     def traceback(self):
         return [self._site] if self._site else []
 
@@ -271,6 +278,9 @@ class GraphKeys:
     INIT_OP = "init_op"
     LOCAL_INIT_OP = "local_init_op"
     READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
+    METRIC_VARIABLES = "metric_variables"
     GLOBAL_STEP = "global_step"
     VARIABLES = GLOBAL_VARIABLES
 
@@ -343,11 +353,11 @@ class Graph:
             if not isinstance(name, str):
                 raise TypeError(f"name_scope expects a string name, got {name!r}")
             if name[-1] == "/":
-                if not _VALID_SCOPE_NAME.match(name):
+                if not _VALID_SCOPE_NAME.fullmatch(name):
                     raise ValueError(f"'{name}' is not a valid scope name")
                 new_stack = name[:-1]
             else:
-                if not _VALID_OP_NAME.match(name):
+                if not _VALID_OP_NAME.fullmatch(name):
                     raise ValueError(f"'{name}' is not a valid scope name. A scope name starts "
                                      "with a letter, digit or '.', then letters, digits, "
                                      "'_', '.', '-', '/'.")
@@ -371,13 +381,15 @@ class Graph:
         for t in inputs:
             if t.op.graph is not self:
                 raise ValueError(f"Tensor {t.name} must be from the same graph as the op being "
-                                 f"created ({name or op_type}). Did you build parts of the model "
-                                 "under different tf.Graph().as_default() blocks?")
+                                 f"created ({name or op_type}): it was created in another "
+                                 f"tf.Graph, at {t.op.user_line}. Did you build parts of the "
+                                 "model under different tf.Graph().as_default() blocks, or "
+                                 "after tf.reset_default_graph()?")
         if name and name[-1] == "/":
             name = name[:-1]
         else:
             name = name or op_type
-            if not _VALID_OP_NAME.match(name):
+            if not _VALID_OP_NAME.fullmatch(name):
                 raise ValueError(f"'{name}' is not a valid node name")
             name = self.unique_name(name)
         control = self._current_control_inputs({t.op for t in inputs})
@@ -389,6 +401,8 @@ class Graph:
             raise type(e)(f"{e} for '{name}' (op: '{op_type}') with input shapes: "
                           f"{shapes}.") from None
         op.outputs = [Tensor(op, i, dt, sh) for i, (dt, sh) in enumerate(specs)]
+        if op_type in _BROADCAST_CHECKED and self._gradient_of is None:
+            _check_loss_broadcast(op)
         with self._lock:
             op._id = len(self._ops) + 1
             self._ops.append(op)
@@ -468,11 +482,13 @@ class Graph:
             return op
         if isinstance(obj, Tensor) and allow_tensor:
             if obj.graph is not self:
-                raise ValueError(f"Tensor {obj} is not an element of this graph.")
+                raise ValueError(f"Tensor {obj} is not an element of this graph (it was "
+                                 f"created in another tf.Graph, at {obj.op.user_line}).")
             return obj
         if isinstance(obj, Operation) and allow_operation:
             if obj.graph is not self:
-                raise ValueError(f"Operation {obj} is not an element of this graph.")
+                raise ValueError(f"Operation {obj} is not an element of this graph (it was "
+                                 f"created in another tf.Graph, at {obj.user_line}).")
             return obj
         raise TypeError(f"Can not convert a {type(obj).__name__} into a "
                         f"{' or '.join(types) or 'graph element'}.")
@@ -571,12 +587,21 @@ class Graph:
     def finalized(self) -> bool:
         return self._finalized
 
+    def _unsafe_unfinalize(self) -> None:
+        """Makes a finalized graph writable again (``MonitoredSession`` does, as in TF1)."""
+        self._finalized = False
+
     @property
     def version(self) -> int:
         return self._version
 
     def to_dot(self, **kwargs) -> str:
         return draw.graph_to_dot(self, **kwargs)
+
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as TF1's ``GraphDef`` protocol buffer (for TensorBoard's graph
+        dashboard and ``tf.train.write_graph``; needs the tensorboard package)."""
+        return graph_def.graph_to_graph_def(self, add_shapes=add_shapes)
 
     def to_svg(self, **kwargs) -> str:
         """The graph as SVG text: graphviz's drawing when its ``dot`` program is installed,
@@ -585,6 +610,32 @@ class Graph:
 
     def _repr_svg_(self):
         return self.to_svg()
+
+
+#: Elementwise ops of hand-written losses (``tf.square(labels - pred)``, ``labels * log(p)``).
+_BROADCAST_CHECKED = frozenset(("Sub", "SquaredDifference", "Mul", "Equal", "Add"))
+
+
+def _check_loss_broadcast(op) -> None:
+    """Warns (once per line) when ``op`` broadcasts ``(N,)`` against ``(N, 1)`` into
+    ``(N, N)``: labels and predictions whose shapes differ by a trailing 1."""
+    a, b = (t.shape for t in op.inputs)
+    if a.ndims == 2 and b.ndims == 1:
+        a, b = b, a
+    if a.ndims != 1 or b.ndims != 2:
+        return
+    n, (m, one) = a.as_tuple()[0], b.as_tuple()
+    if one != 1 or n != m or n == 1:
+        return
+    x, y = op.inputs
+    size = "N" if n is None else str(n)
+    fk_warnings.warn(
+        "broadcast",
+        f"'{op.name}' ({op.type}) broadcasts {x.name} of shape {_shape_str(x.shape)} against "
+        f"{y.name} of shape {_shape_str(y.shape)} into shape ({size}, {size}): every example "
+        "is compared with every other one, not with its own label. If one of them is a "
+        "column of predictions, flatten it first, e.g. tf.reshape(pred, [-1]) or "
+        "tf.squeeze(pred, axis=1), or give the labels shape [None, 1].", op._site)
 
 
 class _ControlFrame:

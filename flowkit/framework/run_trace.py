@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import time
 
+from flowkit import config_proto
+
 __all__ = ["wants_trace", "StepStatsRecorder", "NO_TRACE", "SOFTWARE_TRACE",
            "HARDWARE_TRACE", "FULL_TRACE"]
 
@@ -50,8 +52,13 @@ class StepStatsRecorder:
         """Adds the records to ``run_metadata.step_stats`` (a ``RunMetadata`` message)."""
         kind, _, index = self.device.partition(":")
         kind = "GPU" if kind == "cuda" else kind.upper()
-        dev = run_metadata.step_stats.dev_stats.add(
-            device=f"/job:localhost/replica:0/task:0/device:{kind}:{index or 0}")
+        device = f"/job:localhost/replica:0/task:0/device:{kind}:{index or 0}"
+        stats = run_metadata.step_stats.dev_stats
+        if hasattr(stats, "add"):               # tensorboard's RunMetadata protocol buffer
+            dev = stats.add(device=device)
+        else:                                   # flowkit's plain tf.RunMetadata
+            dev = _PlainDevice(device)
+            stats.append(dev.message)
         for op, start, end in self.records:
             micros = int(start * 1e6)
             took = max(int((end - start) * 1e6), 0)
@@ -60,3 +67,15 @@ class StepStatsRecorder:
                                op_start_rel_micros=0, op_end_rel_micros=took,
                                all_end_rel_micros=took,
                                timeline_label=f"{op.name} = {op.type}({inputs})")
+
+
+class _PlainDevice:
+    """``DeviceStepStats`` of :mod:`flowkit.config_proto`, with the protocol buffer's
+    ``node_stats.add(**fields)`` spelling, so :meth:`StepStatsRecorder.fill` writes both."""
+
+    def __init__(self, device: str) -> None:
+        self.message = config_proto.DeviceStepStats(device=device)
+        self.node_stats = self
+
+    def add(self, **fields) -> None:
+        self.message.node_stats.append(config_proto.NodeExecStats(**fields))

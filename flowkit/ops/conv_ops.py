@@ -78,7 +78,10 @@ def _conv2d_shape(inputs, attrs):
     c = xs.as_tuple()[3]
     if c is not None and ci is not None and c != ci:
         raise ValueError(f"Depth of input ({c}) must equal the input depth of the filter "
-                         f"({ci})")
+                         f"({ci}): the input has {c} channels (its last dimension, NHWC) but "
+                         f"the filter expects {ci} input channels (its dimension 2 of "
+                         "[height, width, in_channels, out_channels]). Make the filter's "
+                         f"shape [{kh}, {kw}, {c}, {co}], or feed images with {ci} channels")
     return [(x.dtype, TensorShape(_spatial_out(xs, kh, kw, attrs, attrs["dilations"]) + [co]))]
 
 

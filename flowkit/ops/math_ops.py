@@ -66,10 +66,30 @@ def check_kind(t: Tensor, kind: str, param: str = "x") -> None:
                     f"list of allowed values: {', '.join(d.name for d in allowed)}")
 
 
+def dtype_mismatch_hint(x, y) -> str:
+    """What to change when ``x`` and ``y`` (tensors) have different dtypes, naming both as the
+    program spelled them: a cast, the placeholder's ``dtype=``, or NumPy's float64 default."""
+    names = f"{x.name} ({x.dtype.name}) and {y.name} ({y.dtype.name})"
+    floats = [t for t in (x, y) if t.dtype.is_floating]
+    if len(floats) == 2 and any(t.dtype.name == "float64" for t in floats):
+        wide = next(t for t in (x, y) if t.dtype.name == "float64")
+        other = y if wide is x else x
+        return (f" The two tensors are {names}. {wide.name} is float64, NumPy's default "
+                f"(np.random.randn, np.zeros...): make it {other.dtype.name}, e.g. "
+                f"np.asarray(value, np.{other.dtype.name}), dtype=tf.{other.dtype.name} on the "
+                f"tf.Variable or tf.constant, or tf.cast({wide.op.name}, "
+                f"tf.{other.dtype.name}).")
+    target = next((t for t in (x, y) if t.dtype.is_floating), x)
+    other = y if target is x else x
+    return (f" The two tensors are {names}: cast one, e.g. tf.cast({other.op.name}, "
+            f"tf.{target.dtype.name}), or give the placeholder dtype=tf.{target.dtype.name}.")
+
+
 def check_same_dtype(op_type, x, y):
     if x.dtype is not y.dtype:
         raise TypeError(f"Input 'y' of '{op_type}' Op has type {y.dtype.name} that does not "
-                        f"match type {x.dtype.name} of argument 'x'.")
+                        f"match type {x.dtype.name} of argument 'x'."
+                        + dtype_mismatch_hint(x, y))
 
 
 def elementwise_shape(kind: str, out_dtype=None):
@@ -81,7 +101,8 @@ def elementwise_shape(kind: str, out_dtype=None):
         for param, t in zip("xy", inputs):
             if t.dtype is not x.dtype:
                 raise TypeError(f"Input '{param}' has type {t.dtype.name} that does not match "
-                                f"type {x.dtype.name} of argument 'x'.")
+                                f"type {x.dtype.name} of argument 'x'."
+                                + dtype_mismatch_hint(x, t))
             check_kind(t, kind, param)
             shape = broadcast_shape(shape, t.shape)
         return [(out_dtype or x.dtype, shape)]

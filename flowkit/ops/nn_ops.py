@@ -105,7 +105,16 @@ def _relu_grad(op, g):
     return [make_tensor("ReluGrad", (g, op.outputs[0]))]
 
 
-register_op("Relu", shape=same_dtype_shape, grad=_relu_grad)
+def _relu_shape(inputs, attrs):
+    x = inputs[0]
+    if not (x.dtype.is_floating or x.dtype.is_integer):
+        raise TypeError(f"Value passed to parameter 'features' has DataType {x.dtype.name} not "
+                        "in list of allowed values: float16, float32, float64, int8, int16, "
+                        "int32, int64, uint8 (tf.nn.relu of a bool tensor: tf.cast it first).")
+    return [(x.dtype, x.shape)]
+
+
+register_op("Relu", shape=_relu_shape, grad=_relu_grad)
 register_op("ReluGrad", shape=same_dtype_shape,
             grad=lambda op, gg: [make_tensor("ReluGrad", (gg, op.inputs[1])), None],
             doc="Gradient of Relu: input 0 where input 1 (the Relu output) > 0, else 0.")
@@ -169,19 +178,24 @@ def elu(features, name=None):
 
 
 def leaky_relu(features, alpha=0.2, name=None):
-    """``max(alpha * features, features)``: a small slope ``alpha`` for negative inputs.
+    """``features`` where positive, else ``alpha * features``: a slope ``alpha`` for negative
+    inputs. As TF's kernel, this holds for any ``alpha`` (with ``alpha > 1`` it is not
+    ``max(alpha * x, x)``), and the gradient at 0 is ``alpha``.
 
     Example:
         >>> import flowkit as tf
         >>> with tf.Session() as sess:
         ...     print(sess.run(tf.nn.leaky_relu([-10.0, 3.0])))
+        ...     print(sess.run(tf.nn.leaky_relu([-1.0, 2.0], alpha=2.0)))
         [-2.  3.]
+        [-2.  2.]
     """
     with op_scope(name, "LeakyRelu", [features]) as scope:
         features = convert_to_tensor(features, name="features")
         if features.dtype.is_integer:
             features = array_ops.cast(features, dtypes.float32)
-        return math_ops.maximum(alpha * features, features, name=scope)
+        positive = math_ops.greater(features, array_ops.zeros_like(features))
+        return array_ops.where(positive, features, alpha * features, name=scope)
 
 
 def _softplus_grad_grad(op, gg):
@@ -403,7 +417,11 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         shape = _shape_tensor(x) if noise_shape is None else noise_shape
         u = random_ops.random_uniform(shape, seed=seed, dtype=x.dtype)
         keep = array_ops.cast(math_ops.greater_equal(u, rate), x.dtype)
-        return math_ops.multiply(x * scale, keep, name=scope)
+        out = math_ops.multiply(x * scale, keep, name=scope)
+        # As TF: the result has x's shape even when keep_prob's shape is unknown (a
+        # placeholder without a shape), which the broadcast rule alone cannot know.
+        out.set_shape(x.shape)
+        return out
 
 
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
@@ -623,14 +641,26 @@ def _xent_grad(op, g_loss, g_backprop):
 register_op("SoftmaxCrossEntropyWithLogits", shape=_xent_shape, grad=_xent_grad)
 
 
-def _xent(labels, logits, axis, dim, name, default_name, stop_labels):
+def _positional_hint(*args):
+    """The fix for TF1's positional call of a loss (``loss(logits, labels)`` before 1.0)."""
+    given = [a for a in args if a is not None]
+    if not given:
+        return ""
+    names = ", ".join(getattr(a, "name", None) or type(a).__name__ for a in given)
+    return (f". You passed {len(given)} argument(s) by position ({names}); before TensorFlow "
+            "1.0 the order was (logits, labels), and since 1.0 they must be named: write "
+            "tf.nn.softmax_cross_entropy_with_logits_v2(labels=<one-hot labels>, "
+            "logits=<unscaled scores>).")
+
+
+def _xent(labels, logits, axis, dim, name, default_name, stop_labels, _sentinel=None):
     if dim is not None:
         if axis is not None:
             raise ValueError("Cannot specify both 'axis' and 'dim'")
         axis = dim
-    if labels is None or logits is None:
+    if labels is None or logits is None or _sentinel is not None:
         raise ValueError(f"Only call `{default_name}` with named arguments (labels=..., "
-                         "logits=..., ...)")
+                         "logits=..., ...)" + _positional_hint(_sentinel, labels, logits))
     with op_scope(name, default_name, [logits, labels]) as scope:
         logits = convert_to_tensor(logits, name="logits")
         labels = _convert_like(labels, logits, "labels")
@@ -655,7 +685,8 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
         ...     print(sess.run(loss))
         [2000.]
     """
-    return _xent(labels, logits, axis, dim, name, "softmax_cross_entropy_with_logits", False)
+    return _xent(labels, logits, axis, dim, name, "softmax_cross_entropy_with_logits", False,
+                 _sentinel)
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
@@ -674,7 +705,8 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     """
     if axis is not None and dim == -1:
         dim = None
-    return _xent(labels, logits, axis, dim, name, "softmax_cross_entropy_with_logits_sg", True)
+    return _xent(labels, logits, axis, dim, name, "softmax_cross_entropy_with_logits_sg", True,
+                 _sentinel)
 
 
 def _sparse_xent_shape(inputs, attrs):
@@ -714,6 +746,22 @@ register_op("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape,
             grad=_sparse_xent_grad)
 
 
+def _check_sparse_ranks(labels, logits):
+    """TF's check, made before the dtype check as TF does, with the fix for one-hot labels."""
+    ys, ls = labels.shape, logits.shape
+    if ys.ndims is None or ls.ndims is None or ys.ndims == ls.ndims - 1:
+        return
+    msg = (f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
+           f"labels.shape={ys} of rank {ys.ndims} and logits.shape={ls} of rank {ls.ndims}")
+    if ys.ndims == ls.ndims and ys.ndims and ys[-1:].is_compatible_with(ls[-1:]):
+        msg += (f". The labels '{labels.name}' look one-hot (one column per class), but "
+                "sparse labels are class indices, one per example. Pass "
+                f"labels=tf.argmax(labels, axis={ys.ndims - 1}), or use "
+                "tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits) "
+                "for one-hot labels.")
+    raise ValueError(msg)
+
+
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
                                              name=None):
     """``-log_softmax(logits)[..., labels]``: cross-entropy with integer class labels
@@ -727,12 +775,13 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         ...     print(sess.run(loss).round(4))
         [0.6931]
     """
-    if labels is None or logits is None:
+    if labels is None or logits is None or _sentinel is not None:
         raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named "
                          "arguments (labels=..., logits=..., ...)")
     with op_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]):
         logits = convert_to_tensor(logits, name="logits")
         labels = convert_to_tensor(labels, name="labels")
+        _check_sparse_ranks(labels, logits)
         return make_op("SparseSoftmaxCrossEntropyWithLogits", (logits, labels)).outputs[0]
 
 

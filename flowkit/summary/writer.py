@@ -59,7 +59,8 @@ class _EventFile:
 
     def __init__(self, logdir, max_queue, flush_secs, suffix, protos):
         os.makedirs(logdir, exist_ok=True)
-        self.path = os.path.join(logdir, "events.out.tfevents.%010d.%s.%s.%s%s" % (
+        # The number is zero-padded so that files made in the same second sort in order.
+        self.path = os.path.join(logdir, "events.out.tfevents.%010d.%s.%s.%06d%s" % (
             time.time(), socket.gethostname(), os.getpid(), next(_file_numbers), suffix or ""))
         self._writer = _record_writer_class()(open(self.path, "wb"))
         self._queue, self._max_queue, self._flush_secs = [], max(int(max_queue), 1), flush_secs
@@ -183,8 +184,24 @@ class FileWriter:
             raise ValueError("The provided tag was already used for this event type")
         self._session_run_tags.add(tag)
         tagged = self._protos.event_pb2.TaggedRunMetadata(
-            tag=tag, run_metadata=run_metadata.SerializeToString())
+            tag=tag, run_metadata=self._run_metadata_proto(run_metadata).SerializeToString())
         self._add_event(self._protos.event_pb2.Event(tagged_run_metadata=tagged), global_step)
+
+    def _run_metadata_proto(self, md):
+        """``md`` as a protocol buffer: tensorboard's as it is, flowkit's plain
+        ``tf.RunMetadata`` copied field by field."""
+        if isinstance(md, self._protos.config_pb2.RunMetadata):
+            return md
+        pb = self._protos.config_pb2.RunMetadata()
+        for d in md.step_stats.dev_stats:
+            dev = pb.step_stats.dev_stats.add(device=d.device)
+            for n in d.node_stats:
+                dev.node_stats.add(node_name=n.node_name, timeline_label=n.timeline_label,
+                                   all_start_micros=n.all_start_micros,
+                                   op_start_rel_micros=n.op_start_rel_micros,
+                                   op_end_rel_micros=n.op_end_rel_micros,
+                                   all_end_rel_micros=n.all_end_rel_micros)
+        return pb
 
     def add_event(self, event) -> None:
         """Adds an ``Event`` protocol buffer as it is."""

@@ -3,17 +3,24 @@
 Optimizers come from plugins (the optimizer hook): ``tf.train.AdamOptimizer`` is looked up in
 the plugin manager the first time it is used.
 """
+from flowkit import renames as _renames
 from flowkit.train.optimizer import *  # noqa: F401,F403
 from flowkit.train.training_util import *  # noqa: F401,F403
 from flowkit.train.learning_rate import *  # noqa: F401,F403
 from flowkit.train.saver import *  # noqa: F401,F403
 from flowkit.train.checkpoint_utils import *  # noqa: F401,F403
+from flowkit.train.hooks import *  # noqa: F401,F403
+from flowkit.train.monitored_session import *  # noqa: F401,F403
+from flowkit.framework.graph_def import write_graph  # noqa: F401
 
 
 def __getattr__(name):
     from flowkit import plugins
+    if name.startswith("__"):
+        raise AttributeError(f"module 'flowkit.train' has no attribute '{name}'")
     opts = plugins.optimizers()
     if name in opts:
         return opts[name]
-    raise AttributeError(f"module 'flowkit.train' has no attribute '{name}'. Optimizers "
-                         f"installed: {', '.join(sorted(opts)) or 'none'}.")
+    err = _renames.missing_attribute("flowkit.train", "train", name,
+                                     list(globals()) + sorted(opts))
+    raise AttributeError(f"{err} Optimizers installed: {', '.join(sorted(opts)) or 'none'}.")

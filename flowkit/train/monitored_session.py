@@ -327,7 +327,7 @@ class MonitoredSession:
             self._tf_sess.close()
             self._tf_sess = None
             if not self._graph_was_finalized:
-                self._graph._finalized = False
+                self._graph._unsafe_unfinalize()
 
     def __enter__(self):
         return self

@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.framework.graph import (GraphKeys, Operation, Tensor, get_default_graph)
+from flowkit.framework import warnings as fk_warnings
+from flowkit.framework.graph import (GraphKeys, Operation, Tensor, capture_user_frame,
+                                     get_default_graph)
 from flowkit.ops import array_ops, control_flow_ops, state_ops
 from flowkit.ops.core import constant, convert_to_tensor
-from flowkit.gradients import gradients
+from flowkit.gradients import explain_no_gradient, gradients
+from flowkit.variable_scope import get_variable_scope
 from flowkit.variables import Variable
 
 __all__ = ["Optimizer"]
@@ -107,11 +110,22 @@ class Optimizer:
             aggregation_method=aggregation_method,
             colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
         if not any(g is not None for g, _ in grads_and_vars):
+            loss_t = loss if isinstance(loss, Tensor) else convert_to_tensor(loss)
+            why = "\n".join(f"  {v.op.name}: {explain_no_gradient(loss_t, v)}"
+                            for _, v in grads_and_vars)
             raise ValueError(
                 "No gradients provided for any variable, check your graph for ops that do not "
                 "support gradients, between variables "
-                f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.")
-        return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+                f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.\nFor each variable, "
+                f"what stops the gradient on its way to the loss '{loss_t.name}':\n{why}\n"
+                "A loss must be computed from the variables by differentiable float ops: "
+                "compute it from logits or probabilities, not from tf.argmax, tf.equal or a "
+                "tf.cast to an integer type (those are for metrics such as accuracy).")
+        graph = grads_and_vars[0][1].graph
+        n_vars = len(graph.get_collection_ref(GraphKeys.GLOBAL_VARIABLES))
+        train_op = self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+        self._warn_if_initializer_early(graph, n_vars)
+        return train_op
 
     def compute_gradients(self, loss, var_list=None, gate_gradients=GATE_OP,
                           aggregation_method=None, colocate_gradients_with_ops=False,
@@ -138,6 +152,7 @@ class Optimizer:
         for v in var_list:
             if not _is_variable(v):
                 raise TypeError(f"Argument is not a tf.Variable: {v!r}")
+        _warn_integer_variables(var_list)
         grads = gradients(loss, var_list, grad_ys=grad_loss,
                           gate_gradients=gate_gradients == self.GATE_OP,
                           aggregation_method=aggregation_method,
@@ -231,6 +246,7 @@ class Optimizer:
         table = self._slots.setdefault(slot_name, {})
         if var in table:
             return table[var]
+        self._check_not_reusing(var)
         dtype = var.dtype
         shape = var.shape
 
@@ -246,6 +262,43 @@ class Optimizer:
         return slot
 
     _zeros_slot = _make_slot
+
+    def _check_not_reusing(self, var) -> None:
+        """TF1 makes slots with tf.get_variable in the current variable scope, so under
+        ``reuse=True`` (a GAN's discriminator scope) a new slot does not exist: TF's error,
+        and the fix."""
+        scope = get_variable_scope()
+        if scope.reuse is not True:
+            return
+        prefix = f"{scope.name}/" if scope.name else ""
+        raise ValueError(
+            f"Variable {prefix}{var.op.name}/{self._name}/ does not exist, or was not created "
+            "with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope? "
+            f"(The {type(self).__name__} makes its slot variables for {var.op.name} when "
+            f"minimize/apply_gradients runs, here inside variable_scope('{scope.name}', "
+            "reuse=True), where no new variable may be created. Call minimize outside the "
+            "reused scope, e.g. `with tf.variable_scope(tf.get_variable_scope(), "
+            "reuse=tf.AUTO_REUSE):` or after the `with` block.)")
+
+    def _warn_if_initializer_early(self, graph, n_vars) -> None:
+        """Warns when ``minimize`` made variables (slots, ``beta1_power``...) after an
+        initializer op (``init``) was made: that op does not initialize them."""
+        made = graph.get_collection_ref(GraphKeys.GLOBAL_VARIABLES)[n_vars:]
+        if not made:
+            return
+        inits = [op for op in graph._ops if op.type == "NoOp" and op._control_inputs and
+                 (op.name == "init" or op.name.startswith("init_")) and
+                 op._id < made[0].op._id]
+        if not inits:
+            return
+        fk_warnings.warn(
+            "initializer_order",
+            f"{type(self).__name__}.minimize made {len(made)} variable(s) (e.g. "
+            f"'{made[0].op.name}') after the initializer op '{inits[-1].name}' was made at "
+            f"{inits[-1].user_line}; that op does not initialize them, and running the "
+            "training op will fail with FailedPreconditionError (\"Attempting to use "
+            "uninitialized value ...\"). Create tf.global_variables_initializer() after "
+            "minimize().", capture_user_frame())
 
     def _get_non_slot_variable(self, name, graph=None):
         return self._non_slots.get((name, graph or get_default_graph()))
@@ -304,6 +357,24 @@ class Optimizer:
             if t.dtype.name not in _FLOAT_TYPES:
                 raise ValueError(f"Invalid type {t.dtype!r} for {t.name}, expected: "
                                  f"[{', '.join('tf.' + n for n in _FLOAT_TYPES)}].")
+
+
+def _warn_integer_variables(var_list) -> None:
+    if not var_list:
+        return
+    steps = set(map(id, var_list[0].graph.get_collection(GraphKeys.GLOBAL_STEP)))
+    # Counters (a global step made without trainable=False) are left alone.
+    ints = [v for v in var_list if v.dtype.is_integer and id(v) not in steps and
+            not v.op.name.rsplit("/", 1)[-1].endswith("step")]
+    if ints:
+        names = ", ".join(f"'{v.op.name}' ({v.dtype.name}, made at {v.op.user_line})"
+                          for v in ints)
+        fk_warnings.warn(
+            "integer_variable",
+            f"The optimizer was given integer variable(s) {names}: gradients exist only for "
+            "float variables, so these will never change. Create them with a float dtype "
+            "(tf.Variable(0.0) or dtype=tf.float32), or mark counters trainable=False and "
+            "leave them out of var_list.", capture_user_frame())
 
 
 def _as_op(x):

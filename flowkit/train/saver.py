@@ -342,13 +342,17 @@ def _check_matching(reader, var_map):
         want_shape = op.outputs[0].shape
         if want_dt.as_numpy_dtype != np_dtype.type or not want_shape.is_compatible_with(shape):
             bad.append(f"  {name}: the file has {list(shape)} {np_dtype.name}, the variable "
-                       f"{op.name} is {want_shape} {want_dt.name}")
+                       f"{op.name} is {want_shape} {want_dt.name} (created at "
+                       f"{op.user_line})")
     if missing:
         extra = "\nAlso mismatched:\n" + "\n".join(bad) if bad else ""
+        keys = "\n".join(f"  Key {name} not found in checkpoint (the variable was created at "
+                         f"{var_map[name].user_line})" for name in missing)
         raise errors.NotFoundError(
             None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(missing)} "
             f"variable(s) not found in it: {', '.join(missing)}. Did the model change since "
-            "the save? To restore part of a model, pass var_list to the Saver." + extra)
+            "the save? To restore part of a model, pass var_list to the Saver.\n" + keys +
+            extra)
     if bad:
         raise errors.InvalidArgumentError(
             None, None, f"Restoring from checkpoint '{reader.path}' failed: {len(bad)} "

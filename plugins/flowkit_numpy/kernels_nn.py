@@ -69,11 +69,15 @@ def _elu(attrs, x):
 
 @KERNELS.register("Softmax")
 def _softmax(attrs, x):
+    if x.shape[attrs["axis"]] == 0:          # no classes: nothing to normalize (TF: empty)
+        return x.copy()
     e = np.exp(x - np.max(x, axis=attrs["axis"], keepdims=True))
     return e / np.sum(e, axis=attrs["axis"], keepdims=True)
 
 
 def _log_softmax(x, axis):
+    if x.shape[axis] == 0:
+        return x.copy()
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -286,6 +290,8 @@ def _xent(attrs, logits, labels):
 def _sparse_xent(attrs, logits, labels):
     n = logits.shape[-1]
     bad = (labels < 0) | (labels >= n)
+    if n == 0 and labels.size == 0:
+        return np.zeros(labels.shape, logits.dtype), logits.copy()
     if np.any(bad):
         raise label_error(labels[bad].flat[0], n)
     logp = _log_softmax(logits, -1)

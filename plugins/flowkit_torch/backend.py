@@ -126,6 +126,18 @@ class TorchBackend(Backend):
             devs[f"cuda:{i}"] = True
         return devs
 
+    def configure_session(self, settings, device) -> None:
+        """``intra_op_parallelism_threads`` sets PyTorch's CPU thread count (process-wide in
+        PyTorch); ``per_process_gpu_memory_fraction`` caps the CUDA device's memory."""
+        threads, fraction = settings.get("intra_op_threads"), settings.get("gpu_memory_fraction")
+        if threads is None and fraction is None:
+            return                                 # nothing asked: torch is not imported
+        torch = self._load().torch
+        if threads:
+            torch.set_num_threads(int(threads))
+        if fraction and device.startswith("cuda"):
+            torch.cuda.set_per_process_memory_fraction(float(fraction), torch.device(device))
+
     # -- data crossing the boundary -------------------------------------------------------------
     def reset_conversion_counts(self) -> None:
         """Sets both conversion counters back to zero."""
