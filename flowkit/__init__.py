@@ -54,6 +54,16 @@ from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
 from flowkit.initializers import keras  # noqa: F401
 from flowkit import data, app, flags, gfile, summary  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
+from flowkit import tf_math as math  # noqa: F401
+from flowkit.ops.special_math_ops import (  # noqa: F401
+    tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, erf, erfc, lgamma, digamma, expm1,
+    log_sigmoid, is_nan, is_finite, is_inf, atan2, polygamma, zeta, div_no_nan, realdiv,
+    truncatediv, truncatemod, scalar_mul, reduce_logsumexp, count_nonzero, arg_max, arg_min)
+from flowkit.ops.segment_ops import (  # noqa: F401
+    segment_sum, segment_mean, segment_max, segment_min, segment_prod, unsorted_segment_sum,
+    unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod, unsorted_segment_mean,
+    unsorted_segment_sqrt_n, sort, argsort, unique, unique_with_counts, bincount,
+    confusion_matrix)
 from flowkit.config_proto import (ConfigProto, GPUOptions, GraphOptions,  # noqa: F401
                                   OptimizerOptions, RunOptions, RunMetadata)
 from flowkit.version import VERSION, GIT_VERSION, COMPILER_VERSION  # noqa: F401

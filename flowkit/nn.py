@@ -9,8 +9,9 @@ from flowkit.ops import conv_ops, nn_ops
 from flowkit.ops.conv_ops import *  # noqa: F401,F403
 from flowkit.ops.math_ops import sigmoid, tanh  # noqa: F401
 from flowkit.ops.nn_ops import *  # noqa: F401,F403
+from flowkit.ops.segment_ops import top_k  # noqa: F401
 
-__all__ = nn_ops.__all__ + conv_ops.__all__ + ["sigmoid", "tanh"]
+__all__ = nn_ops.__all__ + conv_ops.__all__ + ["sigmoid", "tanh", "top_k"]
 
 
 def __getattr__(name):
