@@ -55,6 +55,18 @@ from flowkit.initializers import keras  # noqa: F401
 from flowkit import data, app, flags, gfile, summary  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
 from flowkit import tf_math as math  # noqa: F401
+from flowkit import tf_linalg as linalg, tf_image as image, tf_debugging as debugging  # noqa: F401
+from flowkit.ops.linalg_ops import (  # noqa: F401
+    einsum, norm, diag, diag_part, matrix_diag, matrix_diag_part, matrix_set_diag,
+    matrix_band_part, eye, trace, matrix_inverse, matrix_determinant, matrix_solve,
+    matrix_triangular_solve, cholesky, qr, svd, cross, meshgrid)
+from flowkit.ops.image_ops import space_to_depth, depth_to_space  # noqa: F401
+from flowkit.ops.debug_ops import (  # noqa: F401  (tf.print shadows print in this module)
+    Print, print, check_numerics, add_check_numerics_ops, verify_tensor_all_finite,
+    assert_equal, assert_none_equal, assert_less, assert_less_equal, assert_greater,
+    assert_greater_equal, assert_positive, assert_negative, assert_non_negative,
+    assert_non_positive, assert_rank, assert_rank_at_least, assert_type, assert_integer,
+    assert_scalar, py_func, numpy_function, identity_n, ensure_shape)
 from flowkit.ops.special_math_ops import (  # noqa: F401
     tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, erf, erfc, lgamma, digamma, expm1,
     log_sigmoid, is_nan, is_finite, is_inf, atan2, polygamma, zeta, div_no_nan, realdiv,

@@ -1,4 +1,47 @@
-"""Conformance cases of :mod:`flowkit.ops.image_ops` (see :mod:`flowkit.testing_cases`)."""
+"""Conformance cases of :mod:`flowkit.ops.image_ops` (see :mod:`flowkit.testing_cases`).
+
+``ResizeBilinear`` outputs float32 whatever its input (as in TF), too coarse for float64
+finite differences, so its gradient is compared through the ``ResizeBilinearGrad`` case
+(tests/test_image_ops.py checks it with a larger step)."""
 from __future__ import annotations
 
-CASES: list = []
+import numpy as np
+
+from flowkit.cases import Case
+from flowkit.gradients import gradients
+from flowkit.ops import image_ops as im
+
+_r = np.random.default_rng(9753)
+
+
+def _img(*shape):
+    return _r.uniform(0, 1, shape).astype(np.float32)
+
+
+def _vjp(fn):
+    def build(x, u):
+        return gradients([fn(x)], [x], grad_ys=[u])[0]
+    return build
+
+
+CASES = [
+    Case("ResizeBilinear", lambda x: im.resize_bilinear(x, [5, 3]), [_img(2, 3, 4, 2)]),
+    Case("ResizeBilinear-align", lambda x: im.resize_bilinear(x, [2, 7], align_corners=True),
+         [_img(1, 3, 4, 1)]),
+    Case("ResizeBilinear-half", lambda x: im.resize_bilinear(x, [6, 3],
+                                                            half_pixel_centers=True),
+         [_img(1, 4, 4, 3)]),
+    Case("ResizeNearestNeighbor", lambda x: im.resize_nearest_neighbor(x, [5, 7]),
+         [_img(2, 3, 4, 2)], grad=True),
+    Case("ResizeNearestNeighbor-align",
+         lambda x: im.resize_nearest_neighbor(x, [2, 3], align_corners=True),
+         [_r.integers(0, 255, (1, 3, 5, 1)).astype(np.uint8)]),
+    Case("ResizeBilinearGrad", _vjp(lambda x: im.resize_bilinear(x, [5, 3])),
+         [_img(2, 3, 4, 2), _img(2, 5, 3, 2)]),
+    Case("ResizeNearestNeighborGrad",
+         _vjp(lambda x: im.resize_nearest_neighbor(x, [2, 7], align_corners=True)),
+         [_img(1, 3, 4, 2), _img(1, 2, 7, 2)]),
+    Case("per_image_standardization", im.per_image_standardization, [_img(2, 3, 4, 3)]),
+    Case("space_to_depth", lambda x: im.depth_to_space(im.space_to_depth(x, 2) * 2.0, 2),
+         [_img(1, 4, 6, 2).astype(np.float64)], grad=True),
+]

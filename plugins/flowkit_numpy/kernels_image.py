@@ -1,6 +1,96 @@
-"""NumPy kernels of :mod:`flowkit.ops.image_ops`."""
+"""NumPy kernels of :mod:`flowkit.ops.image_ops`.
+
+The resize kernels are separable: each spatial axis gets an ``[out, in]`` weight matrix
+(two weights per row for bilinear, a one per row for nearest neighbour), computed in float32
+with TF's coordinate mapping; the resize is then ``Wh @ image @ Ww^T`` and its gradient
+``Wh^T @ grad @ Ww``.
+"""
 from __future__ import annotations
+
+import numpy as np
 
 from flowkit.backend import KernelTable
 
 KERNELS = KernelTable()
+
+
+def _round_half_up(x):
+    """C's ``roundf`` for ``x >= 0`` (halves away from zero), without the float32 rounding
+    of ``floor(x + 0.5)``."""
+    f = np.floor(x)
+    return np.where(x - f >= 0.5, f + 1, f)
+
+
+def resize_weights(in_size, out_size, attrs, nearest):
+    """The ``[out_size, in_size]`` float32 interpolation matrix of one axis (TF's
+    ``compute_interpolation_weights`` and nearest-neighbour mapping)."""
+    align, half = attrs["align_corners"], attrs["half_pixel_centers"]
+    if align and out_size > 1:
+        scale = np.float32(in_size - 1) / np.float32(out_size - 1)
+    else:
+        scale = np.float32(in_size) / np.float32(out_size)
+    i = np.arange(out_size, dtype=np.float32)
+    w = np.zeros((out_size, in_size), np.float32)
+    rows = np.arange(out_size)
+    if nearest:
+        x = (i + np.float32(0.5)) * scale if half else i * scale
+        src = _round_half_up(x) if align else np.floor(x)   # roundf: x >= 0
+        src = np.clip(src.astype(np.int64), 0, in_size - 1)
+        w[rows, src] = 1.0
+        return w
+    x = (i + np.float32(0.5)) * scale - np.float32(0.5) if half else i * scale
+    f = np.floor(x)
+    lower = np.maximum(f, 0).astype(np.int64)
+    upper = np.minimum(np.ceil(x), in_size - 1).astype(np.int64)
+    lerp = (x - f).astype(np.float32)
+    np.add.at(w, (rows, lower), 1 - lerp)
+    np.add.at(w, (rows, upper), lerp)
+    return w
+
+
+def _check_input(images, size):
+    if any(d == 0 for d in images.shape[1:3]):
+        raise ValueError(f"input image must be of non-zero size, got shape {images.shape}")
+    size = [int(s) for s in np.reshape(size, -1)]
+    if len(size) != 2 or min(size) <= 0:
+        raise ValueError(f"output dimensions must be positive, got size {size}")
+    return size
+
+
+def _apply(x, wh, ww):
+    return np.einsum("oh,bhwc,pw->bopc", wh, x, ww, optimize=True)
+
+
+@KERNELS.register("ResizeBilinear")
+def _resize_bilinear(attrs, images, size):
+    images = np.asarray(images)
+    oh, ow = _check_input(images, size)
+    wh = resize_weights(images.shape[1], oh, attrs, False)
+    ww = resize_weights(images.shape[2], ow, attrs, False)
+    return _apply(images.astype(np.float32), wh, ww).astype(np.float32)
+
+
+@KERNELS.register("ResizeNearestNeighbor")
+def _resize_nearest(attrs, images, size):
+    images = np.asarray(images)
+    oh, ow = _check_input(images, size)
+    rows = resize_weights(images.shape[1], oh, attrs, True).argmax(1)
+    cols = resize_weights(images.shape[2], ow, attrs, True).argmax(1)
+    return images[:, rows][:, :, cols].copy()
+
+
+@KERNELS.register("ResizeBilinearGrad")
+def _resize_bilinear_grad(attrs, grads, original):
+    grads, original = np.asarray(grads), np.asarray(original)
+    wh = resize_weights(original.shape[1], grads.shape[1], attrs, False)
+    ww = resize_weights(original.shape[2], grads.shape[2], attrs, False)
+    return _apply(grads.astype(np.float32), wh.T, ww.T).astype(original.dtype)
+
+
+@KERNELS.register("ResizeNearestNeighborGrad")
+def _resize_nearest_grad(attrs, grads, size):
+    grads = np.asarray(grads)
+    h, w = [int(s) for s in np.reshape(size, -1)]
+    wh = resize_weights(h, grads.shape[1], attrs, True)
+    ww = resize_weights(w, grads.shape[2], attrs, True)
+    return _apply(grads, wh.T.astype(grads.dtype), ww.T.astype(grads.dtype)).astype(grads.dtype)
