@@ -61,8 +61,10 @@ from flowkit.ops.linalg_ops import (  # noqa: F401
     matrix_band_part, eye, trace, matrix_inverse, matrix_determinant, matrix_solve,
     matrix_triangular_solve, cholesky, qr, svd, cross, meshgrid)
 from flowkit.ops.image_ops import space_to_depth, depth_to_space  # noqa: F401
-from flowkit.ops.debug_ops import (  # noqa: F401  (tf.print shadows print in this module)
-    Print, print, check_numerics, add_check_numerics_ops, verify_tensor_all_finite,
+from flowkit.ops.data_flow_ops import *  # noqa: F401,F403
+from flowkit.ops import debug_ops as _debug_ops
+from flowkit.ops.debug_ops import (  # noqa: F401
+    Print, check_numerics, add_check_numerics_ops, verify_tensor_all_finite,
     assert_equal, assert_none_equal, assert_less, assert_less_equal, assert_greater,
     assert_greater_equal, assert_positive, assert_negative, assert_non_negative,
     assert_non_positive, assert_rank, assert_rank_at_least, assert_type, assert_integer,
@@ -95,6 +97,8 @@ def __getattr__(name):
     """TF1's protocol-buffer classes (``tf.Summary``, ``tf.GraphDef``...) load lazily, from
     the tensorboard package; TF1's renamed names teach the new one (``tf.mul`` ->
     ``tf.multiply``); other unknown names get the closest public names."""
+    if name == "print":     # tf.print, kept out of this module's globals so that print()
+        return _debug_ops.print  # in its own docstrings stays Python's
     if name in _graph_def.PROTO_CLASSES:
         return _graph_def.proto_class(name)
     raise _renames.missing_attribute("flowkit", "", name, list(globals()))

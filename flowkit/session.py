@@ -141,8 +141,14 @@ class BaseSession:
         self.close()
 
     def close(self) -> None:
-        """Frees the session's variable values; later ``run`` calls raise ``RuntimeError``."""
+        """Frees the session's variable values; later ``run`` calls raise ``RuntimeError``.
+        Ops still blocked on the session's state (a dequeue from an empty queue) fail with
+        ``CancelledError``."""
         self._closed = True
+        for state in list(self._op_states.values()):
+            on_close = state.get("on_close")
+            if on_close is not None:
+                on_close()
         self._values.clear()
         self._plans.clear()
 

@@ -347,7 +347,9 @@ def test_error_cases():
 
 def test_optimizers_come_from_the_plugin():
     names = {"GradientDescentOptimizer", "MomentumOptimizer", "AdagradOptimizer",
-             "AdadeltaOptimizer", "RMSPropOptimizer", "AdamOptimizer"}
+             "AdadeltaOptimizer", "RMSPropOptimizer", "AdamOptimizer",
+             "ProximalGradientDescentOptimizer", "ProximalAdagradOptimizer", "FtrlOptimizer",
+             "AdagradDAOptimizer"}
     assert names <= set(plugins.optimizers())
     assert set(plugins.contributions()["flowkit_optimizers"]["optimizers"]) == names
     assert tf.train.AdamOptimizer is plugins.optimizers()["AdamOptimizer"]
@@ -386,3 +388,174 @@ def test_a_plugin_adds_an_optimizer():
     finally:
         plugins.unregister_plugin(p)
     assert "_SignSGD" not in plugins.optimizers()
+
+
+# -- the proximal and FTRL-family optimizers (issue 19) ---------------------------------------
+def np_prox(v, lr, l1, l2):
+    return np.sign(v) * np.maximum(np.abs(v) - lr * l1, 0.0) / (1.0 + lr * l2)
+
+
+def np_proximal_gd(lr, l1=0.0, l2=0.0):
+    def step(p, g, s, t):
+        return np_prox(p - lr * g, lr, l1, l2)
+    return step
+
+
+def np_proximal_adagrad(lr, init=0.1, l1=0.0, l2=0.0):
+    def step(p, g, s, t):
+        s["acc"] = s.get("acc", init) + g * g
+        lr_t = lr / np.sqrt(s["acc"])
+        return np_prox(p - lr_t * g, lr_t, l1, l2)
+    return step
+
+
+def np_ftrl(lr, power=-0.5, init=0.1, l1=0.0, l2=0.0, shrink=0.0, beta=0.0):
+    def step(p, g, s, t):
+        acc = s.get("acc", init)
+        new_acc = acc + g * g
+        s["lin"] = s.get("lin", 0.0) + g + 2 * shrink * p \
+            - (new_acc ** -power - acc ** -power) / lr * p
+        quad = new_acc ** -power / lr + 2 * (l2 + beta / (2 * lr))
+        s["acc"] = new_acc
+        lin = s["lin"]
+        return np.where(np.abs(lin) > l1, (np.sign(lin) * l1 - lin) / quad, 0.0)
+    return step
+
+
+def np_adagrad_da(lr, init=0.1, l1=0.0, l2=0.0):
+    def step(p, g, s, t):
+        s["g"] = s.get("g", 0.0) + g
+        s["gg"] = s.get("gg", init) + g * g
+        denom = l2 * t * lr + np.sqrt(s["gg"])
+        return -np.sign(s["g"]) * np.maximum(np.abs(s["g"]) - l1 * t, 0.0) * lr / denom
+    return step
+
+
+PROX_CASES = {
+    "proximal_gd": ("ProximalGradientDescentOptimizer", dict(learning_rate=0.05),
+                    np_proximal_gd(0.05)),
+    "proximal_gd_l1_l2": ("ProximalGradientDescentOptimizer",
+                          dict(learning_rate=0.05, l1_regularization_strength=0.5,
+                               l2_regularization_strength=0.3),
+                          np_proximal_gd(0.05, 0.5, 0.3)),
+    "proximal_adagrad": ("ProximalAdagradOptimizer", dict(learning_rate=0.3),
+                         np_proximal_adagrad(0.3)),
+    "proximal_adagrad_l1_l2": ("ProximalAdagradOptimizer",
+                               dict(learning_rate=0.3, initial_accumulator_value=0.5,
+                                    l1_regularization_strength=0.2,
+                                    l2_regularization_strength=0.1),
+                               np_proximal_adagrad(0.3, 0.5, 0.2, 0.1)),
+    "ftrl": ("FtrlOptimizer", dict(learning_rate=0.3), np_ftrl(0.3)),
+    "ftrl_l1_l2": ("FtrlOptimizer", dict(learning_rate=0.3, l1_regularization_strength=0.5,
+                                         l2_regularization_strength=0.2),
+                   np_ftrl(0.3, l1=0.5, l2=0.2)),
+    "ftrl_power_shrinkage_beta": ("FtrlOptimizer", dict(
+        learning_rate=0.2, learning_rate_power=-0.7, initial_accumulator_value=0.3,
+        l1_regularization_strength=0.1, l2_shrinkage_regularization_strength=0.2, beta=0.5),
+        np_ftrl(0.2, -0.7, 0.3, l1=0.1, shrink=0.2, beta=0.5)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROX_CASES))
+def test_proximal_family_matches_numpy_float64(case, session):
+    opt_name, kwargs, rule = PROX_CASES[case]
+    w, b, loss, opt, train, feed = build(tf, opt_name, kwargs, np.float64)
+    sess = session()
+    sess.run(tf.global_variables_initializer())
+    for t, (w_np, b_np) in enumerate(numpy_trajectory(rule), start=1):
+        sess.run(train, feed)
+        w_v, b_v = sess.run([w, b])
+        np.testing.assert_allclose(w_v, w_np, rtol=1e-10, atol=1e-12, err_msg=f"step {t}")
+        np.testing.assert_allclose(b_v, b_np, rtol=1e-10, atol=1e-12, err_msg=f"step {t}")
+
+
+@pytest.mark.parametrize("case", sorted(PROX_CASES))
+def test_proximal_family_matches_tf1_step_by_step(case, tf1):
+    opt_name, kwargs, _ = PROX_CASES[case]
+    w, b, loss, opt, train, _ = build(tf, opt_name, kwargs, np.float32)
+    g1 = tf1.Graph()
+    with g1.as_default():
+        w1, b1, loss1, opt1, train1, _ = build(tf1, opt_name, kwargs, np.float32)
+        init1 = tf1.global_variables_initializer()
+        names1 = [v.name for v in tf1.global_variables()]
+    assert [v.name for v in tf.global_variables()] == names1
+    assert opt.get_slot_names() == opt1.get_slot_names()
+    assert train.name == train1.name
+    with tf.Session() as sess, tf1.Session(graph=g1) as sess1:
+        sess.run(tf.global_variables_initializer())
+        sess1.run(init1)
+        for t in range(STEPS):
+            sess.run(train)
+            sess1.run(train1)
+            np.testing.assert_allclose(sess.run(w), sess1.run(w1), rtol=2e-5, atol=1e-6,
+                                       err_msg=f"step {t}")
+            np.testing.assert_allclose(sess.run(b), sess1.run(b1), rtol=2e-5, atol=1e-6,
+                                       err_msg=f"step {t}")
+
+
+def _build_da(api, dtype, **kwargs):
+    step = api.train.get_or_create_global_step()
+    w = api.Variable(W0.astype(dtype), name="w")
+    b = api.Variable(B0.astype(dtype), name="b")
+    diff = api.matmul(api.constant(X.astype(dtype)), w) + b - api.constant(Y.astype(dtype))
+    opt = api.train.AdagradDAOptimizer(0.3, global_step=step, **kwargs)
+    return w, b, opt, opt.minimize(0.5 * api.reduce_sum(diff * diff), global_step=step)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(l1_regularization_strength=0.3,
+                                             l2_regularization_strength=0.2,
+                                             initial_gradient_squared_accumulator_value=0.5)])
+def test_adagrad_da_matches_numpy_and_tf1(kwargs, session, tf1):
+    rule = np_adagrad_da(0.3, kwargs.get("initial_gradient_squared_accumulator_value", 0.1),
+                         kwargs.get("l1_regularization_strength", 0.0),
+                         kwargs.get("l2_regularization_strength", 0.0))
+    w, b, opt, train = _build_da(tf, np.float64, **kwargs)
+    sess = session()
+    sess.run(tf.global_variables_initializer())
+    for t, (w_np, b_np) in enumerate(numpy_trajectory(rule), start=1):
+        sess.run(train)
+        np.testing.assert_allclose(sess.run(w), w_np, rtol=1e-10, atol=1e-12,
+                                   err_msg=f"step {t}")
+        np.testing.assert_allclose(sess.run(b), b_np, rtol=1e-10, atol=1e-12)
+    g, g1 = tf.Graph(), tf1.Graph()
+    with g.as_default():
+        w, b, opt, train = _build_da(tf, np.float32, **kwargs)
+        names = [v.name for v in tf.global_variables()]
+        init = tf.global_variables_initializer()
+    with g1.as_default():
+        w1, b1, opt1, train1 = _build_da(tf1, np.float32, **kwargs)
+        names1 = [v.name for v in tf1.global_variables()]
+        init1 = tf1.global_variables_initializer()
+    assert names == names1
+    with tf.Session(graph=g) as s, tf1.Session(graph=g1) as s1:
+        s.run(init)
+        s1.run(init1)
+        for t in range(STEPS):
+            s.run(train)
+            s1.run(train1)
+            np.testing.assert_allclose(s.run(w), s1.run(w1), rtol=2e-5, atol=1e-6,
+                                       err_msg=f"step {t}")
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: tf.train.ProximalGradientDescentOptimizer(0.1, l1_regularization_strength=-1.0),
+     "l1_regularization_strength must be non-negative"),
+    (lambda: tf.train.ProximalAdagradOptimizer(0.1, initial_accumulator_value=0.0),
+     "initial_accumulator_value must be positive"),
+    (lambda: tf.train.FtrlOptimizer(0.1, learning_rate_power=0.5),
+     "learning_rate_power 0.5 needs to be negative or zero"),
+    (lambda: tf.train.AdagradDAOptimizer(0.1, global_step=None,
+                                         initial_gradient_squared_accumulator_value=-1.0),
+     "must be positive"),
+])
+def test_proximal_family_argument_errors(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_ftrl_slot_names_follow_accum_and_linear_names():
+    w = tf.Variable([1.0, 2.0], name="w")
+    opt = tf.train.FtrlOptimizer(0.1, accum_name="acc", linear_name="lin")
+    opt.minimize(tf.reduce_sum(w * w))
+    assert opt.get_slot(w, "accum").name == "w/acc:0"
+    assert opt.get_slot(w, "linear").name == "w/lin:0"

@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 
 from flowkit.framework.graph import name_scope
-from flowkit.ops import array_ops, math_ops
+from flowkit.ops import array_ops, math_ops, random_ops
 from flowkit.ops.core import convert_to_tensor
 
 __all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay",
-           "natural_exp_decay", "inverse_time_decay", "cosine_decay"]
+           "natural_exp_decay", "inverse_time_decay", "cosine_decay", "cosine_decay_restarts",
+           "linear_cosine_decay", "noisy_linear_cosine_decay"]
 
 
 def _require_step(global_step, what):
@@ -199,3 +200,105 @@ def piecewise_constant(x, boundaries, values, name=None):
         for b, v in reversed(list(zip(bounds, values))):
             out = array_ops.where(math_ops.less_equal(x, b), v, out)
         return array_ops.identity(out, name=scope)
+
+
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                          alpha=0.0, name=None):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter): a cosine from
+    ``learning_rate`` to ``alpha * learning_rate`` over ``first_decay_steps`` steps, then a
+    restart; each period is ``t_mul`` times longer than the one before, and starts ``m_mul``
+    times lower.
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.cosine_decay_restarts(0.1, step, first_decay_steps=10)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10, 20, 30)])
+        [0.1, 0.05, 0.1, 0.05, 0.1]
+    """
+    _require_step(global_step, "cosine_decay_restarts")
+    with name_scope(name, "SGDRDecay", [learning_rate, global_step]) as scope:
+        lr, step, first, a, tm, mm = _prepare(learning_rate, global_step, first_decay_steps,
+                                              alpha, t_mul, m_mul)
+        fraction = step / first
+        if not hasattr(t_mul, "dtype") and float(t_mul) == 1.0:
+            i_restart = math_ops.floor(fraction)
+            fraction = fraction - i_restart
+        else:
+            i_restart = math_ops.floor(math_ops.log(1.0 - fraction * (1.0 - tm)) /
+                                       math_ops.log(tm))
+            sum_r = (1.0 - math_ops.pow(tm, i_restart)) / (1.0 - tm)
+            geometric = (fraction - sum_r) / math_ops.pow(tm, i_restart)
+            if hasattr(t_mul, "dtype"):      # a tensor: TF's cond on t_mul == 1, as a select
+                one = math_ops.equal(tm, 1.0)
+                i_plain = math_ops.floor(fraction)
+                i_restart = array_ops.where(one, i_plain, i_restart)
+                fraction = array_ops.where(one, fraction - i_plain, geometric)
+            else:
+                fraction = geometric
+        m_fac = math_ops.pow(mm, i_restart)
+        cosine = 0.5 * m_fac * (1.0 + math_ops.cos(math.pi * fraction))
+        return math_ops.multiply(lr, (1.0 - a) * cosine + a, name=scope)
+
+
+def _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, name,
+                   default, noise=None):
+    _require_step(global_step, default)
+    with name_scope(name, default, [learning_rate, global_step]) as scope:
+        lr, step, steps, periods, a, b = _prepare(learning_rate, global_step, decay_steps,
+                                                  num_periods, alpha, beta)
+        step = math_ops.minimum(step, steps)
+        linear = (steps - step) / steps
+        if noise is not None:
+            initial_variance, variance_decay = noise
+            variance = math_ops.divide(
+                array_ops.cast(convert_to_tensor(initial_variance), lr.dtype),
+                math_ops.pow(1.0 + step, array_ops.cast(convert_to_tensor(variance_decay),
+                                                        lr.dtype)))
+            std = math_ops.sqrt(variance)
+            linear = linear + random_ops.random_normal([], dtype=lr.dtype) * std
+        fraction = 2.0 * periods * (step / steps)
+        cosine = 0.5 * (1.0 + math_ops.cos(math.pi * fraction))
+        return math_ops.multiply(lr, (a + linear) * cosine + b, name=scope)
+
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0,
+                        beta=0.001, name=None):
+    """A cosine of ``num_periods`` periods times a line that falls to zero over
+    ``decay_steps`` steps (Bello et al., 2017)::
+
+        step = min(global_step, decay_steps)
+        linear = (decay_steps - step) / decay_steps
+        cosine = 0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps))
+        learning_rate * ((alpha + linear) * cosine + beta)
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.linear_cosine_decay(0.1, step, decay_steps=10)
+        >>> with tf.Session() as sess:
+        ...     print([round(float(sess.run(lr, {step: s})), 5) for s in (0, 5, 10)])
+        [0.1001, 0.0251, 0.0001]
+    """
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
+                          name, "LinearCosineDecay")
+
+
+def noisy_linear_cosine_decay(learning_rate, global_step, decay_steps, initial_variance=1.0,
+                              variance_decay=0.55, num_periods=0.5, alpha=0.0, beta=0.001,
+                              name=None):
+    """:func:`linear_cosine_decay` with Gaussian noise added to the linear part, of variance
+    ``initial_variance / (1 + step) ** variance_decay`` (a new draw at each run).
+
+    Example:
+        >>> import flowkit as tf
+        >>> step = tf.placeholder(tf.int64, shape=[])
+        >>> lr = tf.train.noisy_linear_cosine_decay(0.1, step, decay_steps=10,
+        ...                                         initial_variance=0.0)   # no noise
+        >>> with tf.Session() as sess:
+        ...     print(round(float(sess.run(lr, {step: 5})), 5))
+        0.0251
+    """
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
+                          name, "NoisyLinearCosineDecay", (initial_variance, variance_decay))

@@ -21,9 +21,14 @@ __version__ = "0.1.0"
 def flowkit_register_optimizers():
     from flowkit_optimizers.adadelta import AdadeltaOptimizer
     from flowkit_optimizers.adagrad import AdagradOptimizer
+    from flowkit_optimizers.adagrad_da import AdagradDAOptimizer
     from flowkit_optimizers.adam import AdamOptimizer
+    from flowkit_optimizers.ftrl import FtrlOptimizer
     from flowkit_optimizers.gradient_descent import GradientDescentOptimizer
     from flowkit_optimizers.momentum import MomentumOptimizer
+    from flowkit_optimizers.proximal_adagrad import ProximalAdagradOptimizer
+    from flowkit_optimizers.proximal_gradient_descent import ProximalGradientDescentOptimizer
     from flowkit_optimizers.rmsprop import RMSPropOptimizer
     return [GradientDescentOptimizer, MomentumOptimizer, AdagradOptimizer, AdadeltaOptimizer,
-            RMSPropOptimizer, AdamOptimizer]
+            RMSPropOptimizer, AdamOptimizer, ProximalGradientDescentOptimizer,
+            ProximalAdagradOptimizer, FtrlOptimizer, AdagradDAOptimizer]
