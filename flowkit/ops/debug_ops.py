@@ -183,7 +183,20 @@ register_op("CheckNumerics", shape=_check_numerics_shape, grad=_check_numerics_g
 
 def check_numerics(tensor, message, name=None) -> Tensor:
     """Returns ``tensor`` unchanged, failing the run with ``InvalidArgumentError`` ("<message>
-    : Tensor had NaN values", or Inf) when it holds a NaN or an infinity."""
+    : Tensor had NaN values", or Inf) when it holds a NaN or an infinity.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32)
+        >>> y = tf.check_numerics(x, "x is bad")
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: [1.0, np.nan]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: ...x is bad : Tensor had NaN values...
+        >>> sess.close()
+    """
     with op_scope(name, "CheckNumerics", [tensor]) as scope:
         t = convert_to_tensor(tensor, name="tensor")
         return make_tensor("CheckNumerics", (t,), {"message": str(message)}, scope)
@@ -191,7 +204,20 @@ def check_numerics(tensor, message, name=None) -> Tensor:
 
 def verify_tensor_all_finite(t=None, msg=None, name=None, x=None, message=None) -> Tensor:
     """``t``, computed after a check that it holds no NaN or infinity (TF1's
-    ``tf.verify_tensor_all_finite``; ``x``/``message`` are the v2 names)."""
+    ``tf.verify_tensor_all_finite``; ``x``/``message`` are the v2 names).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32)
+        >>> y = tf.verify_tensor_all_finite(x * 2.0, "2x is not finite")
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [2. 4.]
+        >>> sess.run(y, {x: [1.0, np.inf]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: ...2x is not finite : Tensor had Inf...
+        >>> sess.close()
+    """
     t = x if t is None else t
     msg = message if msg is None else msg
     with op_scope(name, "VerifyFinite", [t]) as scope:
@@ -206,6 +232,19 @@ def add_check_numerics_ops() -> Operation:
     Run it with the training step, feeding what the graph needs, e.g.
     ``sess.run([train_op, tf.add_check_numerics_ops()], feed)``. Variables themselves are
     not checked (their reads are), as in TF1.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2], name="x")
+        >>> loss = tf.reduce_sum(tf.square(x))
+        >>> check = tf.add_check_numerics_ops()
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run([loss, check], {x: [1.0, 2.0]})[0])
+        5.0
+        >>> sess.run([loss, check], {x: [1.0, np.inf]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: ...x:0 : Tensor had Inf values...
+        >>> sess.close()
 
     Raises:
         ValueError: the graph has ``tf.cond`` branches, which the checks cannot follow.
@@ -262,38 +301,122 @@ def _binary_assert(sym, opname, op_func, static_func, x, y, data, summarize, mes
 
 def assert_equal(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
     """An op that fails the run with ``InvalidArgumentError`` unless ``x == y`` everywhere
-    (broadcasting); raises at once when both are constants and differ (TF1)."""
+    (broadcasting); raises at once when both are constants and differ (TF1).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_equal(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: [1.0, 3.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x == y...
+        >>> sess.close()
+    """
     return _binary_assert("==", "assert_equal", equal, np.equal, x, y, data, summarize,
                           message, name)
 
 
 def assert_none_equal(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x != y`` everywhere (see :func:`assert_equal`)."""
+    """Asserts ``x != y`` everywhere (see :func:`assert_equal`).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_none_equal(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [0.0, 3.0]}))
+        [0. 3.]
+        >>> sess.run(y, {x: [0.0, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x != y...
+        >>> sess.close()
+    """
     return _binary_assert("!=", "assert_none_equal", not_equal, np.not_equal, x, y, data,
                           summarize, message, name)
 
 
 def assert_less(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x < y`` everywhere (see :func:`assert_equal`)."""
+    """Asserts ``x < y`` everywhere (see :func:`assert_equal`).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_less(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [0.0, 1.0]}))
+        [0. 1.]
+        >>> sess.run(y, {x: [0.0, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x < y...
+        >>> sess.close()
+    """
     return _binary_assert("<", "assert_less", less, np.less, x, y, data, summarize, message,
                           name)
 
 
 def assert_less_equal(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x <= y`` everywhere (see :func:`assert_equal`)."""
+    """Asserts ``x <= y`` everywhere (see :func:`assert_equal`).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_less_equal(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: [1.0, 2.5]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x <= y...
+        >>> sess.close()
+    """
     return _binary_assert("<=", "assert_less_equal", less_equal, np.less_equal, x, y, data,
                           summarize, message, name)
 
 
 def assert_greater(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x > y`` everywhere (see :func:`assert_equal`)."""
+    """Asserts ``x > y`` everywhere (see :func:`assert_equal`).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_greater(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [2.0, 3.0]}))
+        [2. 3.]
+        >>> sess.run(y, {x: [2.0, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x > y...
+        >>> sess.close()
+    """
     return _binary_assert(">", "assert_greater", greater, np.greater, x, y, data, summarize,
                           message, name)
 
 
 def assert_greater_equal(x, y, data=None, summarize=None, message=None,
                          name=None) -> Operation:
-    """Asserts ``x >= y`` everywhere (see :func:`assert_equal`)."""
+    """Asserts ``x >= y`` everywhere (see :func:`assert_equal`).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_greater_equal(x, [1.0, 2.0])]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: [0.5, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x >= y...
+        >>> sess.close()
+    """
     return _binary_assert(">=", "assert_greater_equal", greater_equal, np.greater_equal, x, y,
                           data, summarize, message, name)
 
@@ -310,25 +433,81 @@ def _sign_assert(opname, sym, binary, zero_first, x, data, summarize, message, n
 
 
 def assert_positive(x, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x > 0`` everywhere."""
+    """Asserts ``x > 0`` everywhere.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_positive(x)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: [1.0, 0.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x > 0...
+        >>> sess.close()
+    """
     return _sign_assert("assert_positive", ">", assert_less, True, x, data, summarize,
                         message, name)
 
 
 def assert_negative(x, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x < 0`` everywhere."""
+    """Asserts ``x < 0`` everywhere.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_negative(x)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [-1.0, -2.0]}))
+        [-1. -2.]
+        >>> sess.run(y, {x: [-1.0, 0.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x < 0...
+        >>> sess.close()
+    """
     return _sign_assert("assert_negative", "<", assert_less, False, x, data, summarize,
                         message, name)
 
 
 def assert_non_negative(x, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x >= 0`` everywhere."""
+    """Asserts ``x >= 0`` everywhere.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_non_negative(x)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [0.0, 2.0]}))
+        [0. 2.]
+        >>> sess.run(y, {x: [0.0, -2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x >= 0...
+        >>> sess.close()
+    """
     return _sign_assert("assert_non_negative", ">=", assert_less_equal, True, x, data,
                         summarize, message, name)
 
 
 def assert_non_positive(x, data=None, summarize=None, message=None, name=None) -> Operation:
-    """Asserts ``x <= 0`` everywhere."""
+    """Asserts ``x <= 0`` everywhere.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> with tf.control_dependencies([tf.assert_non_positive(x)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [0.0, -2.0]}))
+        [ 0. -2.]
+        >>> sess.run(y, {x: [0.0, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...Condition x <= 0...
+        >>> sess.close()
+    """
     return _sign_assert("assert_non_positive", "<=", assert_less_equal, False, x, data,
                         summarize, message, name)
 
@@ -357,21 +536,67 @@ def _rank_assert(x, rank, data, summarize, message, name, opname, static_ok, dyn
 
 def assert_rank(x, rank, data=None, summarize=None, message=None, name=None) -> Operation:
     """Asserts ``x`` has rank ``rank``: ``ValueError`` at once when the rank is known,
-    else an op that fails the run."""
+    else an op that fails the run.
+
+    Example:
+        >>> tf.assert_rank(tf.constant([1.0, 2.0]), 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: Tensor Const:0 must have rank 2.  Received rank 1, shape (2,)
+        >>> x = tf.placeholder(tf.float32)              # rank unknown: checked when it runs
+        >>> with tf.control_dependencies([tf.assert_rank(x, 2)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [[1.0, 2.0]]}))
+        [[1. 2.]]
+        >>> sess.run(y, {x: [1.0, 2.0]})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...must have rank] [2]...
+        >>> sess.close()
+    """
     return _rank_assert(x, rank, data, summarize, message, name, "assert_rank",
                         lambda a, b: a == b, equal, "")
 
 
 def assert_rank_at_least(x, rank, data=None, summarize=None, message=None,
                          name=None) -> Operation:
-    """Asserts ``x`` has rank ``rank`` or more (see :func:`assert_rank`)."""
+    """Asserts ``x`` has rank ``rank`` or more (see :func:`assert_rank`).
+
+    Example:
+        >>> tf.assert_rank_at_least(tf.constant(1.0), 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: Tensor Const:0 must have rank at least 1.  Received rank 0, shape ()
+        >>> x = tf.placeholder(tf.float32)              # rank unknown: checked when it runs
+        >>> with tf.control_dependencies([tf.assert_rank_at_least(x, 1)]):
+        ...     y = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: [1.0, 2.0]}))
+        [1. 2.]
+        >>> sess.run(y, {x: 3.0})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: assertion failed: ...rank at least] [1]...
+        >>> sess.close()
+    """
     return _rank_assert(x, rank, data, summarize, message, name, "assert_rank_at_least",
                         lambda a, b: a >= b, greater_equal, " at least")
 
 
 def assert_type(tensor, tf_type, message=None, name=None) -> Operation:
     """Checks while building that ``tensor`` has dtype ``tf_type`` (``TypeError`` if not);
-    returns a ``no_op``."""
+    returns a ``no_op``.
+
+    Example:
+        >>> x = tf.constant([1.0, 2.0])
+        >>> tf.assert_type(x, tf.float32).type
+        'NoOp'
+        >>> tf.assert_type(x, tf.int32)
+        Traceback (most recent call last):
+        ...
+        TypeError: Const:0 must be of type tf.int32; got tf.float32
+    """
     tf_type = dtypes.as_dtype(tf_type)
     with op_scope(name, "assert_type", [tensor]):
         t = convert_to_tensor(tensor, name="tensor")
@@ -382,7 +607,17 @@ def assert_type(tensor, tf_type, message=None, name=None) -> Operation:
 
 
 def assert_integer(x, message=None, name=None) -> Operation:
-    """Checks while building that ``x`` has an integer dtype (``TypeError`` if not)."""
+    """Checks while building that ``x`` has an integer dtype (``TypeError`` if not); returns
+    a ``no_op``.
+
+    Example:
+        >>> tf.assert_integer(tf.constant([1, 2])).type
+        'NoOp'
+        >>> tf.assert_integer(tf.constant([1.0, 2.0]))
+        Traceback (most recent call last):
+        ...
+        TypeError: Expected "x" to be integer type.  Found: Const_1:0 of dtype tf.float32
+    """
     with op_scope(name, "assert_integer", [x]):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_integer:
@@ -392,7 +627,16 @@ def assert_integer(x, message=None, name=None) -> Operation:
 
 
 def assert_scalar(tensor, name=None, message=None) -> Tensor:
-    """Returns ``tensor`` after checking while building that it is a scalar."""
+    """Returns ``tensor`` after checking while building that it is a scalar.
+
+    Example:
+        >>> tf.assert_scalar(tf.constant(3.0))
+        <tf.Tensor 'Const:0' shape=() dtype=float32>
+        >>> tf.assert_scalar(tf.constant([3.0]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected scalar shape for Const_1:0, saw shape: (1,).
+    """
     with op_scope(name, "assert_scalar", [tensor]):
         t = convert_to_tensor(tensor, name="tensor")
         if t.shape.ndims is None:
@@ -460,7 +704,14 @@ def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF1 argu
 
 
 def numpy_function(func, inp, Tout, name=None):  # noqa: N803 - TF name
-    """:func:`py_func` under its TF 1.14+ name."""
+    """:func:`py_func` under its TF 1.14+ name.
+
+    Example:
+        >>> y = tf.numpy_function(np.cumsum, [tf.constant([1, 2, 3])], tf.int64)
+        >>> with tf.Session() as sess:
+        ...     builtins.print(sess.run(y))
+        [1 3 6]
+    """
     return py_func(func, inp, Tout, stateful=True, name=name)
 
 
@@ -468,7 +719,14 @@ def numpy_function(func, inp, Tout, name=None):  # noqa: N803 - TF name
 # identity_n, ensure_shape
 # --------------------------------------------------------------------------------------------
 def identity_n(input, name=None) -> list:  # noqa: A002
-    """A list of identities of the tensors of ``input``; gradients pass through."""
+    """A list of identities of the tensors of ``input``; gradients pass through.
+
+    Example:
+        >>> a, b = tf.identity_n([tf.constant(1), tf.constant([2.0, 3.0])])
+        >>> with tf.Session() as sess:
+        ...     builtins.print(*sess.run([a, b]))
+        1 [2. 3.]
+    """
     with op_scope(name, "IdentityN", list(input)):
         return [identity(convert_to_tensor(x)) for x in input]
 
@@ -487,7 +745,22 @@ register_op("EnsureShape", shape=_ensure_shape_shape, grad=lambda op, g: [g], vi
 
 def ensure_shape(x, shape, name=None) -> Tensor:
     """``x``, with its static shape set to ``shape`` (``None`` for unknown dims), and a check
-    at run time that its value has that shape (``InvalidArgumentError`` otherwise)."""
+    at run time that its value has that shape (``InvalidArgumentError`` otherwise).
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [None, 3])
+        >>> y = tf.ensure_shape(x, [2, 3])
+        >>> y.shape
+        TensorShape([Dimension(2), Dimension(3)])
+        >>> sess = tf.Session()
+        >>> builtins.print(sess.run(y, {x: np.ones([2, 3])}).sum())
+        6.0
+        >>> sess.run(y, {x: np.ones([4, 3])})
+        Traceback (most recent call last):
+        ...
+        flowkit.framework.errors.InvalidArgumentError: ...Shape of tensor [4,3] is not compatible...
+        >>> sess.close()
+    """
     with op_scope(name, "EnsureShape", [x]) as scope:
         x = convert_to_tensor(x, name="x")
         return make_tensor("EnsureShape", (x,), {"shape": as_shape(shape)}, scope)

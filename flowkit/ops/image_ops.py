@@ -336,7 +336,20 @@ def _blocks_check(x, block_size, data_format):
 
 def space_to_depth(input, block_size, name=None, data_format="NHWC") -> Tensor:  # noqa: A002
     """Moves ``block_size x block_size`` blocks of pixels into the depth axis:
-    ``[b, h, w, c]`` to ``[b, h / bs, w / bs, bs * bs * c]``."""
+    ``[b, h, w, c]`` to ``[b, h / bs, w / bs, bs * bs * c]``.
+
+    Example:
+        >>> x = tf.reshape(tf.range(16), [1, 4, 4, 1])
+        >>> y = tf.space_to_depth(x, 2)
+        >>> y.shape
+        TensorShape([Dimension(1), Dimension(2), Dimension(2), Dimension(4)])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, :, 0])      # the top-left pixel of each 2x2 block
+        ...     print(sess.run(y)[0, 0, 0])         # the first block, as depth
+        [[ 0  2]
+         [ 8 10]]
+        [0 1 4 5]
+    """
     with op_scope(name, "SpaceToDepth", [input]) as scope:
         x = convert_to_tensor(input, name="input")
         bs, (_, h, w, c) = _blocks_check(x, block_size, data_format)
@@ -350,7 +363,21 @@ def space_to_depth(input, block_size, name=None, data_format="NHWC") -> Tensor: 
 
 def depth_to_space(input, block_size, name=None, data_format="NHWC") -> Tensor:  # noqa: A002
     """The inverse of :func:`space_to_depth`: ``[b, h, w, c]`` to
-    ``[b, h * bs, w * bs, c / (bs * bs)]``."""
+    ``[b, h * bs, w * bs, c / (bs * bs)]``.
+
+    Example:
+        >>> x = tf.reshape(tf.range(8), [1, 1, 2, 4])
+        >>> y = tf.depth_to_space(x, 2)
+        >>> y.shape
+        TensorShape([Dimension(1), Dimension(2), Dimension(4), Dimension(1)])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, :, 0])
+        ...     print((sess.run(tf.depth_to_space(tf.space_to_depth(y, 2), 2)) ==
+        ...            sess.run(y)).all())
+        [[0 1 4 5]
+         [2 3 6 7]]
+        True
+    """
     with op_scope(name, "DepthToSpace", [input]) as scope:
         x = convert_to_tensor(input, name="input")
         bs, (_, h, w, c) = _blocks_check(x, block_size, data_format)

@@ -125,21 +125,45 @@ register_op("MatrixSetDiag", shape=_matrix_set_diag_shape,
 
 def matrix_diag(diagonal, name="MatrixDiag", **kwargs) -> Tensor:
     """A batch of diagonal matrices: ``[..., n]`` becomes ``[..., n, n]`` with ``diagonal``
-    on the main diagonals and zeros elsewhere (TF1's ``tf.matrix_diag``)."""
+    on the main diagonals and zeros elsewhere (TF1's ``tf.matrix_diag``).
+
+    Example:
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.matrix_diag([[1, 2], [3, 4]])))
+        [[[1 0]
+          [0 2]]
+         [[3 0]
+          [0 4]]]
+    """
     with op_scope(name, "MatrixDiag", [diagonal]) as scope:
         return make_tensor("MatrixDiag", (convert_to_tensor(diagonal, name="diagonal"),),
                            None, scope)
 
 
 def matrix_diag_part(input, name="matrix_diag_part", **kwargs) -> Tensor:  # noqa: A002
-    """The main diagonals of a batch of matrices: ``[..., m, n]`` to ``[..., min(m, n)]``."""
+    """The main diagonals of a batch of matrices: ``[..., m, n]`` to ``[..., min(m, n)]``.
+
+    Example:
+        >>> a = tf.constant([[1, 2, 3], [4, 5, 6]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.matrix_diag_part(a)))
+        [1 5]
+    """
     with op_scope(name, "MatrixDiagPart", [input]) as scope:
         return make_tensor("MatrixDiagPart", (convert_to_tensor(input, name="input"),),
                            None, scope)
 
 
 def matrix_set_diag(input, diagonal, name="set_diag", **kwargs) -> Tensor:  # noqa: A002
-    """``input`` with its main diagonals replaced by ``diagonal``."""
+    """``input`` with its main diagonals replaced by ``diagonal``.
+
+    Example:
+        >>> a = tf.ones([2, 3])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.matrix_set_diag(a, [7.0, 8.0])))
+        [[7. 1. 1.]
+         [1. 8. 1.]]
+    """
     with op_scope(name, "MatrixSetDiag", [input, diagonal]) as scope:
         x = convert_to_tensor(input, name="input")
         d = convert_to_tensor(diagonal, dtype=None if isinstance(diagonal, Tensor) else x.dtype,
@@ -165,7 +189,20 @@ register_op("MatrixBandPart", shape=_band_shape,
 def matrix_band_part(input, num_lower, num_upper, name=None) -> Tensor:  # noqa: A002
     """Keeps the band of ``num_lower`` subdiagonals and ``num_upper`` superdiagonals of each
     matrix (a negative count keeps the whole triangle) and zeroes the rest: ``(a, -1, 0)`` is
-    the lower triangle, ``(a, 0, 0)`` the diagonal."""
+    the lower triangle, ``(a, 0, 0)`` the diagonal.
+
+    Example:
+        >>> a = tf.reshape(tf.range(1, 10), [3, 3])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.matrix_band_part(a, -1, 0)))
+        ...     print(sess.run(tf.matrix_band_part(a, 0, 1)))
+        [[1 0 0]
+         [4 5 0]
+         [7 8 9]]
+        [[1 2 0]
+         [0 5 6]
+         [0 0 9]]
+    """
     with op_scope(name, "MatrixBandPart", [input, num_lower, num_upper]) as scope:
         x = convert_to_tensor(input, name="input")
         lo = num_lower if isinstance(num_lower, Tensor) else \
@@ -177,7 +214,16 @@ def matrix_band_part(input, num_lower, num_upper, name=None) -> Tensor:  # noqa:
 
 def diag(diagonal, name=None) -> Tensor:
     """TF1's ``tf.diag``: a tensor of rank ``2k`` with ``diagonal`` (rank ``k``) on its
-    diagonal, ``out[i, j, k, i, j, k] = diagonal[i, j, k]``."""
+    diagonal, ``out[i, j, k, i, j, k] = diagonal[i, j, k]``.
+
+    Example:
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.diag([1, 2])))
+        ...     print(sess.run(tf.diag([[1, 2], [3, 4]])).shape)
+        [[1 0]
+         [0 2]]
+        (2, 2, 2, 2)
+    """
     with op_scope(name, "Diag", [diagonal]) as scope:
         x = convert_to_tensor(diagonal, name="diagonal")
         if x.shape.ndims is None or not x.shape.is_fully_defined():
@@ -192,7 +238,17 @@ def diag(diagonal, name=None) -> Tensor:
 
 def diag_part(input, name=None) -> Tensor:  # noqa: A002
     """TF1's ``tf.diag_part``, the inverse of :func:`diag`: an input of shape ``d + d`` gives
-    the tensor of shape ``d`` of its diagonal."""
+    the tensor of shape ``d`` of its diagonal.
+
+    Example:
+        >>> a = tf.constant([[1, 2], [3, 4]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.diag_part(a)))
+        ...     print(sess.run(tf.diag_part(tf.diag([[1, 2], [3, 4]]))))
+        [1 4]
+        [[1 2]
+         [3 4]]
+    """
     with op_scope(name, "DiagPart", [input]) as scope:
         x = convert_to_tensor(input, name="input")
         if x.shape.ndims is None or not x.shape.is_fully_defined():
@@ -209,7 +265,19 @@ def diag_part(input, name=None) -> Tensor:  # noqa: A002
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32,
         name=None) -> Tensor:
     """The identity matrix ``[num_rows, num_columns]`` (square by default), or a batch of
-    them of shape ``batch_shape + [num_rows, num_columns]``."""
+    them of shape ``batch_shape + [num_rows, num_columns]``.
+
+    Example:
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.eye(2)))
+        ...     print(sess.run(tf.eye(2, 3, dtype=tf.int32)))
+        ...     print(sess.run(tf.eye(2, batch_shape=[4])).shape)
+        [[1. 0.]
+         [0. 1.]]
+        [[1 0 0]
+         [0 1 0]]
+        (4, 2, 2)
+    """
     dtype = dtypes.as_dtype(dtype)
     with op_scope(name, "eye", [num_rows, num_columns, batch_shape]) as scope:
         static = [constant_value(v) if isinstance(v, Tensor) else v
@@ -239,7 +307,14 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32,
 
 
 def trace(x, name=None) -> Tensor:
-    """The sum of the main diagonal of each matrix of ``x`` (``[..., m, n]`` to ``[...]``)."""
+    """The sum of the main diagonal of each matrix of ``x`` (``[..., m, n]`` to ``[...]``).
+
+    Example:
+        >>> a = tf.constant([[[1, 2], [3, 4]], [[5, 6], [7, 8]]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.trace(a)))
+        [ 5 13]
+    """
     with op_scope(name, "Trace", [x]) as scope:
         x = convert_to_tensor(x, name="x")
         return reduce_sum(matrix_diag_part(x), [-1], name=scope)
@@ -302,14 +377,29 @@ register_op("LogMatrixDeterminant", shape=_det_shape, grad=_log_det_grad)
 
 def matrix_inverse(input, adjoint=False, name=None) -> Tensor:  # noqa: A002
     """The inverse of each square matrix of ``input`` (of its adjoint with ``adjoint``).
-    A singular matrix fails the run with ``InvalidArgumentError``."""
+    A singular matrix fails the run with ``InvalidArgumentError``.
+
+    Example:
+        >>> a = tf.constant([[2.0, 1.0], [1.0, 1.0]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.matrix_inverse(a)))
+        [[ 1. -1.]
+         [-1.  2.]]
+    """
     with op_scope(name, "MatrixInverse", [input]) as scope:
         return make_tensor("MatrixInverse", (convert_to_tensor(input, name="input"),),
                            {"adjoint": bool(adjoint)}, scope)
 
 
 def matrix_determinant(input, name=None) -> Tensor:  # noqa: A002
-    """The determinant of each square matrix of ``input`` (``[..., n, n]`` to ``[...]``)."""
+    """The determinant of each square matrix of ``input`` (``[..., n, n]`` to ``[...]``).
+
+    Example:
+        >>> a = tf.constant([[[2.0, 1.0], [1.0, 1.0]], [[3.0, 0.0], [0.0, 2.0]]])
+        >>> with tf.Session() as sess:
+        ...     print(np.round(sess.run(tf.matrix_determinant(a)), 4))
+        [1. 6.]
+    """
     with op_scope(name, "MatrixDeterminant", [input]) as scope:
         return make_tensor("MatrixDeterminant", (convert_to_tensor(input, name="input"),),
                            None, scope)
@@ -369,7 +459,15 @@ register_op("MatrixTriangularSolve", shape=_solve_shape, grad=_triangular_solve_
 
 def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
     """Solves ``matrix @ x = rhs`` (``adjoint(matrix) @ x = rhs`` with ``adjoint``) for each
-    matrix of the batch; ``rhs`` is ``[..., n, k]``."""
+    matrix of the batch; ``rhs`` is ``[..., n, k]``.
+
+    Example:
+        >>> a = tf.constant([[2.0, 1.0], [1.0, 1.0]])
+        >>> with tf.Session() as sess:                  # 2x + y = 3, x + y = 2
+        ...     print(np.round(sess.run(tf.matrix_solve(a, [[3.0], [2.0]])), 4))
+        [[1.]
+         [1.]]
+    """
     with op_scope(name, "MatrixSolve", [matrix, rhs]) as scope:
         a = convert_to_tensor(matrix, name="matrix")
         b = convert_to_tensor(rhs, dtype=None if isinstance(rhs, Tensor) else a.dtype,
@@ -379,7 +477,15 @@ def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
 
 def matrix_triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None) -> Tensor:
     """Solves ``matrix @ x = rhs`` where ``matrix`` is lower (or, with ``lower=False``,
-    upper) triangular; only that triangle of ``matrix`` is read."""
+    upper) triangular; only that triangle of ``matrix`` is read.
+
+    Example:
+        >>> lower = tf.constant([[2.0, 9.0], [1.0, 1.0]])      # the 9 is above the diagonal: unread
+        >>> with tf.Session() as sess:                          # 2x = 2, x + y = 3
+        ...     print(sess.run(tf.matrix_triangular_solve(lower, [[2.0], [3.0]])))
+        [[1.]
+         [2.]]
+    """
     with op_scope(name, "MatrixTriangularSolve", [matrix, rhs]) as scope:
         a = convert_to_tensor(matrix, name="matrix")
         b = convert_to_tensor(rhs, dtype=None if isinstance(rhs, Tensor) else a.dtype,
@@ -410,7 +516,15 @@ register_op("Cholesky", shape=_square_float_shape, grad=_cholesky_grad)
 
 def cholesky(input, name=None) -> Tensor:  # noqa: A002
     """The lower-triangular Cholesky factor ``L`` of each symmetric positive definite matrix
-    (``input = L @ L^T``); a matrix that is not positive definite fails the run."""
+    (``input = L @ L^T``); a matrix that is not positive definite fails the run.
+
+    Example:
+        >>> a = tf.constant([[4.0, 2.0], [2.0, 5.0]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cholesky(a)))
+        [[2. 0.]
+         [1. 2.]]
+    """
     with op_scope(name, "Cholesky", [input]) as scope:
         return make_tensor("Cholesky", (convert_to_tensor(input, name="input"),), None, scope)
 
@@ -464,7 +578,19 @@ register_op("Qr", shape=_qr_shape, grad=_qr_grad)
 
 def qr(input, full_matrices=False, name=None):  # noqa: A002
     """The QR decomposition ``input = q @ r`` of each matrix: returns ``(q, r)`` with
-    orthonormal columns in ``q`` and upper-triangular ``r``."""
+    orthonormal columns in ``q`` and upper-triangular ``r``.
+
+    Example:
+        >>> a = tf.constant([[3.0, 1.0], [4.0, 2.0]])
+        >>> q, r = tf.qr(a)
+        >>> with tf.Session() as sess:
+        ...     q_, r_ = sess.run([q, r])
+        >>> print(np.round(np.abs(r_), 4))     # the signs of the rows of r depend on the backend
+        [[5.  2.2]
+         [0.  0.4]]
+        >>> print(np.allclose(q_ @ r_, [[3.0, 1.0], [4.0, 2.0]], atol=1e-5))
+        True
+    """
     with op_scope(name, "Qr", [input]) as scope:
         op = make_op("Qr", (convert_to_tensor(input, name="input"),),
                      {"full_matrices": bool(full_matrices)}, scope)
@@ -536,7 +662,18 @@ register_op("Svd", shape=_svd_shape, grad=_svd_grad)
 def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     """The singular value decomposition ``tensor = u @ diag(s) @ transpose(v)`` of each
     matrix: returns ``(s, u, v)``, or ``s`` alone with ``compute_uv=False``. Singular values
-    are in decreasing order."""
+    are in decreasing order.
+
+    Example:
+        >>> a = tf.constant([[3.0, 0.0], [0.0, -4.0]])
+        >>> s, u, v = tf.svd(a)
+        >>> with tf.Session() as sess:
+        ...     s_, u_, v_ = sess.run([s, u, v])
+        ...     print(sess.run(tf.svd(a, compute_uv=False)))
+        [4. 3.]
+        >>> print(s_, np.allclose(u_ @ np.diag(s_) @ v_.T, [[3.0, 0.0], [0.0, -4.0]]))
+        [4. 3.] True
+    """
     with op_scope(name, "Svd", [tensor]) as scope:
         op = make_op("Svd", (convert_to_tensor(tensor, name="tensor"),),
                      {"full_matrices": bool(full_matrices), "compute_uv": bool(compute_uv)},
@@ -569,7 +706,15 @@ register_op("Cross", shape=_cross_shape,
 
 
 def cross(a, b, name=None) -> Tensor:
-    """The cross product of 3-vectors along the last axis of ``a`` and ``b`` (same shapes)."""
+    """The cross product of 3-vectors along the last axis of ``a`` and ``b`` (same shapes).
+
+    Example:
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0])))
+        ...     print(sess.run(tf.cross([[1, 2, 3]], [[4, 5, 6]])))
+        [0. 0. 1.]
+        [[-3  6 -3]]
+    """
     with op_scope(name, "Cross", [a, b]) as scope:
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, dtype=None if isinstance(b, Tensor) else a.dtype, name="b")
@@ -578,7 +723,22 @@ def cross(a, b, name=None) -> Tensor:
 
 def meshgrid(*args, **kwargs):
     """Coordinate grids from 1-D tensors, as ``np.meshgrid``: ``indexing="xy"`` (default,
-    Cartesian: the first two outputs' axes swapped) or ``"ij"`` (matrix indexing)."""
+    Cartesian: the first two outputs' axes swapped) or ``"ij"`` (matrix indexing).
+
+    Example:
+        >>> x, y = tf.meshgrid([1, 2, 3], [10, 20])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(x))
+        ...     print(sess.run(y))
+        ...     print(sess.run(tf.meshgrid([1, 2, 3], [10, 20], indexing="ij")[0]))
+        [[1 2 3]
+         [1 2 3]]
+        [[10 10 10]
+         [20 20 20]]
+        [[1 1]
+         [2 2]
+         [3 3]]
+    """
     indexing = kwargs.pop("indexing", "xy")
     name = kwargs.pop("name", "meshgrid")
     if kwargs:
