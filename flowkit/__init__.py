@@ -53,6 +53,9 @@ from flowkit.renames import concat  # noqa: F401  (says so for TF's pre-1.0 argu
 from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
 from flowkit.initializers import keras  # noqa: F401
 from flowkit import data, app, flags, gfile, summary  # noqa: F401
+from flowkit import rnn  # noqa: F401
+from flowkit.rnn import while_loop, TensorArray, scan, map_fn, foldl, foldr  # noqa: F401
+from flowkit.rnn import reverse_sequence  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
 from flowkit import tf_math as math  # noqa: F401
 from flowkit import tf_linalg as linalg, tf_image as image, tf_debugging as debugging  # noqa: F401
@@ -85,6 +88,12 @@ from flowkit.compat.behavior import *  # noqa: F401,F403
 from flowkit.compat import dimension_at_index, dimension_value  # noqa: F401
 from flowkit import compat  # noqa: F401
 from flowkit.framework import graph_def as _graph_def
+
+# tf.nn's recurrent names live in flowkit.rnn, above tf.nn in the layers: attached here.
+nn.rnn_cell = rnn.rnn_cell
+nn.dynamic_rnn, nn.static_rnn = rnn.dynamic_rnn, rnn.static_rnn
+nn.bidirectional_dynamic_rnn = rnn.bidirectional_dynamic_rnn
+nn.__all__ += ["rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn"]
 
 #: TF1-like, so that version switches in learner code take their TF1 branch; the package's
 #: own version is ``flowkit.version.__version__`` (see flowkit/version.py).

@@ -77,7 +77,18 @@ def path_to_str(path):
 
 
 def dimension_value(dimension):
-    """The ``int`` (or ``None``) of a ``Dimension``; an int or ``None`` unchanged."""
+    """The ``int`` (or ``None``) of a ``Dimension``; an int or ``None`` unchanged.
+
+    Code that must work whether ``shape[i]`` is a ``Dimension`` (TF1) or an ``int`` (TF2's
+    behaviour) reads a dimension with it.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [None, 3])
+        >>> tf.dimension_value(x.shape[1]), tf.dimension_value(x.shape[0])
+        (3, None)
+        >>> tf.dimension_value(4)
+        4
+    """
     if isinstance(dimension, _Dimension):
         return dimension.value
     return dimension
@@ -85,7 +96,16 @@ def dimension_value(dimension):
 
 def dimension_at_index(shape, index) -> _Dimension:
     """``shape[index]`` as a ``Dimension``; an unknown dimension for a shape of unknown
-    rank."""
+    rank.
+
+    Example:
+        >>> tf.dimension_at_index(tf.TensorShape([None, 3]), 1)
+        Dimension(3)
+        >>> tf.dimension_at_index(tf.TensorShape(None), 1)   # unknown rank: no IndexError
+        Dimension(None)
+        >>> tf.dimension_value(tf.dimension_at_index([2, 5], -1))
+        5
+    """
     shape = _as_shape(shape)
     if shape.rank is None:
         return _Dimension(None)

@@ -12,12 +12,13 @@ Example:
     ...     tf.contrib.slim
     ... except AttributeError as e:
     ...     print(e)
-    flowkit's tf.contrib has no attribute 'slim'; it provides only: tf.contrib.layers
+    flowkit's tf.contrib has no attribute 'slim'; it provides only: tf.contrib.layers,
+    tf.contrib.rnn, tf.contrib.seq2seq
 """
-from flowkit.contrib import layers
+from flowkit.contrib import layers, rnn, seq2seq
 
 # The submodules of tf.contrib that flowkit provides (add new ones here and import them above).
-__all__ = ["layers"]
+__all__ = ["layers", "rnn", "seq2seq"]
 
 
 def __getattr__(name):

@@ -230,7 +230,27 @@ def graph_to_graph_def(graph, add_shapes: bool = False):
 def write_graph(graph_or_graph_def, logdir, name, as_text=True) -> str:
     """Writes a graph (a ``Graph`` or a ``GraphDef``) to ``logdir/name`` as a text or binary
     ``GraphDef`` (TF1's ``tf.train.write_graph`` / ``tf.io.write_graph``) and returns the
-    file's path. The folder is created when missing."""
+    file's path. The folder is created when missing.
+
+    Raises:
+        ImportError: ``tensorboard`` is not installed (the message says how to install it).
+
+    Example (needs the ``tensorboard`` package, so it is skipped without it):
+
+    >>> import pytest; _ = pytest.importorskip("tensorboard")
+    >>> import os, tempfile
+    >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+    >>> y = tf.identity(x * 2.0, name="y")
+    >>> folder = os.path.join(tempfile.mkdtemp(), "graphs")
+    >>> path = tf.train.write_graph(tf.get_default_graph(), folder, "graph.pbtxt")
+    >>> _ = tf.train.write_graph(tf.get_default_graph().as_graph_def(), folder, "graph.pb",
+    ...                          as_text=False)
+    >>> sorted(os.listdir(folder))
+    ['graph.pb', 'graph.pbtxt']
+    >>> with open(path) as f:
+    ...     [line.split('"')[1] for line in f if line.startswith("  name: ")]
+    ['x', 'mul/y', 'mul', 'y']
+    """
     gd = graph_or_graph_def
     if hasattr(gd, "get_operations"):
         gd = graph_to_graph_def(gd)

@@ -82,7 +82,25 @@ def summary_writer_for(logdir):
 
 # -- the hook protocol -----------------------------------------------------------------------------
 class SessionRunHook:
-    """Base class of hooks; every method does nothing unless overridden."""
+    """Base class of hooks; every method does nothing unless overridden.
+
+    Example: a hook that fetches the loss with every ``run`` and prints it.
+
+    >>> class PrintLoss(tf.train.SessionRunHook):
+    ...     def before_run(self, run_context):
+    ...         return tf.train.SessionRunArgs(loss)          # fetch the loss as well
+    ...     def after_run(self, run_context, run_values):
+    ...         print(f"loss {run_values.results:.4f}")
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss)
+    >>> with tf.train.MonitoredSession(hooks=[PrintLoss()]) as sess:
+    ...     for _ in range(3):
+    ...         _ = sess.run(train)
+    loss 1.0000
+    loss 0.2500
+    loss 0.0625
+    """
 
     def begin(self):
         """Called once before the session is made; the graph may still be changed."""
@@ -104,7 +122,24 @@ class SessionRunHook:
 class SessionRunArgs(collections.namedtuple("SessionRunArgs",
                                             ["fetches", "feed_dict", "options"])):
     """What a hook adds to a ``run``: ``fetches`` (any fetch structure), ``feed_dict``,
-    ``options``."""
+    ``options``; :meth:`SessionRunHook.before_run` returns it.
+
+    Example: a hook that feeds a dropout-like rate and fetches the step and the loss.
+
+    >>> rate = tf.placeholder_with_default(0.0, [])
+    >>> step = tf.train.get_or_create_global_step()
+    >>> loss = tf.square(3.0 * (1.0 - rate))
+    >>> class TrainMode(tf.train.SessionRunHook):
+    ...     def before_run(self, run_context):
+    ...         return tf.train.SessionRunArgs(fetches={"step": step, "loss": loss},
+    ...                                        feed_dict={rate: 0.5})
+    ...     def after_run(self, run_context, run_values):
+    ...         print(f"step {run_values.results['step']}: loss {run_values.results['loss']}")
+    >>> with tf.train.MonitoredSession(hooks=[TrainMode()]) as sess:
+    ...     print(sess.run(loss))          # the caller's fetch sees the hook's feed too
+    step 0: loss 2.25
+    2.25
+    """
 
     def __new__(cls, fetches, feed_dict=None, options=None):
         return super().__new__(cls, fetches, feed_dict, options)
@@ -112,12 +147,52 @@ class SessionRunArgs(collections.namedtuple("SessionRunArgs",
 
 class SessionRunValues(collections.namedtuple("SessionRunValues",
                                               ["results", "options", "run_metadata"])):
-    """What a hook gets back: ``results`` of its fetches, and the run's options/metadata."""
+    """What a hook gets back in :meth:`SessionRunHook.after_run`: ``results`` of its
+    fetches (in the structure of its :class:`SessionRunArgs`), and the run's
+    options/metadata.
+
+    Example:
+
+    >>> w = tf.Variable([3.0, 4.0], name="w")
+    >>> norm = tf.norm(w)
+    >>> train = tf.assign_add(w, [1.0, 1.0])
+    >>> class Watch(tf.train.SessionRunHook):
+    ...     def before_run(self, run_context):
+    ...         return tf.train.SessionRunArgs({"w": w, "norm": norm})
+    ...     def after_run(self, run_context, run_values):
+    ...         print(run_values.results["w"], f"{run_values.results['norm']:.3f}",
+    ...               run_values.options)
+    >>> with tf.train.MonitoredSession(hooks=[Watch()]) as sess:
+    ...     for _ in range(2):
+    ...         _ = sess.run(train)
+    [3. 4.] 5.000 None
+    [4. 5.] 6.403 None
+    """
 
 
 class SessionRunContext:
     """The ``run`` a hook is called for: ``original_args`` (the caller's
-    :class:`SessionRunArgs`), ``session`` (the plain session) and :meth:`request_stop`."""
+    :class:`SessionRunArgs`), ``session`` (the plain session) and :meth:`request_stop`.
+
+    Example: a hook that stops training once the loss is small.
+
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss)
+    >>> class StopWhenSmall(tf.train.SessionRunHook):
+    ...     def before_run(self, run_context):
+    ...         return tf.train.SessionRunArgs(loss)
+    ...     def after_run(self, run_context, run_values):
+    ...         if run_values.results < 0.1:
+    ...             run_context.request_stop()     # should_stop() is true after this run
+    >>> steps = 0
+    >>> with tf.train.MonitoredSession(hooks=[StopWhenSmall()]) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    ...         steps += 1
+    >>> steps
+    3
+    """
 
     def __init__(self, original_args, session):
         self._original_args, self._session = original_args, session
@@ -141,7 +216,22 @@ class SessionRunContext:
 
 
 class SecondOrStepTimer:
-    """Triggers every ``every_secs`` seconds or every ``every_steps`` steps (exactly one)."""
+    """Triggers every ``every_secs`` seconds or every ``every_steps`` steps (exactly one).
+
+    Example:
+
+    >>> timer = tf.train.SecondOrStepTimer(every_steps=10)
+    >>> fired = []
+    >>> for step in range(25):
+    ...     if timer.should_trigger_for_step(step):
+    ...         _ = timer.update_last_triggered_step(step)
+    ...         fired.append(step)
+    >>> fired, timer.last_triggered_step()
+    ([0, 10, 20], 20)
+    >>> seconds, steps = timer.update_last_triggered_step(30)   # since the last trigger
+    >>> steps
+    10
+    """
 
     def __init__(self, every_secs=None, every_steps=None):
         if every_secs is None and every_steps is None:
@@ -188,7 +278,21 @@ def _require_global_step(hook_name):
 # -- the hooks -----------------------------------------------------------------------------------
 class StopAtStepHook(SessionRunHook):
     """Requests a stop when the global step reaches ``last_step``, or ``num_steps`` steps
-    after the step the session started at (exactly one of them)."""
+    after the step the session started at (exactly one of them).
+
+    Example: train for three steps.
+
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss, global_step=step)
+    >>> with tf.train.MonitoredSession(hooks=[tf.train.StopAtStepHook(last_step=3)]) as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run([train, loss])[1])
+    1.0
+    0.25
+    0.0625
+    """
 
     def __init__(self, num_steps=None, last_step=None):
         if (num_steps is None) == (last_step is None):
@@ -218,7 +322,26 @@ class StopAtStepHook(SessionRunHook):
 
 class CheckpointSaverListener:
     """Called around the saves of a :class:`CheckpointSaverHook`; ``after_save`` returning
-    ``True`` requests a stop."""
+    ``True`` requests a stop.
+
+    Example:
+
+    >>> import tempfile
+    >>> class Announce(tf.train.CheckpointSaverListener):
+    ...     def after_save(self, session, global_step_value):
+    ...         print("saved step", global_step_value)
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.assign_add(step, 1)
+    >>> saver_hook = tf.train.CheckpointSaverHook(
+    ...     tempfile.mkdtemp(), save_steps=2, saver=tf.train.Saver(), listeners=[Announce()])
+    >>> hooks = [saver_hook, tf.train.StopAtStepHook(last_step=3)]
+    >>> with tf.train.MonitoredSession(hooks=hooks) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    saved step 0
+    saved step 2
+    saved step 3
+    """
 
     def begin(self):
         pass
@@ -236,7 +359,26 @@ class CheckpointSaverListener:
 class CheckpointSaverHook(SessionRunHook):
     """Saves a checkpoint (``checkpoint_dir/model.ckpt-<step>``, with ``tf.train.Saver``)
     when the session starts, every ``save_secs`` seconds or ``save_steps`` steps, and at the
-    end; writes ``graph.pbtxt`` and the graph to the folder's event file."""
+    end; writes ``graph.pbtxt`` and the graph to the folder's event file (those two need the
+    ``tensorboard`` package; the checkpoints do not).
+
+    Example:
+
+    >>> import os, tempfile
+    >>> w = tf.Variable(1.0, name="w")
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(tf.square(w), global_step=step)
+    >>> folder, saver = tempfile.mkdtemp(), tf.train.Saver()
+    >>> hooks = [tf.train.CheckpointSaverHook(folder, save_steps=2, saver=saver),
+    ...          tf.train.StopAtStepHook(last_step=3)]
+    >>> with tf.train.MonitoredSession(hooks=hooks) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    >>> [os.path.basename(path) for path in saver.last_checkpoints]
+    ['model.ckpt-0', 'model.ckpt-2', 'model.ckpt-3']
+    >>> float(tf.train.load_variable(folder, "w"))    # w after three steps: 1 * 0.5 ** 3
+    0.125
+    """
 
     def __init__(self, checkpoint_dir, save_secs=None, save_steps=None, saver=None,
                  checkpoint_basename="model.ckpt", scaffold=None, listeners=None,
@@ -314,7 +456,37 @@ class CheckpointSaverHook(SessionRunHook):
 class SummarySaverHook(SessionRunHook):
     """Runs ``summary_op`` (or the scaffold's, by default ``tf.summary.merge_all()``) every
     ``save_steps`` steps or ``save_secs`` seconds and writes it to ``output_dir`` (or
-    ``summary_writer``) at the global step."""
+    ``summary_writer``) at the global step. Summaries need the ``tensorboard`` package
+    (without it the hook warns once and writes nothing), and so does this example.
+
+    Example:
+
+    >>> import pytest; _ = pytest.importorskip("tensorboard")   # skipped without it
+    >>> import os, struct, tempfile
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss, global_step=step)
+    >>> folder = tempfile.mkdtemp()
+    >>> hooks = [tf.train.SummarySaverHook(save_steps=1, output_dir=folder,
+    ...                                    summary_op=tf.summary.scalar("loss", loss)),
+    ...          tf.train.StopAtStepHook(last_step=3)]
+    >>> with tf.train.MonitoredSession(hooks=hooks) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    >>> def read_events(path):   # records: length, its CRC, an Event protocol buffer, its CRC
+    ...     with open(path, "rb") as f:
+    ...         data = f.read()
+    ...     while data:
+    ...         (n,) = struct.unpack("<Q", data[:8])
+    ...         yield tf.summary.Event.FromString(data[12:12 + n])
+    ...         data = data[16 + n:]
+    >>> [event_file] = os.listdir(folder)
+    >>> [(event.step, value.tag, value.simple_value)
+    ...  for event in read_events(os.path.join(folder, event_file))
+    ...  for value in event.summary.value]
+    [(1, 'loss', 1.0), (2, 'loss', 0.25), (3, 'loss', 0.0625)]
+    """
 
     def __init__(self, save_steps=None, save_secs=None, output_dir=None, summary_writer=None,
                  scaffold=None, summary_op=None):
@@ -365,7 +537,30 @@ class SummarySaverHook(SessionRunHook):
 class LoggingTensorHook(SessionRunHook):
     """Logs the values of ``tensors`` (a list or a ``{tag: tensor}`` dict; names allowed)
     every ``every_n_iter`` runs or ``every_n_secs`` seconds, or only ``at_end``, with
-    Python's ``logging`` (logger ``flowkit.train``, level INFO)."""
+    Python's ``logging`` (logger ``flowkit.train``, level INFO).
+
+    Example (the log goes to standard output here; by default ``tf.logging`` prints INFO
+    lines to standard error after ``tf.logging.set_verbosity(tf.logging.INFO)``):
+
+    >>> import logging, sys
+    >>> logger, to_stdout = logging.getLogger("flowkit.train"), logging.StreamHandler(sys.stdout)
+    >>> logger.addHandler(to_stdout); logger.setLevel(logging.INFO)
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w, name="loss")
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss, global_step=step)
+    >>> log_hook = tf.train.LoggingTensorHook(
+    ...     {"step": step, "loss": loss}, every_n_iter=2,
+    ...     formatter=lambda values: "step {step}: loss = {loss:.4f}".format(**values))
+    >>> with tf.train.MonitoredSession(
+    ...         hooks=[log_hook, tf.train.StopAtStepHook(last_step=5)]) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    step 0: loss = 1.0000
+    step 2: loss = 0.0625
+    step 4: loss = 0.0039
+    >>> logger.removeHandler(to_stdout); logger.setLevel(logging.NOTSET)
+    """
 
     def __init__(self, tensors, every_n_iter=None, every_n_secs=None, at_end=False,
                  formatter=None):
@@ -422,7 +617,21 @@ class LoggingTensorHook(SessionRunHook):
 
 
 class NanLossDuringTrainingError(RuntimeError):
-    """The loss became NaN (raised by :class:`NanTensorHook`)."""
+    """The loss became NaN (raised by :class:`NanTensorHook`).
+
+    Example: a learning rate far too large makes the weights, then the loss, diverge.
+
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> train = tf.train.GradientDescentOptimizer(1e20).minimize(loss)
+    >>> try:
+    ...     with tf.train.MonitoredSession(hooks=[tf.train.NanTensorHook(loss)]) as sess:
+    ...         while not sess.should_stop():
+    ...             _ = sess.run(train)
+    ... except tf.train.NanLossDuringTrainingError as e:
+    ...     print(e)
+    NaN loss during training.
+    """
 
     def __str__(self):
         return "NaN loss during training."
@@ -430,7 +639,22 @@ class NanLossDuringTrainingError(RuntimeError):
 
 class NanTensorHook(SessionRunHook):
     """Raises :class:`NanLossDuringTrainingError` (or, with ``fail_on_nan_loss=False``,
-    requests a stop) when ``loss_tensor`` is NaN."""
+    requests a stop) when ``loss_tensor`` is NaN.
+
+    Example: a learning rate far too large; training stops at the first NaN loss.
+
+    >>> w = tf.Variable(1.0)
+    >>> loss = tf.square(w)
+    >>> train = tf.train.GradientDescentOptimizer(1e20).minimize(loss)
+    >>> nan_hook = tf.train.NanTensorHook(loss, fail_on_nan_loss=False)
+    >>> with tf.train.MonitoredSession(hooks=[nan_hook]) as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run([train, loss])[1])
+    1.0
+    inf
+    inf
+    nan
+    """
 
     def __init__(self, loss_tensor, fail_on_nan_loss=True):
         self._loss_tensor, self._fail = loss_tensor, fail_on_nan_loss
@@ -449,7 +673,24 @@ class NanTensorHook(SessionRunHook):
 
 class StepCounterHook(SessionRunHook):
     """Measures steps per second every ``every_n_steps`` steps (or ``every_n_secs``), logs
-    it and writes it as the scalar ``global_step/sec``."""
+    it and writes it as the scalar ``global_step/sec`` (to ``output_dir``, with the
+    ``tensorboard`` package). ``MonitoredTrainingSession`` adds one (``log_step_count_steps``).
+
+    Example (logging to standard output, with no summaries written):
+
+    >>> import logging, sys
+    >>> logger, to_stdout = logging.getLogger("flowkit.train"), logging.StreamHandler(sys.stdout)
+    >>> logger.addHandler(to_stdout); logger.setLevel(logging.INFO)
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.assign_add(step, 1)
+    >>> hooks = [tf.train.StepCounterHook(every_n_steps=2), tf.train.StopAtStepHook(last_step=5)]
+    >>> with tf.train.MonitoredSession(hooks=hooks) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    global_step/sec: ...
+    global_step/sec: ...
+    >>> logger.removeHandler(to_stdout); logger.setLevel(logging.NOTSET)
+    """
 
     def __init__(self, every_n_steps=100, every_n_secs=None, output_dir=None,
                  summary_writer=None):
@@ -494,7 +735,21 @@ class StepCounterHook(SessionRunHook):
 
 
 class FeedFnHook(SessionRunHook):
-    """Feeds ``feed_fn()`` (a ``feed_dict``) into every ``run``."""
+    """Feeds ``feed_fn()`` (a ``feed_dict``) into every ``run``.
+
+    Example: the batches run out, ``feed_fn`` raises ``StopIteration``, and the session
+    ends the loop without an error.
+
+    >>> x = tf.placeholder(tf.float32, [None])
+    >>> total = tf.reduce_sum(x)
+    >>> batches = iter([[1.0, 2.0], [3.0, 4.0]])
+    >>> with tf.train.MonitoredSession(
+    ...         hooks=[tf.train.FeedFnHook(lambda: {x: next(batches)})]) as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run(total))
+    3.0
+    7.0
+    """
 
     def __init__(self, feed_fn):
         self.feed_fn = feed_fn
@@ -504,7 +759,20 @@ class FeedFnHook(SessionRunHook):
 
 
 class FinalOpsHook(SessionRunHook):
-    """Runs ``final_ops`` when the session ends; their values are ``final_ops_values``."""
+    """Runs ``final_ops`` when the session ends; their values are ``final_ops_values``.
+
+    Example: read an evaluation total once the loop is done.
+
+    >>> x = tf.placeholder(tf.float32, [None])
+    >>> total = tf.Variable(0.0)
+    >>> accumulate = tf.assign_add(total, tf.reduce_sum(x))
+    >>> final = tf.train.FinalOpsHook(final_ops={"total": total})
+    >>> with tf.train.MonitoredSession(hooks=[final]) as sess:
+    ...     for batch in ([1.0, 2.0], [3.0]):
+    ...         _ = sess.run(accumulate, feed_dict={x: batch})
+    >>> float(final.final_ops_values["total"])
+    6.0
+    """
 
     def __init__(self, final_ops, final_ops_feed_dict=None):
         self._final_ops, self._feed = final_ops, final_ops_feed_dict

@@ -34,19 +34,20 @@ Example:
 from __future__ import annotations
 
 import logging
-import threading
 
 from flowkit.framework import errors
 from flowkit.framework.graph import GraphKeys, get_default_graph
 from flowkit.ops.control_flow_ops import group
 from flowkit.session import Session
 from flowkit.train import hooks as hooks_lib
+from flowkit.train import queue_runner
+from flowkit.train.coordinator import Coordinator
 from flowkit.train.saver import Saver, latest_checkpoint
 from flowkit.variables import (global_variables, global_variables_initializer,
                                local_variables_initializer, report_uninitialized_variables)
 
 __all__ = ["Scaffold", "SessionCreator", "ChiefSessionCreator", "MonitoredSession",
-           "SingularMonitoredSession", "MonitoredTrainingSession", "Coordinator"]
+           "SingularMonitoredSession", "MonitoredTrainingSession"]
 
 _log = logging.getLogger("flowkit.train")
 _USE_DEFAULT = object()
@@ -60,7 +61,18 @@ class Scaffold:
     ``report_uninitialized_variables()``, ``local_init_op``: the local variables'
     initializer, ``summary_op``: ``tf.summary.merge_all()``, ``saver``: the first of the
     ``savers`` collection or a new ``tf.train.Saver``, which is not added to that collection:
-    flowkit's graph files do not hold savers)."""
+    flowkit's graph files do not hold savers).
+
+    Example: ``init_fn`` loads weights (here a constant) after the initializers ran.
+
+    >>> w = tf.Variable(0.0, name="w")
+    >>> load = tf.assign(w, 7.0)
+    >>> scaffold = tf.train.Scaffold(init_fn=lambda scaffold, sess: sess.run(load))
+    >>> creator = tf.train.ChiefSessionCreator(scaffold=scaffold)
+    >>> with tf.train.MonitoredSession(session_creator=creator) as sess:
+    ...     print(sess.run(w), scaffold.init_op.type, type(scaffold.saver).__name__)
+    7.0 NoOp Saver
+    """
 
     def __init__(self, init_op=None, init_feed_dict=None, init_fn=None, ready_op=None,
                  ready_for_local_init_op=None, local_init_op=None, summary_op=None,
@@ -137,36 +149,22 @@ class Scaffold:
     saver = property(lambda self: self._saver)
 
 
-class Coordinator:
-    """Stop requests shared by a session's users (TF1's ``tf.train.Coordinator``, without
-    threads to join here)."""
-
-    def __init__(self):
-        self._stop = threading.Event()
-        self._exc = None
-
-    def request_stop(self, ex=None) -> None:
-        if ex is not None and self._exc is None:
-            self._exc = ex
-        self._stop.set()
-
-    def should_stop(self) -> bool:
-        return self._stop.is_set()
-
-    def clear_stop(self) -> None:
-        self._stop.clear()
-        self._exc = None
-
-    def raise_requested_exception(self) -> None:
-        if self._exc is not None:
-            raise self._exc
-
-    def join(self, threads=None, stop_grace_period_secs=120, ignore_live_threads=False):
-        self.raise_requested_exception()
-
-
 class SessionCreator:
-    """Makes the session a :class:`MonitoredSession` runs."""
+    """Makes the session a :class:`MonitoredSession` runs.
+
+    Example: a creator that makes a plain session and initializes the variables itself.
+
+    >>> w = tf.Variable(2.0)
+    >>> init = tf.global_variables_initializer()
+    >>> class InitializingCreator(tf.train.SessionCreator):
+    ...     def create_session(self):
+    ...         sess = tf.Session()
+    ...         sess.run(init)
+    ...         return sess
+    >>> with tf.train.MonitoredSession(session_creator=InitializingCreator()) as sess:
+    ...     print(sess.run(w * 3.0))
+    6.0
+    """
 
     def create_session(self):
         raise NotImplementedError
@@ -179,7 +177,23 @@ def _names(value) -> list:
 class ChiefSessionCreator(SessionCreator):
     """Makes a session and restores the newest checkpoint (``checkpoint_filename_with_path``,
     else the latest in ``checkpoint_dir``) or initializes the variables. ``backend`` and
-    ``device`` go to ``tf.Session``."""
+    ``device`` go to ``tf.Session``.
+
+    Example: the second session restores what the first one saved.
+
+    >>> import os, tempfile
+    >>> w = tf.Variable(1.0, name="w")
+    >>> double = tf.assign(w, w * 2.0)
+    >>> saver, folder = tf.train.Saver(), tempfile.mkdtemp()
+    >>> with tf.Session() as sess:
+    ...     sess.run(w.initializer)
+    ...     _ = sess.run(double)
+    ...     _ = saver.save(sess, os.path.join(folder, "model.ckpt"))
+    >>> creator = tf.train.ChiefSessionCreator(checkpoint_dir=folder)
+    >>> with tf.train.MonitoredSession(session_creator=creator) as sess:
+    ...     print(sess.run(w))
+    2.0
+    """
 
     def __init__(self, scaffold=None, master="", config=None, checkpoint_dir=None,
                  checkpoint_filename_with_path=None, *, backend=None, device=None):
@@ -244,7 +258,22 @@ class _StepContext:
 
 class MonitoredSession:
     """A session-like object that runs ``hooks`` around every ``run`` (TF1's
-    ``tf.train.MonitoredSession``)."""
+    ``tf.train.MonitoredSession``). By default (:class:`ChiefSessionCreator`) it initializes
+    the variables and finalizes the graph; as a context manager it ends the loop quietly
+    when the input runs out (``OutOfRangeError``).
+
+    Example:
+
+    >>> batch = tf.data.Dataset.from_tensor_slices([1.0, 2.0, 3.0]).make_one_shot_iterator()
+    >>> total = tf.Variable(0.0)
+    >>> add = tf.assign_add(total, batch.get_next())
+    >>> with tf.train.MonitoredSession() as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run(add))
+    1.0
+    3.0
+    6.0
+    """
 
     def __init__(self, session_creator=None, hooks=None, stop_grace_period_secs=120):
         self._graph = get_default_graph()
@@ -255,6 +284,8 @@ class MonitoredSession:
         self._creator = session_creator or ChiefSessionCreator()
         self._tf_sess = self._creator.create_session()
         self._coord = Coordinator()
+        # As TF1: the queue runners of the graph start with the session, stop with it.
+        self._threads = queue_runner.start_queue_runners(self._tf_sess, self._coord)
         self._should_stop = False
         for h in self._hooks:
             h.after_create_session(self._tf_sess, self._coord)
@@ -324,6 +355,9 @@ class MonitoredSession:
                 for h in self._hooks:
                     h.end(self._tf_sess)
         finally:
+            self._coord.request_stop()
+            self._coord.join(self._threads, stop_grace_period_secs=5,
+                             ignore_live_threads=True)
             self._tf_sess.close()
             self._tf_sess = None
             if not self._graph_was_finalized:
@@ -345,7 +379,20 @@ def _check_disjoint(a, b, message) -> None:
 
 
 class SingularMonitoredSession(MonitoredSession):
-    """A :class:`MonitoredSession` for one process, with :meth:`raw_session`."""
+    """A :class:`MonitoredSession` for one process, with :meth:`raw_session` (the plain
+    session: its ``run`` calls no hooks).
+
+    Example:
+
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.assign_add(step, 1)
+    >>> hooks = [tf.train.StopAtStepHook(last_step=2)]
+    >>> with tf.train.SingularMonitoredSession(hooks=hooks) as sess:
+    ...     while not sess.should_stop():
+    ...         _ = sess.run(train)
+    ...     print(sess.raw_session().run(step))
+    2
+    """
 
     def __init__(self, hooks=None, scaffold=None, master="", config=None, checkpoint_dir=None,
                  stop_grace_period_secs=120, checkpoint_filename_with_path=None, *,
@@ -372,7 +419,32 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None,  # n
                              device=None):
     """A :class:`MonitoredSession` for training, with TF1's standard hooks (see the module
     docstring); ``checkpoint_dir`` is where checkpoints (and, unless ``summary_dir`` says
-    otherwise, summaries) go, and where training resumes from."""
+    otherwise, summaries) go, and where training resumes from.
+
+    Example: train a tiny model for three steps, then resume it for two more.
+
+    >>> import tempfile
+    >>> w = tf.Variable(1.0, name="w")
+    >>> loss = tf.square(w - 3.0)
+    >>> step = tf.train.get_or_create_global_step()
+    >>> train = tf.train.GradientDescentOptimizer(0.25).minimize(loss, global_step=step)
+    >>> folder = tempfile.mkdtemp()
+    >>> with tf.train.MonitoredTrainingSession(
+    ...         checkpoint_dir=folder, hooks=[tf.train.StopAtStepHook(last_step=3)]) as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run([train, loss])[1])
+    4.0
+    1.0
+    0.25
+    >>> tf.train.latest_checkpoint(folder).endswith("model.ckpt-3")   # saved at the end
+    True
+    >>> with tf.train.MonitoredTrainingSession(      # restores step 3, runs steps 4 and 5
+    ...         checkpoint_dir=folder, hooks=[tf.train.StopAtStepHook(last_step=5)]) as sess:
+    ...     while not sess.should_stop():
+    ...         print(sess.run([train, loss])[1])
+    0.0625
+    0.015625
+    """
     if save_summaries_steps is _USE_DEFAULT and save_summaries_secs is _USE_DEFAULT:
         save_summaries_steps, save_summaries_secs = 100, None
     elif save_summaries_secs is _USE_DEFAULT:
