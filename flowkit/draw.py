@@ -9,6 +9,16 @@ layered (Sugiyama) layout computed in pure Python by ``grandalf``, each name sco
 one block inside its parent, emitted as SVG with the same shapes, colours and edge labels.
 ``FLOWKIT_GRAPHVIZ=0`` skips graphviz even where it is installed.
 
+Big graphs are drawn readably rather than completely. Every drawing function takes
+``forward_only`` (the ops of ``tf.gradients`` drawn as one box, and the optimizer's ops, its
+update ops, slots and ``beta1_power``-style variables, as another; ``None``, the default, does so
+when the graph has more than :data:`AUTO_FORWARD_ONLY` ops), ``collapse`` (name scopes drawn as
+one box each, with their op count) and ``max_ops`` (above it, each top-level name scope is drawn
+as one box, with the edges between scopes; ``None``: no limit). The drawing says in its label
+what it left out and how to draw it. A ``dot`` run that fails (graphviz's "trouble in
+init_rank" on big clustered graphs) falls back to the Python drawing; :func:`run_dot` raises
+:class:`GraphvizError` with graphviz's first message instead.
+
 Example:
     >>> import flowkit as tf
     >>> x = tf.placeholder(tf.float32, [None, 3], name="x")
@@ -25,8 +35,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
+from collections import Counter
 from html import escape
 
 from grandalf.graphs import Edge, Graph, Vertex
@@ -40,10 +52,31 @@ STYLES = {
     "op": ("box", "#dbeafe"),
     "gradient": ("box", "#fecaca"),
     "state": ("box", "#e9d5ff"),
+    "group": ("box3d", "#e2e8f0"),
 }
+#: ``forward_only=None`` draws only the forward ops of graphs with more ops than this.
+AUTO_FORWARD_ONLY = 150
+#: Above this many boxes, top-level name scopes are drawn as one box each.
+MAX_OPS = 250
+
+
+class Group:
+    """One box standing for many ops: a collapsed name scope, the gradients or the optimizer.
+    ``kind`` is ``"group"``, ``"gradient"`` or ``"state"`` (its colour)."""
+
+    type = "Scope"
+    gradient_of = None
+
+    def __init__(self, name, kind, what=""):
+        self.name, self.kind, self.what, self.ops = name, kind, what, []
+
+    def __repr__(self):
+        return f"<Group {self.name}: {len(self.ops)} ops>"
 
 
 def op_kind(op) -> str:
+    if isinstance(op, Group):
+        return "group"
     if op.type in ("Placeholder", "PlaceholderWithDefault"):
         return "placeholder"
     if op.type == "VariableV2":
@@ -70,19 +103,156 @@ def _shape_label(t) -> str:
     return f"{dims} {t.dtype.name}"
 
 
+def _style(node):
+    """``(shape, fill colour)`` of an op or a :class:`Group`."""
+    if isinstance(node, Group):
+        return "box3d", STYLES[node.kind][1]
+    return STYLES[op_kind(node)]
+
+
+def _what(group) -> str:
+    """``"optimizer, "`` for a group whose name does not say what it is, else ``""``."""
+    return f"{group.what}, " if group.what and group.what != group.name.split("/")[-1] else ""
+
+
 def _node_label(op) -> str:
     """The last part of the op's name, and its type on a second line when that tells more."""
+    if isinstance(op, Group):
+        return f"{op.name.split('/')[-1]}\n{_what(op)}{len(op.ops)} ops"
     label = op.name.split("/")[-1]
     if op.type not in ("Const", "VariableV2", "Placeholder") or label != op.type:
         label = f"{label}\n{op.type}" if label != op.type else label
     return label
 
 
-def _shown_ops(graph, show_constants: bool, max_ops: int) -> list:
-    ops = graph.get_operations()
-    if not show_constants:
-        ops = [op for op in ops if op.type != "Const"]
-    return ops[:max_ops]
+_GRAD_SCOPE = re.compile(r"gradients(_\d+)?$")
+
+
+def _is_gradient(op) -> bool:
+    return op.gradient_of is not None or any(_GRAD_SCOPE.match(p)
+                                             for p in op.name.split("/")[:-1])
+
+
+def _training_groups(ops) -> list:
+    """The gradient ops and the optimizer's ops, as two :class:`Group` s (empty when the graph
+    has no gradients). The optimizer's ops are those computed from the gradients (its update
+    ops, the train op, ``beta1_power``'s update) with the rest of their name scopes
+    (``Adam/learning_rate``, ``beta1_power``), and its slots (``w/Adam``, ``w/Adam_1``)."""
+    grads = [op for op in ops if _is_gradient(op)]
+    if not grads:
+        return []
+    g_set = set(grads)
+    depth = min(next(i for i, p in enumerate(op.name.split("/")) if _GRAD_SCOPE.match(p))
+                if not op.gradient_of else len(op.name.split("/")) - 1 for op in grads) + 1
+    consumers = {}
+    for op in ops:
+        for src in [t.op for t in op.inputs] + list(op.control_inputs):
+            consumers.setdefault(src, []).append(op)
+    after, todo = set(), list(grads)
+    while todo:
+        for c in consumers.get(todo.pop(), ()):
+            if c not in g_set and c not in after:
+                after.add(c)
+                todo.append(c)
+    scopes = Counter("/".join(op.name.split("/")[:depth]) for op in after)
+    slot = re.compile("(" + "|".join(re.escape(s.split("/")[-1]) for s in scopes) + r")(_\d+)?$")
+    opt = [op for op in ops if op not in g_set and (
+        op in after or "/".join(op.name.split("/")[:depth]) in scopes
+        or (scopes and any(slot.match(p) for p in op.name.split("/")[1:])))]
+    gname = Counter("/".join(op.name.split("/")[:depth]) for op in grads
+                    if not op.gradient_of).most_common(1)
+    groups = [Group(gname[0][0] if gname else "gradients", "gradient", "gradients")]
+    groups[0].ops = grads
+    if opt:
+        groups.append(Group(scopes.most_common(1)[0][0], "state", "optimizer"))
+        groups[1].ops = opt
+    return groups
+
+
+class View:
+    """What a drawing shows: ``nodes`` (ops and :class:`Group` s, in creation order), ``rep``
+    (each drawn op -> its node), ``n_ops`` (ops in the graph) and ``note`` (what was
+    summarised, and how to draw it in full; empty when nothing was)."""
+
+    def __init__(self, graph, show_constants=True, forward_only=None, collapse=(),
+                 max_ops=MAX_OPS):
+        ops = graph.get_operations()
+        self.n_ops = len(ops)
+        if not show_constants:
+            ops = [op for op in ops if op.type != "Const"]
+        rep, notes = {op: op for op in ops}, []
+        if forward_only is None:
+            forward_only = len(ops) > AUTO_FORWARD_ONLY
+        if forward_only:
+            groups = _training_groups(ops)
+            for group in groups:
+                for op in group.ops:
+                    rep[op] = group
+            if groups:
+                notes.append("forward view: " + " and ".join(
+                    f"{g.name} ({_what(g)}{len(g.ops)} ops)" for g in groups) +
+                    " drawn as one box each (forward_only=False or --no-forward-only draws them)")
+        if isinstance(collapse, str):
+            collapse = [s for s in collapse.split(",") if s]
+        for scope in collapse or ():
+            scope = scope.strip().strip("/")
+            group = Group(scope, "group")
+            group.ops = [op for op in ops if rep[op] is op and (
+                op.name == scope or op.name.startswith(scope + "/"))]
+            if not group.ops:
+                tops = sorted({op.name.split("/")[0] for op in ops if "/" in op.name})
+                raise ValueError(f"collapse: no name scope '{scope}' among the drawn ops "
+                                 f"(top-level scopes: {', '.join(tops) or 'none'})")
+            for op in group.ops:
+                rep[op] = group
+        nodes = list(dict.fromkeys(rep[op] for op in ops))
+        if max_ops is not None and len(nodes) > max_ops:
+            n_boxes = len(nodes)
+            tops = Counter(op.name.split("/")[0] for op in ops if rep[op] is op)
+            summary = {}
+            for op in ops:
+                top = op.name.split("/")[0]
+                if rep[op] is op and tops[top] > 1:
+                    group = summary.get(top) or summary.setdefault(top, Group(top, "group"))
+                    group.ops.append(op)
+                    rep[op] = group
+            nodes = list(dict.fromkeys(rep[op] for op in ops))
+            notes.append(f"{n_boxes} boxes are more than max_ops={max_ops}: each top-level "
+                         "name scope drawn as one box (collapse=... instead, or a larger "
+                         "max_ops)")
+            if len(nodes) > max_ops:
+                notes.append(f"{len(nodes) - max_ops} boxes not drawn")
+                nodes = nodes[:max_ops]
+        for group in nodes:
+            if isinstance(group, Group):
+                group.ops = [op for op in ops if rep[op] is group]
+        shown = set(nodes)
+        self.nodes = nodes
+        self.rep = {op: r for op, r in rep.items() if r in shown}
+        self.note = "; ".join(notes)
+
+    def edges(self):
+        """``(source, target, label or None for a control edge)``: one per tensor between two
+        ops; one per pair of boxes when either is a group (labelled with its tensor, or with
+        how many tensors it stands for)."""
+        rep, grouped = self.rep, {}
+        for op, dst in rep.items():
+            for src_op, label in [(t.op, t) for t in op.inputs] + \
+                                 [(c, None) for c in op.control_inputs]:
+                src = rep.get(src_op)
+                if src is None or src is dst:
+                    continue
+                if isinstance(src, Group) or isinstance(dst, Group):
+                    grouped.setdefault((src, dst), []).append(label)
+                else:
+                    yield src, dst, None if label is None else _shape_label(label)
+        for (src, dst), tensors in grouped.items():
+            data = list(dict.fromkeys(t for t in tensors if t is not None))
+            if not data:
+                yield src, dst, None
+            else:
+                yield src, dst, (_shape_label(data[0]) if len(data) == 1 else
+                                 f"{len(data)} tensors")
 
 
 def _scope_tree(ops) -> dict:
@@ -96,29 +266,21 @@ def _scope_tree(ops) -> dict:
     return tree
 
 
-def _edges(ops):
-    """``(source op, target op, label or None for a control edge)`` between shown ops."""
-    shown = set(ops)
-    for op in ops:
-        for t in op.inputs:
-            if t.op in shown:
-                yield t.op, op, _shape_label(t)
-        for c in op.control_inputs:
-            if c in shown:
-                yield c, op, None
-
-
-def graph_to_dot(graph, show_constants: bool = True, max_ops: int = 500) -> str:
-    """The graph as DOT text (``Graph.to_dot()``), for graphviz or any DOT viewer."""
-    ops = _shown_ops(graph, show_constants, max_ops)
-    lines = ["digraph flowkit {", "  rankdir=BT;", '  fontname="Helvetica";',
+def graph_to_dot(graph, show_constants: bool = True, max_ops=MAX_OPS, forward_only=None,
+                 collapse=()) -> str:
+    """The graph as DOT text (``Graph.to_dot()``), for graphviz or any DOT viewer; the
+    options are the module's (``forward_only``, ``collapse``, ``max_ops``)."""
+    view = View(graph, show_constants, forward_only, collapse, max_ops)
+    lines = ["digraph flowkit {", "  rankdir=BT;", "  newrank=true;", '  fontname="Helvetica";',
              '  node [fontname="Helvetica", fontsize=10, style=filled];',
              '  edge [fontname="Helvetica", fontsize=8, color="#64748b"];']
+    if view.note:
+        lines.append(f"  label={_q(view.note)}; labelloc=t; fontsize=10;")
 
     def emit(node, prefix, indent):
         pad = "  " * indent
         for op in node["ops"]:
-            shape, colour = STYLES[op_kind(op)]
+            shape, colour = _style(op)
             lines.append(f"{pad}{_q(op.name)} [label={_q(_node_label(op))}, shape={shape}, "
                          f"fillcolor={_q(colour)}];")
         for name, child in node["children"].items():
@@ -127,8 +289,8 @@ def graph_to_dot(graph, show_constants: bool = True, max_ops: int = 500) -> str:
             lines.append(f"{pad}  label={_q(name)}; style=rounded; color=\"#94a3b8\";")
             emit(child, full + "/", indent + 1)
             lines.append(f"{pad}}}")
-    emit(_scope_tree(ops), "", 1)
-    for src, dst, label in _edges(ops):
+    emit(_scope_tree(view.nodes), "", 1)
+    for src, dst, label in view.edges():
         style = f"label={_q(label)}" if label is not None else "style=dashed"
         lines.append(f"  {_q(src.name)} -> {_q(dst.name)} [{style}];")
     lines.append("}")
@@ -141,25 +303,54 @@ def graphviz_available() -> bool:
     return os.environ.get("FLOWKIT_GRAPHVIZ", "1") != "0" and shutil.which("dot") is not None
 
 
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` program is missing or failed; the message is its first error."""
+
+
+def run_dot(dot: str, fmt: str = "svg") -> bytes:
+    """The picture graphviz's ``dot`` draws of the DOT text ``dot``, in format ``fmt``.
+    Raises :class:`GraphvizError` when ``dot`` is not installed, fails, or reports an error
+    (its "trouble in init_rank" comes with exit status 0 and a broken drawing)."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizError("graphviz's `dot` program is not installed (apt install graphviz, "
+                            "brew install graphviz or conda install graphviz)")
+    try:
+        r = subprocess.run([exe, f"-T{fmt}"], input=dot.encode(), capture_output=True,
+                           timeout=120)
+    except subprocess.TimeoutExpired:
+        raise GraphvizError("graphviz's `dot` took more than 120 s on this graph") from None
+    except OSError as e:
+        raise GraphvizError(f"graphviz's `dot` could not run: {e}") from None
+    err = r.stderr.decode(errors="replace").strip().splitlines()
+    bad = [s for s in err if s.lower().startswith("error") or "trouble in" in s]
+    if r.returncode != 0 or bad or not r.stdout or (fmt == "svg" and b"</svg>" not in r.stdout):
+        first = (bad or err or [f"exit status {r.returncode}"])[0].strip()
+        more = f" (and {len(err) - 1} more lines)" if len(err) > 1 else ""
+        raise GraphvizError(f"graphviz's `dot` failed: {first}{more}")
+    return r.stdout
+
+
 def dot_to_svg(dot: str):
     """SVG text rendered by graphviz's ``dot`` program, or ``None`` when it is not installed
     (or ``FLOWKIT_GRAPHVIZ=0``) or fails."""
-    exe = shutil.which("dot") if os.environ.get("FLOWKIT_GRAPHVIZ", "1") != "0" else None
-    if exe is None:
+    if not graphviz_available():
         return None
     try:
-        r = subprocess.run([exe, "-Tsvg"], input=dot, capture_output=True, text=True,
-                           timeout=60)
-    except (OSError, subprocess.SubprocessError):
+        return run_dot(dot, "svg").decode()
+    except GraphvizError:
         return None
-    return r.stdout if r.returncode == 0 and "<svg" in r.stdout else None
 
 
-def graph_to_svg(graph, show_constants: bool = True, max_ops: int = 500) -> str:
+def graph_to_svg(graph, show_constants: bool = True, max_ops=MAX_OPS, forward_only=None,
+                 collapse=()) -> str:
     """The graph as SVG text (``Graph.to_svg()``, a notebook's picture of the graph): graphviz's
-    drawing of :func:`graph_to_dot` when ``dot`` is installed, else :func:`layout_svg`."""
-    svg = dot_to_svg(graph_to_dot(graph, show_constants, max_ops))
-    return svg if svg is not None else layout_svg(graph, show_constants, max_ops)
+    drawing of :func:`graph_to_dot` when ``dot`` is installed and succeeds, else
+    :func:`layout_svg`; the options are the module's."""
+    options = dict(show_constants=show_constants, max_ops=max_ops, forward_only=forward_only,
+                   collapse=collapse)
+    svg = dot_to_svg(graph_to_dot(graph, **options))
+    return svg if svg is not None else layout_svg(graph, **options)
 
 
 # -- the pure-Python drawing ---------------------------------------------------------------------
@@ -201,11 +392,12 @@ def _op_box(op) -> _Box:
     lines = _node_label(op).split("\n")
     w = max(len(s) for s in lines) * CHAR_W + 2 * NODE_PAD_X
     h = len(lines) * LINE_H + 2 * NODE_PAD_Y
-    shape = STYLES[op_kind(op)][0]
+    shape = _style(op)[0]
     if shape == "invhouse":
         w, h = w + 16, h + 10
-    elif shape == "cylinder":
-        h += 10
+    elif shape in ("cylinder", "box3d"):
+        h += 10 if shape == "cylinder" else 4
+        w += 0 if shape == "cylinder" else 4
     return _Box(w, h, op=op)
 
 
@@ -260,19 +452,19 @@ def _sugiyama(items, pairs):
     return centres, routes
 
 
-def _layout_scope(node, name) -> _Box:
+def _layout_scope(node, name, preds) -> _Box:
     """Lays out one name scope: its ops and its child scopes (each laid out first, as one
     box), layered by the edges between their contents. Returns the scope's box, with each
     child placed relative to it and the routes of the edges between its own ops."""
     items = [_op_box(op) for op in node["ops"]]
-    items += [_layout_scope(child, part) for part, child in node["children"].items()]
+    items += [_layout_scope(child, part, preds) for part, child in node["children"].items()]
     owner = {}                                      # op -> index of the item that holds it
     for i, item in enumerate(items):
         for op in _ops_in(item):
             owner[op] = i
     pairs = []
     for op in owner:
-        for src in [t.op for t in op.inputs] + list(op.control_inputs):
+        for src in preds.get(op, ()):
             a, b = owner.get(src), owner[op]
             if a is not None and a != b and (a, b) not in pairs:
                 pairs.append((a, b))
@@ -329,7 +521,7 @@ def _text(lines, cx, cy, size=10, anchor="middle", colour=INK) -> str:
 
 
 def _shape_svg(op, x, y, w, h) -> str:
-    shape, fill = STYLES[op_kind(op)]
+    shape, fill = _style(op)
     r, b, cx = x + w, y + h, x + w / 2
     attrs = f'fill="{fill}" stroke="{INK}" stroke-width="1"'
     if shape == "invhouse":               # a house upside down: flat top, pointed bottom
@@ -343,6 +535,12 @@ def _shape_svg(op, x, y, w, h) -> str:
                 f'A{_num(w / 2)},{_num(ry)} 0 0 0 {_num(r)},{_num(y + ry)}" {attrs}/>')
     if shape == "plain":
         return ""
+    if shape == "box3d":                  # a stack of boxes: one behind, offset up-right
+        d = 4.0
+        back = (f'<rect x="{_num(x + d)}" y="{_num(y)}" width="{_num(w - d)}" '
+                f'height="{_num(h - d)}" {attrs}/>')
+        return back + (f'<rect x="{_num(x)}" y="{_num(y + d)}" width="{_num(w - d)}" '
+                       f'height="{_num(h - d)}" {attrs}/>')
     return (f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" '
             f'{attrs}/>')
 
@@ -372,15 +570,20 @@ def _edge_path(src, dst, route, bend):
     return d, mid
 
 
-def layout_svg(graph, show_constants: bool = True, max_ops: int = 500) -> str:
+def layout_svg(graph, show_constants: bool = True, max_ops=MAX_OPS, forward_only=None,
+               collapse=()) -> str:
     """The graph drawn as SVG without graphviz: the same boxes, shapes, colours and edge labels
     as :func:`graph_to_dot`, placed by a layered layout computed in Python (grandalf)."""
-    ops = _shown_ops(graph, show_constants, max_ops)
+    view = View(graph, show_constants, forward_only, collapse, max_ops)
+    ops, edges = view.nodes, list(view.edges())
     if not ops:
         return _svg_document(160, 40, ['<text x="80" y="24" text-anchor="middle" '
                                        f'font-size="11" fill="{INK}">(empty graph)</text>'],
                              "flowkit graph: no ops")
-    root = _layout_scope(_scope_tree(ops), "")
+    preds = {}
+    for src, dst, _ in edges:
+        preds.setdefault(dst, []).append(src)
+    root = _layout_scope(_scope_tree(ops), "", preds)
     boxes, scopes, routes = {}, [], {}
     _flatten(root, 0.0, 0.0, boxes, scopes, routes, [])
     height = root.h
@@ -394,7 +597,7 @@ def layout_svg(graph, show_constants: bool = True, max_ops: int = 500) -> str:
                     f'rx="6" fill="none" stroke="{SCOPE_COLOUR}"/>'
                     + _text([name], x + w / 2, y + h - SCOPE_LABEL_H / 2 - 2) + "</g>")
     seen = {}
-    for src, dst, label in _edges(ops):
+    for src, dst, label in edges:
         n = seen[(src, dst)] = seen.get((src, dst), -1) + 1
         bend = 0 if n == 0 else (14 * ((n + 1) // 2)) * (1 if n % 2 else -1)
         d, (mx, my) = _edge_path(flip[src], flip[dst], routes.get((src, dst)), bend)
@@ -412,7 +615,8 @@ def layout_svg(graph, show_constants: bool = True, max_ops: int = 500) -> str:
                     + _text(_node_label(op).split("\n"), x + w / 2,
                             y + h / 2 - (h * 0.12 if op_kind(op) == "placeholder" else 0))
                     + "</g>")
-    return _svg_document(root.w, height, body, f"flowkit graph: {len(ops)} ops")
+    title = f"flowkit graph: {view.n_ops} ops" + (f" ({view.note})" if view.note else "")
+    return _svg_document(root.w, height, body, title)
 
 
 def _svg_document(w, h, body, title) -> str:

@@ -9,6 +9,7 @@ import pytest
 import flowkit as tf
 from flowkit import draw
 from flowkit.cli import main
+from flowkit.commands.demo import cnn_model
 from flowkit.draw import graph_to_dot, op_kind
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -210,7 +211,8 @@ def test_svg_without_graphviz_is_deterministic_and_options_apply(monkeypatch):
     assert draw.graph_to_svg(g) == draw.graph_to_svg(g)
     assert "<title>lonely</title>" in draw.graph_to_svg(g)
     assert "<title>lonely</title>" not in draw.graph_to_svg(g, show_constants=False)
-    assert len(_groups(_parse(draw.graph_to_svg(g, max_ops=3)), "node")) == 3
+    nodes = _groups(_parse(draw.graph_to_svg(g, max_ops=3)), "node")
+    assert len(nodes) == 3 and "layer" in nodes and "layer/w" not in nodes   # summarised
 
 
 def test_empty_graph_and_repr_without_graphviz(monkeypatch):
@@ -270,3 +272,173 @@ def test_browser_check_sees_what_a_reader_sees(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "FAIL tutorials/01_graphs.html" in out and "Graph at 0x7f7ce11e7550" in out
     assert "shows no graph picture" in out and "wider than the content column" in out
+
+
+# -- big graphs (issue 21, item 4) ----------------------------------------------------------------
+def _trained(optimizer=None):
+    x, w, loss = _model()
+    (optimizer or tf.train.AdamOptimizer(0.1)).minimize(loss)
+    tf.global_variables_initializer()
+    return tf.get_default_graph()
+
+
+def _dot_nodes(dot):
+    return dict(re.findall(r'^\s+"([^"]+)" \[label="([^"]*)", shape=', dot, re.M))
+
+
+def _dot_edges(dot):
+    return set(re.findall(r'^  "([^"]+)" -> "([^"]+)"', dot, re.M))
+
+
+def test_forward_only_draws_gradients_and_optimizer_as_one_box_each():
+    g = _trained()
+    full = _dot_nodes(g.to_dot(forward_only=False))
+    assert "gradients/Sum_grad/Tile" in full or any(n.startswith("gradients/") for n in full)
+    assert "layer/w/Adam" in full and "Adam/update_layer/w/ApplyAdam" in full
+    dot = g.to_dot(forward_only=True)
+    nodes = _dot_nodes(dot)
+    n_grad = sum(bool(re.match(r"gradients(_1)?/", n)) for n in full)   # tf.gradients, minimize
+    n_adam = sum(n.startswith(("Adam", "beta1_power", "beta2_power")) or "/Adam" in n
+                 for n in full)
+    assert nodes["gradients"] == f"gradients\\n{n_grad} ops"
+    assert nodes["Adam"] == f"Adam\\noptimizer, {n_adam} ops"
+    assert not [n for n in nodes if "Adam" in n and n != "Adam" or n.startswith(
+        ("gradients/", "gradients_1/", "beta1_power", "beta2_power"))]
+    assert {"x", "MatMul", "Relu", "layer/w", "layer/w/read"} <= set(nodes)   # the model
+    edges = _dot_edges(dot)
+    assert ("gradients", "Adam") in edges and ("layer/w", "Adam") in edges
+    assert ("MatMul", "Relu") in edges and ("Relu", "gradients") in edges
+    assert "forward view" in dot and "forward_only=False" in dot
+    # One box: the same picture without graphviz.
+    svg = draw.layout_svg(g, forward_only=True)
+    svg_nodes = _groups(_parse(svg), "node")
+    assert set(svg_nodes) == set(nodes)
+    assert len(svg_nodes["Adam"].findall(SVG + "rect")) == 2          # drawn as a stack
+
+
+def test_forward_only_by_default_above_a_size_only(monkeypatch):
+    g = _trained(tf.train.GradientDescentOptimizer(0.1))
+    assert "gradients/" in g.to_dot() and '"GradientDescent"' in g.to_dot()   # small: all
+    monkeypatch.setattr(draw, "AUTO_FORWARD_ONLY", 10)
+    nodes = _dot_nodes(g.to_dot())
+    assert "GradientDescent" in nodes and nodes["GradientDescent"].endswith(" ops")
+    assert not any(n.startswith(("gradients/", "GradientDescent/")) for n in nodes)
+
+
+def test_collapse_draws_a_scope_as_one_box_with_its_op_count():
+    _trained()
+    g = tf.get_default_graph()
+    n_layer = sum(op.name.startswith("layer/") for op in g.get_operations())
+    dot = g.to_dot(collapse=["layer"], forward_only=False)
+    nodes = _dot_nodes(dot)
+    assert nodes["layer"] == f"layer\\n{n_layer} ops"
+    assert not [n for n in nodes if n.startswith("layer/")]
+    assert 'subgraph "cluster_layer"' not in dot
+    assert ("layer", "MatMul") in _dot_edges(dot)
+    assert '"layer" -> "MatMul" [label="(3, 2) float32"]' in dot
+    with pytest.raises(ValueError, match="no name scope 'nope'.*layer"):
+        g.to_dot(collapse="nope")
+
+
+def test_above_max_ops_each_top_level_scope_is_one_box(monkeypatch):
+    _no_graphviz(monkeypatch)
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    h = x
+    for name in ("a", "b", "c"):
+        with tf.name_scope(name):
+            for _ in range(8):
+                h = tf.nn.relu(h * 2.0)
+    g = tf.get_default_graph()
+    dot = g.to_dot(max_ops=10)
+    assert set(_dot_nodes(dot)) == {"x", "a", "b", "c"}
+    assert {("x", "a"), ("a", "b"), ("b", "c")} == _dot_edges(dot)
+    assert "more than max_ops=10" in dot
+    assert set(_groups(_parse(g.to_svg(max_ops=10)), "node")) == {"x", "a", "b", "c"}
+    assert len(_dot_nodes(g.to_dot(max_ops=None))) == len(g.get_operations())
+
+
+def _fake_dot(tmp_path, monkeypatch, script):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(0o755)
+    monkeypatch.setattr(draw.shutil, "which", lambda name: str(fake))
+
+
+TROUBLE = ('cat >/dev/null; echo "<svg><g>"; echo "Error: trouble in init_rank" >&2; '
+           'for i in 1 2 3 4 5; do echo "   conv1/Relu 2/3" >&2; done; exit 0\n')
+
+
+def test_a_failing_dot_is_a_clear_error_and_writes_no_file(tmp_path, monkeypatch, capsys):
+    """graphviz's "trouble in init_rank" (exit status 0, a broken SVG, pages of dump): the
+    picture falls back to flowkit's drawing; a .png is an error, and no file is written."""
+    _model()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = saver.save(sess, str(tmp_path / "model"))
+    _fake_dot(tmp_path, monkeypatch, TROUBLE)
+    with pytest.raises(draw.GraphvizError, match="trouble in init_rank.*5 more lines"):
+        draw.run_dot(tf.get_default_graph().to_dot())
+    svg = draw.graph_to_svg(tf.get_default_graph())
+    assert "<title>layer/w</title>" in svg and svg.rstrip().endswith("</svg>")
+    png = tmp_path / "g.png"
+    assert main(["graph", path, "-o", str(png)]) == 2
+    err = capsys.readouterr().err
+    assert "trouble in init_rank" in err and err.count("\n") == 1 and not png.exists()
+    png.write_bytes(b"an older picture")
+    assert main(["graph", path, "-o", str(png)]) == 2
+    assert png.read_bytes() == b"an older picture"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".flowkit-graph")]
+    out = tmp_path / "g.svg"
+    assert main(["graph", path, "-o", str(out)]) == 0
+    assert "trouble in init_rank" in capsys.readouterr().err
+    assert "<title>layer/w</title>" in out.read_text()
+
+
+def test_flowkit_graph_options(tmp_path, capsys):
+    _trained()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = saver.save(sess, str(tmp_path / "model"))
+    out = tmp_path / "g.dot"
+    assert main(["graph", path, "-o", str(out), "--forward-only", "--collapse", "layer"]) == 0
+    nodes = _dot_nodes(out.read_text())
+    assert {"gradients", "Adam", "layer", "x"} <= set(nodes) and "layer/w" not in nodes
+    assert "forward view" in capsys.readouterr().out
+    assert main(["graph", path, "-o", str(out), "--no-forward-only"]) == 0
+    assert "Adam/update_layer/w/ApplyAdam" in _dot_nodes(out.read_text())
+    assert main(["graph", path, "-o", str(out), "--collapse", "nope"]) == 2
+    assert "no name scope 'nope'" in capsys.readouterr().err
+    assert main(["graph", path, "-o", str(tmp_path / "g.txt")]) == 2
+    assert "name it .svg" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("graphviz", [True, False], ids=["graphviz", "python-layout"])
+def test_the_demo_cnn_training_graph_is_drawn_readably(tmp_path, monkeypatch, capsys,
+                                                       graphviz):
+    """The issue's case: `flowkit demo --model cnn` then `flowkit graph` on its folder drew
+    all 337 ops of the training graph (a 11,202 x 2,904 pt SVG). Now: the model's ops, the
+    gradients and Adam as one box each, in a picture a screen can show. (The demo's own
+    graph, saved untrained: the picture does not depend on the training.)"""
+    if graphviz and shutil.which("dot") is None:
+        pytest.skip("graphviz is not installed")
+    if not graphviz:
+        _no_graphviz(monkeypatch)
+    cnn_model(tf, 0.01)                          # the demo's training graph, untrained
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        saver.save(sess, str(tmp_path / "digits-cnn"))
+    assert len(tf.get_default_graph().get_operations()) > 300
+    out = tmp_path / "g.svg"
+    assert main(["graph", str(tmp_path), "-o", str(out)]) == 0
+    assert "forward view" in capsys.readouterr().out
+    root = _parse(out.read_text())
+    width, height = (float(root.get(k).rstrip("pt")) for k in ("width", "height"))
+    assert width < 2500 and height < 3200, (width, height)
+    titles = {g.find(SVG + "title").text for g in root.iter(SVG + "g")
+              if g.get("class") == "node"}
+    assert {"gradients", "Adam", "conv1/Conv2D", "dense/MatMul", "x"} <= titles
+    assert len(titles) < 100
+    assert not any(t.startswith(("gradients/", "Adam/")) for t in titles)

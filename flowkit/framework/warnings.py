@@ -51,6 +51,11 @@ class InitializerOrderWarning(FlowkitWarning):
     ``beta1_power``)."""
 
 
+class NumericsWarning(FlowkitWarning):
+    """A kernel produced an Inf or a NaN (overflow, divide by zero, invalid value): shown at
+    the user's line that created the op, not inside a backend."""
+
+
 #: ``name -> (category, what it warns about)``: the docs' table is generated from it.
 WARNINGS = {
     "graph_growth": (GraphGrowthWarning, GraphGrowthWarning.__doc__),
@@ -58,6 +63,7 @@ WARNINGS = {
     "non_finite": (NonFiniteWarning, NonFiniteWarning.__doc__),
     "integer_variable": (IntegerVariableWarning, IntegerVariableWarning.__doc__),
     "initializer_order": (InitializerOrderWarning, InitializerOrderWarning.__doc__),
+    "numerics": (NumericsWarning, NumericsWarning.__doc__),
 }
 
 _seen = set()
