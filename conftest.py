@@ -13,7 +13,8 @@ import pytest  # noqa: E402
 
 collect_ignore = ["flowkit/__main__.py", "docs", "benchmarks", "tutorials", "build"]
 if importlib.util.find_spec("torch") is None:
-    collect_ignore.append("plugins/flowkit_torch")
+    # Modules that import torch at their top (loaded only when a torch session needs them).
+    collect_ignore += ["plugins/flowkit_torch", "flowkit/data/torch_arrays.py"]
 
 
 @pytest.fixture(autouse=True)

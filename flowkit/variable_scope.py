@@ -38,6 +38,9 @@ __all__ = ["AUTO_REUSE", "VariableScope", "variable_scope", "get_variable",
 
 import contextlib
 import enum
+import linecache
+import re
+import sys
 
 from flowkit.framework import dtypes
 from flowkit.framework.graph import (GraphKeys, Tensor, format_line, get_default_graph)
@@ -74,6 +77,7 @@ class _ScopeStore:
     def __init__(self) -> None:
         self.current_scope = VariableScope(False)
         self.vars = {}
+        self.stacks = {}        # name -> the user's frames that created it (_user_stack())
         self.scope_counts = {}
 
     def open_scope(self, name: str) -> None:
@@ -120,16 +124,11 @@ class _ScopeStore:
         if name in self.vars:
             found = self.vars[name]
             if reuse is False or reuse is None:
-                scope, _, short = name.rpartition("/")
                 raise ValueError(
                     f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
                     f"or reuse=tf.AUTO_REUSE in VarScope? Originally defined at:\n\n  "
-                    f"{format_line(found.op._site, source=True)}\n\nTo share it, "
-                    + (f"open its scope with reuse: `with tf.variable_scope({scope!r}, "
-                       "reuse=True):` (or reuse=tf.AUTO_REUSE)" if scope else
-                       "call tf.get_variable_scope().reuse_variables()")
-                    + f" around the second tf.get_variable({short!r}, ...); to make a new "
-                    f"variable, use another name or scope.\n\n{_NOTEBOOK_HINT}")
+                    f"{format_line(found.op._site, source=True)}\n\n"
+                    + _already_exists_hint(name, self.stacks.get(name), _user_stack()))
             if not shape.is_compatible_with(found.shape):
                 raise ValueError(f"Trying to share variable {name}, but specified shape {shape} "
                                  f"and found shape {found.shape}.")
@@ -139,22 +138,7 @@ class _ScopeStore:
             return found
 
         if reuse is True:
-            msg = (f"Variable {name} does not exist, or was not created with tf.get_variable(). "
-                   "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?")
-            graph = get_default_graph()
-            shared = set(map(id, self.vars.values()))
-            short = name.rsplit("/", 1)[-1]
-            made_by_variable = [
-                v.op.name for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES)
-                for v in graph.get_collection(key)
-                if id(v) not in shared and v.op.name.rsplit("/", 1)[-1] == short]
-            if made_by_variable:
-                msg += (f" ({', '.join(made_by_variable)} was made with tf.Variable, which "
-                        "tf.get_variable does not share: create it with tf.get_variable.)")
-            elif self.vars:
-                close = sorted(self.vars)[:10]
-                msg += f" Variables made by tf.get_variable so far: {', '.join(close)}."
-            raise ValueError(msg)
+            raise ValueError(self._does_not_exist_message(name))
 
         if initializer is None:
             if dtype.is_floating:
@@ -186,12 +170,145 @@ class _ScopeStore:
                      collections=collections, validate_shape=validate_shape, name=name,
                      dtype=var_dtype, constraint=constraint)
         self.vars[name] = v
+        self.stacks[name] = _user_stack()
         if regularizer is not None:
             with get_default_graph().name_scope(f"{name}/Regularizer/"):
                 loss = regularizer(v)
             if loss is not None:
                 get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
         return v
+
+    def _does_not_exist_message(self, name: str) -> str:
+        """Why ``name`` cannot be reused, and the fix that shares what the program meant to
+        share: never ``AUTO_REUSE`` when a variable of the same relative name exists under
+        another scope, since that would create a second, unshared copy of it."""
+        graph = get_default_graph()
+        msg = f"Variable {name} does not exist, or was not created with tf.get_variable()."
+        moved = sorted(v for v in self.vars if _same_but_scope(name, v))
+        if moved:
+            return msg + _other_scope_hint(name, moved[0])
+        msg += " Did you mean to set reuse=tf.AUTO_REUSE in VarScope?"
+        shared = set(map(id, self.vars.values()))
+        short = name.rsplit("/", 1)[-1]
+        made_by_variable = [
+            v.op.name for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES)
+            for v in graph.get_collection(key)
+            if id(v) not in shared and v.op.name.rsplit("/", 1)[-1] == short]
+        if made_by_variable:
+            msg += (f" ({', '.join(made_by_variable)} was made with tf.Variable, which "
+                    "tf.get_variable does not share: create it with tf.get_variable.)")
+        elif self.vars:
+            close = sorted(self.vars)[:10]
+            msg += f" Variables made by tf.get_variable so far: {', '.join(close)}."
+        return msg
+
+
+# --------------------------------------------------------------------------------------------
+# The hints of the reuse errors, chosen by what the program did
+# --------------------------------------------------------------------------------------------
+_CELL_FILE = re.compile(r"^<ipython-input-|[/\\]ipykernel_\d+[/\\]")
+
+
+def _user_stack(limit: int = 48) -> tuple:
+    """``(filename, lineno, function)`` of the frames outside flowkit, innermost first, up to
+    the outermost notebook cell if any, with IPython's cell numbers removed: a cell run again
+    has the same frames."""
+    out, f = [], sys._getframe(1)
+    while f is not None and len(out) < limit:
+        module = f.f_globals.get("__name__", "")
+        if not (module.startswith("flowkit") or module in ("contextlib", "functools")):
+            file = re.sub(r"^<ipython-input-\d+-", "<ipython-input-", f.f_code.co_filename)
+            out.append((file, f.f_lineno, f.f_code.co_name))
+        f = f.f_back
+    cells = [i for i, frame in enumerate(out) if _is_cell(frame)]
+    return tuple(out[:cells[-1] + 1] if cells else out)    # not the notebook's own frames
+
+
+def _is_cell(frame) -> bool:
+    """Whether a frame runs code of a notebook (or IPython) cell."""
+    return bool(_CELL_FILE.search(frame[0]))
+
+
+def _already_exists_hint(name: str, first, now) -> str:
+    """The fix for ``get_variable(name)`` made a second time, chosen by comparing the frames
+    that made the variable first (``first``) with the frames asking now (``now``):
+
+    * the same frames: the same code ran twice (a notebook cell run again, or a loop);
+    * the same line reached from another caller: a model function called twice;
+    * another line: two ``get_variable`` calls that ask for the same name."""
+    scope, _, short = name.rpartition("/")
+    if first and now and first[0][:2] == now[0][:2]:
+        k = next((i for i, (a, b) in enumerate(zip(first, now)) if a[:2] != b[:2]), None)
+        if k is None:
+            return _ran_twice_hint(now)
+        func = now[k - 1][2]
+        with_reuse = "with tf.variable_scope(tf.get_variable_scope(), reuse=True):"
+        call = linecache.getline(now[k][0], now[k][1]).strip()
+        call = call if f"{func}(" in call else f"... {func}(...)"
+        text = (f"{func}() was called a second time, at {format_line(now[k], source=True)}\n"
+                f"(the first call was at {format_line(first[k])}). Each call asks for the same "
+                f"variables. To share them (both calls use the same weights), make the second "
+                f"call with reuse:\n\n    {with_reuse}\n        {call}\n\nor make "
+                f"both calls in one scope and call its reuse_variables() between them:\n\n"
+                f"    with tf.variable_scope(\"model\") as scope:\n        out1 = {func}(...)\n"
+                f"        scope.reuse_variables()\n        out2 = {func}(...)\n\nTo give the "
+                f"second call its own variables instead, make it in another scope: `with "
+                f"tf.variable_scope(\"second\"):`. (reuse=tf.AUTO_REUSE also shares, for code "
+                f"that must both create and reuse.)")
+        return text + (f"\n\n{_NOTEBOOK_HINT}" if _is_cell(now[k]) else "")
+    return ("To share it, "
+            + (f"open its scope with reuse: `with tf.variable_scope({scope!r}, reuse=True):` "
+               "(or reuse=tf.AUTO_REUSE)" if scope else
+               "call tf.get_variable_scope().reuse_variables()")
+            + f" around the second tf.get_variable({short!r}, ...); to make a new variable, "
+            f"use another name or scope.\n\n{_NOTEBOOK_HINT}")
+
+
+def _ran_twice_hint(now) -> str:
+    loop = ("If a loop builds the model at every iteration, build it once before the loop; "
+            "to share the variables on purpose, reuse them from the second iteration on: "
+            "`with tf.variable_scope(\"model\", reuse=i > 0):` (or reuse=tf.AUTO_REUSE).")
+    if any(map(_is_cell, now)):
+        return ("The same line, reached the same way, made it before: this code ran twice. "
+                + _NOTEBOOK_HINT + " " + loop)
+    return "The same line, reached the same way, made it before: this code ran twice. " + loop
+
+
+def _common_tail(a: list, b: list) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _same_but_scope(name: str, other: str) -> bool:
+    """Whether ``other`` is ``name`` made in another scope: one ends with the other
+    (``foo/conv1/weights``, ``conv1/weights``), or they share the innermost scope and the
+    variable's name (``foo/conv1/weights``, ``image_filters/conv1/weights``)."""
+    a, b = name.split("/"), other.split("/")
+    n = _common_tail(a, b)
+    return name != other and (n == min(len(a), len(b)) or n >= 2)
+
+
+def _other_scope_hint(name: str, existing: str) -> str:
+    """``reuse=True`` asked for ``name`` while the variable that exists is ``existing``: the
+    same relative name under another scope (the notes' ``variable_scope("foo",
+    reuse=True)`` around a model first built outside ``foo``)."""
+    a, b = name.split("/"), existing.split("/")
+    n = _common_tail(a, b)
+    here, there = "/".join(a[:-n]), "/".join(b[:-n])
+    def where(scope):
+        return f"in the scope {scope!r}" if scope else "outside any variable scope"
+    fix = (f"`with tf.variable_scope({there!r}, reuse=True):`" if there else
+           "`with tf.variable_scope(tf.get_variable_scope(), reuse=True):` at the top level, "
+           "where the first call was made,")
+    return (f" A variable {existing} exists: it was made {where(there)}, and this call looks "
+            f"for it {where(here)} (reuse finds a variable by its full name, scope included). "
+            f"To share {existing}, make the second call in {fix} or make both calls inside one "
+            "`with tf.variable_scope(\"model\") as scope:` and call scope.reuse_variables() "
+            "between them. Do not switch to reuse=tf.AUTO_REUSE here: it would create a new "
+            f"{name}, not shared with "
+            f"{existing}, so the two calls would use different weights.")
 
 
 def _store(graph=None) -> _ScopeStore:

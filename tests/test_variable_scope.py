@@ -223,6 +223,136 @@ def test_already_exists_error_says_where():
     assert "notebook" in msg and "tf.reset_default_graph()" in msg
 
 
+# The "already exists" hint is chosen by what the program did (issue 21, item 2).
+def _image_filter(images):
+    with tf.variable_scope("conv1"):
+        w = tf.get_variable("weights", [3, 3, 1, 4])
+    return tf.nn.conv2d(images, w, strides=[1, 1, 1, 1], padding="SAME") if images else w
+
+
+def test_already_exists_model_called_twice_suggests_reuse_on_the_second_call():
+    first_call = inspect.currentframe().f_lineno + 1
+    _image_filter(None)
+    with pytest.raises(ValueError) as e:
+        second_call = inspect.currentframe().f_lineno + 1
+        _image_filter(None)
+    msg = str(e.value)
+    assert msg.startswith("Variable conv1/weights already exists, disallowed.")
+    assert (f"_image_filter() was called a second time, at {__file__}:{second_call} "
+            "(in test_already_exists_model_called_twice_suggests_reuse_on_the_second_call):\n"
+            "    _image_filter(None)\n"
+            f"(the first call was at {__file__}:{first_call}).") in msg
+    assert ("    with tf.variable_scope(tf.get_variable_scope(), reuse=True):\n"
+            "        _image_filter(None)\n") in msg
+    assert "scope.reuse_variables()" in msg
+    # reuse=True and scope.reuse_variables() come first; AUTO_REUSE last; no notebook advice
+    assert msg.index("reuse=True):\n") < msg.index("reuse_variables()") \
+        < msg.rindex("AUTO_REUSE")
+    assert "reset_default_graph" not in msg
+
+
+def test_the_suggested_reuse_shares_the_variables():
+    _image_filter(None)
+    with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+        w2 = _image_filter(None)
+    assert [v.name for v in tf.global_variables()] == ["conv1/weights:0"]
+    assert w2 is tf.global_variables()[0]
+    tf.get_variable("after", [1])          # reuse ended with the block
+
+
+def test_already_exists_same_line_run_twice_in_a_script_is_a_loop():
+    with pytest.raises(ValueError) as e:
+        for _ in range(2):
+            _image_filter(None)
+    msg = str(e.value)
+    assert "The same line, reached the same way, made it before: this code ran twice." in msg
+    assert "build it once before the loop" in msg
+    assert "reuse=i > 0" in msg
+    assert "called a second time" not in msg
+    assert "reset_default_graph" not in msg       # not a notebook
+
+
+@pytest.mark.parametrize("cell_files", [
+    ("/tmp/ipykernel_4242/2281570932.py",) * 2,                 # ipykernel: the code's hash
+    ("<ipython-input-3-5e1f0b2c>", "<ipython-input-7-5e1f0b2c>"),   # IPython: count and hash
+])
+def test_already_exists_notebook_cell_run_twice_suggests_reset_default_graph(cell_files):
+    cell = "with tf.variable_scope('model'):\n    w = tf.get_variable('w', [2])\n"
+    exec(compile(cell, cell_files[0], "exec"), {"tf": tf})
+    with pytest.raises(ValueError) as e:
+        exec(compile(cell, cell_files[1], "exec"), {"tf": tf})
+    msg = str(e.value)
+    assert "this code ran twice" in msg
+    assert msg.index("tf.reset_default_graph()") < msg.index("before the loop")
+    assert "called a second time" not in msg
+
+
+def test_already_exists_two_lines_one_name_suggests_the_scope_with_reuse():
+    with tf.variable_scope("dense"):
+        tf.get_variable("w", [2])
+    with tf.variable_scope("dense"), pytest.raises(ValueError) as e:
+        tf.get_variable("w", [2])
+    msg = str(e.value)
+    assert ("To share it, open its scope with reuse: `with tf.variable_scope('dense', "
+            "reuse=True):`") in msg
+    assert "called a second time" not in msg and "this code ran twice" not in msg
+
+
+def test_reuse_in_another_scope_never_suggests_auto_reuse():
+    """The notes' `with tf.variable_scope("foo", reuse=True):` around the second call of a
+    model first built outside "foo": AUTO_REUSE would make new, unshared variables."""
+    _image_filter(None)
+    with tf.variable_scope("foo", reuse=True), pytest.raises(ValueError) as e:
+        _image_filter(None)
+    msg = str(e.value)
+    assert msg.startswith("Variable foo/conv1/weights does not exist, or was not created with "
+                          "tf.get_variable(). A variable conv1/weights exists: it was made "
+                          "outside any variable scope, and this call looks for it in the scope "
+                          "'foo'")
+    assert "Did you mean to set reuse=tf.AUTO_REUSE" not in msg
+    assert "`with tf.variable_scope(tf.get_variable_scope(), reuse=True):`" in msg
+    assert ("Do not switch to reuse=tf.AUTO_REUSE here: it would create a new "
+            "foo/conv1/weights, not shared with conv1/weights") in msg
+    # ...which is what AUTO_REUSE would indeed have done:
+    with tf.variable_scope("foo", reuse=tf.AUTO_REUSE):
+        _image_filter(None)
+    assert len(tf.global_variables()) == 2
+
+
+def test_reuse_in_a_sibling_scope_names_the_scope_that_has_it():
+    with tf.variable_scope("image_filters"):
+        _image_filter(None)
+    with tf.variable_scope("foo", reuse=True), pytest.raises(ValueError) as e:
+        _image_filter(None)
+    msg = str(e.value)
+    assert ("A variable image_filters/conv1/weights exists: it was made in the scope "
+            "'image_filters', and this call looks for it in the scope 'foo'") in msg
+    assert "`with tf.variable_scope('image_filters', reuse=True):`" in msg
+    assert "Did you mean to set reuse=tf.AUTO_REUSE" not in msg
+
+
+def test_reuse_of_a_variable_made_nowhere_keeps_tfs_auto_reuse_hint():
+    with tf.variable_scope("conv1"):
+        tf.get_variable("weights", [1])
+    with tf.variable_scope("conv3", reuse=True), pytest.raises(ValueError) as e:
+        tf.get_variable("weights", [1])          # only the short name matches: a new variable
+    assert "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?" in str(e.value)
+    assert "exists: it was made" not in str(e.value)
+
+
+def test_reuse_of_an_inner_scope_names_the_scope_that_has_it():
+    with tf.variable_scope("model"):
+        _image_filter(None)
+    with tf.variable_scope("", reuse=True), pytest.raises(ValueError) as e:
+        _image_filter(None)
+    msg = str(e.value)
+    assert "A variable model/conv1/weights exists: it was made in the scope 'model'" in msg
+    assert "`with tf.variable_scope('model', reuse=True):`" in msg
+    assert "Did you mean to set reuse=tf.AUTO_REUSE" not in msg
+    with tf.variable_scope("model", reuse=True):            # the suggested fix works
+        assert _image_filter(None) is tf.global_variables()[0]
+
+
 def test_does_not_exist_error():
     with tf.variable_scope("foo", reuse=True):
         with pytest.raises(ValueError) as e:
