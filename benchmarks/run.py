@@ -3,6 +3,7 @@
     python benchmarks/run.py            # everything
     python benchmarks/run.py --quick    # about a minute
     python benchmarks/run.py --only W1,W2 --backend numpy
+    python benchmarks/run.py --quick --processes 5   # each row in 5 fresh processes
 
 Each row prints the median time of flowkit and of the baseline (hand-written NumPy for the
 NumPy backend, hand-written PyTorch for the torch backend), their ratio, and the target from
@@ -12,13 +13,21 @@ When TensorFlow is installed (and --no-tf is not given), the rows that have a Te
 equivalent (tf.compat.v1 graph mode, see bench_tf.py) also print TF's median and
 "vs TF" = flowkit / TF. TF runs in a worker process, timed right after each flowkit row with
 the same repeats; targets and "met" stay against the hand-written baselines.
+
+With ``--processes N`` (N > 1) the whole benchmark runs in N fresh processes, one after the
+other, and each row reports the fastest process's medians (``best``) and the median over the
+processes of each side's median (``median``), with both ratios: on shared virtual machines a
+process lands in a fast or a slow mode at random, and one process can mislead either way.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -84,6 +93,10 @@ def header():
 
 
 # --------------------------------------------------------------------------------------------
+#: W1's targets: seconds per run of ``c = a + b`` (performance issue, round two).
+W1_LIMITS = {"numpy": 10e-6, "torch": 20e-6}
+
+
 def w1_run_overhead(args):
     import flowkit as tf
     g = tf.Graph()
@@ -104,12 +117,14 @@ def w1_run_overhead(args):
     tf_add = bench_tf.measured("w1_add", n_samples=max(n // 100, 5))
     t_tf = None if tf_add is None else tf_add["median"]
     ROWS.append(("W1 run c=a+b", "numpy", per_run, base / 100, per_run / (base / 100), None,
-                 "yes" if per_run <= 20e-6 else "NO", "us", "target <= 20 us per run", t_tf))
+                 "yes" if per_run <= W1_LIMITS["numpy"] else "NO", "us", "target <= 10 us per run",
+                 t_tf))
     tf_note = "" if t_tf is None else (
         f"; TF {t_tf * 1e6:.3f} us, vs TF {per_run / t_tf:.3f}x "
         f"(c = {sess.run(c, {a: va, b: vb})} vs TF {tf_add['value']})")
     print(f"{'W1 run c=a+b':<28} {'numpy':<6} {per_run * 1e6:>10.3f} {base / 100 * 1e6:>10.3f} "
-          f"us  per run (target <= 20 us): {'yes' if per_run <= 20e-6 else 'NO'}{tf_note}")
+          f"us  per run (target <= 10 us): {'yes' if per_run <= W1_LIMITS['numpy'] else 'NO'}"
+          f"{tf_note}")
     k = 1.0001
 
     def chain_np():
@@ -129,7 +144,8 @@ def w1_run_overhead(args):
 
 
 def w1_torch(args, device):
-    """W1 on the torch backend (information: the 20 us target is the NumPy backend's). Both
+    """W1 on the torch backend (target 20 us per run, W1_LIMITS; met is judged with
+    ``--processes``). Both
     sides start from host scalars and return host values, as a session run does."""
     import torch
     import flowkit as tf
@@ -292,7 +308,7 @@ def w2_w3_mlp(args, backend, device):
     tf2 = bench_tf.measured("w2", repeat=repeat)
     if tf2 is not None:
         check += f", TF {tf2['loss']:.5f}"
-    row("W2 MLP train step b128", backend, fk, bt, 1.10, note=check,
+    row("W2 MLP train step b128", backend, fk, bt, 1.05, note=check,
         tf=None if tf2 is None else tf2["median"])
 
     xi = np.random.default_rng(1).standard_normal((1024, 784)).astype(np.float32)
@@ -316,6 +332,42 @@ def w2_w3_mlp(args, backend, device):
 
 
 # --------------------------------------------------------------------------------------------
+def across_processes(n, argv):
+    """Runs this benchmark ``n`` times in fresh processes and prints, per row, the fastest
+    process's medians and the median over processes (see the module docstring)."""
+    per_row = {}
+    for k in range(n):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "rows.json")
+            subprocess.run([sys.executable, __file__, *argv, "--rows-json", path],
+                           stdout=subprocess.DEVNULL, check=True)
+            with open(path) as f:
+                for r in json.load(f):
+                    per_row.setdefault((r[0], r[1]), []).append(r)
+        print(f"process {k + 1}/{n} done", flush=True)
+    print(f"\n{'workload':<28} {'backend':<6} {'fk best':>9} {'base best':>9} {'ratio':>6} "
+          f"{'fk median':>9} {'base med':>9} {'ratio':>6} {'target':>8} {'met (best, median)':>18}")
+    for (name, backend), rs in per_row.items():
+        unit = rs[0][7]
+        scale = 1e3 if unit == "ms" else 1e6
+        fk = [r[2] for r in rs]
+        base = [r[3] for r in rs]
+        fb, bb = min(fk), min(base)
+        fm, bm = statistics.median(fk), statistics.median(base)
+        target = rs[0][5]
+        limit = W1_LIMITS.get(backend) if name == "W1 run c=a+b" else None
+        if limit is not None:                        # W1: an absolute target per run
+            target_s = f"<= {limit * 1e6:.0f} us"
+            met = f"{'yes' if fb <= limit else 'NO'}, {'yes' if fm <= limit else 'NO'}"
+        else:
+            target_s = "" if target is None else f"<= {target:.2f}"
+            met = "" if target is None else \
+                f"{'yes' if fb / bb <= target else 'NO'}, {'yes' if fm / bm <= target else 'NO'}"
+        print(f"{name:<28} {backend:<6} {fb * scale:>9.3f} {bb * scale:>9.3f} {fb / bb:>5.2f}x "
+              f"{fm * scale:>9.3f} {bm * scale:>9.3f} {fm / bm:>5.2f}x {target_s:>8} {met:>18} "
+              f"{unit} ({len(rs)} processes)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true")
@@ -324,7 +376,18 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-tf", action="store_true",
                    help="leave out the TensorFlow (tf.compat.v1) columns even when installed")
+    p.add_argument("--processes", type=int, default=1,
+                   help="run everything in this many fresh processes; report the fastest "
+                        "process and the median over processes per row")
+    p.add_argument("--rows-json", default="", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.processes > 1:
+        argv = [a for a in sys.argv[1:] if not a.startswith("--processes")]
+        if "--processes" in sys.argv:
+            i = sys.argv.index("--processes")
+            argv = sys.argv[1:i] + sys.argv[i + 2:]
+        across_processes(args.processes, argv)
+        return
     bench_tf.ON = bench_tf.enabled(args)
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     from flowkit import plugins
@@ -350,6 +413,9 @@ def main():
         bench_more.run_more(args, backends, want, row, alternate, timeit)
     finally:
         bench_tf.close()
+    if args.rows_json:
+        with open(args.rows_json, "w") as f:
+            json.dump([list(r) for r in ROWS], f)
     missed = [r for r in ROWS if r[6] == "NO"]
     print(f"\n{len(ROWS)} rows; {len([r for r in ROWS if r[6] == 'yes'])} targets met, "
           f"{len(missed)} missed" + (": " + ", ".join(f"{r[0]} ({r[1]})" for r in missed)

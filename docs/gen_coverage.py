@@ -93,6 +93,8 @@ def resolve(path: str):
     for i, part in enumerate(parts):
         try:
             obj = getattr(obj, part)
+        except ImportError:     # provided, with an optional extra (tensorboard's protocol buffers)
+            return True, None
         except AttributeError:
             if i > 0 or not _importable(f"flowkit.{part}"):
                 return False, None

@@ -15,6 +15,19 @@ memory made by a kernel of the same run, that nothing reads after this op (never
 constant, a variable or a fetched value). The kernel checks that the result fits that buffer
 (shape, dtype, writable) and otherwise returns new memory, as the normal kernel does.
 
+And **out= kernels** (:attr:`Backend.out_kernels`), optional per op type and only for speed:
+``kernel(attrs, out, *inputs)`` computes the same output as the op's kernel, bit for bit, and
+writes it into ``out`` when ``out`` is an array of exactly the result's shape and dtype (then
+it returns ``out`` itself); otherwise (``out`` is ``None`` or does not fit) it returns new
+memory, which the session keeps as that step's buffer for the next run. ``out`` is a *planned
+buffer*: after a plan's first run every output shape is known, and the plan owns one buffer
+per such step, reused across runs and shared between steps whose values are never alive at
+the same time (never a fetched value, a feed, a constant or a variable; see
+:mod:`flowkit.session_plan`). ``attrs["scratch"]`` is then a :class:`Scratch` of the plan's
+for temporary arrays (an im2col matrix) that die before the kernel returns.
+``FLOWKIT_CHECK_KERNELS=1`` checks the contract on every call (the result is ``out`` when it
+fits, and equals the op's kernel bit for bit); ``FLOWKIT_PLANNED_BUFFERS=0`` turns it off.
+
 The second half of this module is the kernel-support API a backend author writes kernels
 with: :class:`KernelTable` (a module's ``KERNELS``, filled by a decorator on each kernel),
 :func:`named_elementwise_kernels` (the elementwise ops a NumPy-like library already has), the
@@ -52,6 +65,9 @@ class Backend:
         #: op type -> in-place kernel ``fn(attrs, j, *inputs)`` that may write its result into
         #: the donated ``inputs[j]`` (see the module docstring); optional.
         self.inplace_kernels: dict[str, Callable] = {}
+        #: op type -> out= kernel ``fn(attrs, out, *inputs)`` that writes its result into the
+        #: plan's buffer ``out`` when it fits (see the module docstring); optional.
+        self.out_kernels: dict[str, Callable] = {}
 
     # -- devices -------------------------------------------------------------------------------
     def devices(self) -> dict:
@@ -112,6 +128,72 @@ class Backend:
 # ============================================================================================
 # Kernel support: what every backend's kernels share, so that a kernel is only arithmetic
 # ============================================================================================
+def out_array(out, shape, dtype):
+    """``out`` when it is a writable NumPy array of exactly ``shape`` and ``dtype`` (an out=
+    kernel's planned buffer that fits), else a new uninitialized array.
+
+    Example:
+        >>> buf = np.zeros((2, 3), np.float32)
+        >>> out_array(buf, (2, 3), np.float32) is buf, out_array(buf, (3, 2), np.float32) is buf
+        (True, False)
+    """
+    if type(out) is np.ndarray and out.shape == shape and out.dtype == dtype and \
+            out.flags.writeable:
+        return out
+    return np.empty(shape, dtype)
+
+
+def out_result(out, result):
+    """An out= kernel's fallback: ``result`` (computed in new memory by the op's kernel)
+    copied into ``out`` when it fits, so that the buffer stays the step's; else ``result``.
+
+    Example:
+        >>> buf = np.zeros(3)
+        >>> out_result(buf, np.ones(3)) is buf, out_result(None, np.ones(3)) is buf
+        (True, False)
+    """
+    if type(out) is np.ndarray and type(result) is np.ndarray and out.shape == result.shape \
+            and out.dtype == result.dtype and out.flags.writeable:
+        np.copyto(out, result)
+        return out
+    return result
+
+
+class Scratch:
+    """Temporary NumPy arrays a plan lends its out= kernels (``attrs["scratch"]``):
+    ``array(key, shape, dtype)`` is a view of memory kept for ``key`` across calls, grown
+    when too small. Different keys never overlap; the same key in another step reuses the
+    same memory, which is safe because a temporary dies before its kernel returns and a
+    plan's buffered runs never overlap.
+
+    Example:
+        >>> s = Scratch()
+        >>> a = s.array("cols", (4, 2), np.float32)
+        >>> b = s.array("cols", (2, 2), np.float32)
+        >>> np.shares_memory(a, b), s.nbytes()
+        (True, 32)
+    """
+
+    __slots__ = ("_memory",)
+
+    def __init__(self) -> None:
+        self._memory = {}
+
+    def array(self, key, shape, dtype):
+        dtype = np.dtype(dtype)
+        n = dtype.itemsize
+        for d in shape:
+            n *= d
+        mem = self._memory.get(key)
+        if mem is None or mem.nbytes < n:
+            mem = self._memory[key] = np.empty(n, np.uint8)
+        return mem[:n].view(dtype).reshape(shape)
+
+    def nbytes(self) -> int:
+        """The bytes held."""
+        return sum(m.nbytes for m in self._memory.values())
+
+
 class KernelTable(dict):
     """A kernel module's ``KERNELS`` table (op type -> kernel), filled where each kernel is
     written: ``@KERNELS.register("Pad", "PadV2")`` above its ``def``.

@@ -28,6 +28,9 @@ ENV_VARS = [
     ("FLOWKIT_INPLACE", "1", "`0`: never let a kernel write its result into the memory of an "
      "intermediate result that dies at its op (in-place kernels; for comparing and "
      "debugging)."),
+    ("FLOWKIT_PLANNED_BUFFERS", "1", "`0`: never give a plan's steps buffers of their own "
+     "(out= kernels writing into memory reused across runs, after a plan's first run; for "
+     "comparing and debugging)."),
     ("FLOWKIT_WARNINGS", "", "`0`: no flowkit warnings (`tf.warnings`); `-name,-name`: not "
      "those (`graph_growth`, `broadcast`, `non_finite`, `integer_variable`, "
      "`initializer_order`)."),

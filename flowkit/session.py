@@ -27,10 +27,10 @@ import time
 import numpy as np
 
 from flowkit import config_proto
-from flowkit.framework import errors, run_trace, session_stack
+from flowkit.framework import errors, numerics, run_trace, session_stack
 from flowkit.framework import warnings as fk_warnings
 from flowkit.framework.graph import Operation, Tensor, _is_internal, get_default_graph
-from flowkit.session_plan import ADD_N, DEAD, _Unread, build_plan, describe
+from flowkit.session_plan import ADD_N, DEAD, _Unread, build_plan, describe, plan_buffers
 
 _ELEMENT = (Tensor, Operation)
 
@@ -184,12 +184,16 @@ class BaseSession:
             self._plans[key] = plan
         if plan.loss_checks:
             self._feeds_now = feeds    # for the diagnosis of a non-finite loss, if any
-        if run_metadata is not None and run_trace.wants_trace(options, run_metadata):
-            rec = run_trace.StepStatsRecorder(self.device)
-            values = self._execute(plan, feeds, rec)
-            rec.fill(run_metadata)
-        else:
-            values = self._execute(plan, feeds)
+        token = numerics.enter()     # kernels' NumPy warnings become one NumericsWarning
+        try:
+            if run_metadata is not None and run_trace.wants_trace(options, run_metadata):
+                rec = run_trace.StepStatsRecorder(self.device)
+                values = self._execute(plan, feeds, rec)
+                rec.fill(run_metadata)
+            else:
+                values = self._execute(plan, feeds)
+        finally:
+            numerics.leave(token)
         return values[0] if rebuild is None else rebuild(values)
 
     # -- warnings (checked when the graph changed or when a training plan is made) -------------
@@ -356,9 +360,22 @@ class BaseSession:
         if rec is not None:
             self._run_traced(plan, vals, rec)
             return self._fetch(plan, vals)
+        if plan.buffered is not None and plan.lock.acquire(False):
+            try:        # the plan's buffers, one run at a time (see session_plan.plan_buffers)
+                self._run_steps(plan, plan.buffered, vals)
+            finally:
+                plan.lock.release()
+        elif plan.first is not None:        # the first run: note the shapes buffers need
+            self._run_steps(plan, plan.first, vals)
+            plan_buffers(plan, self)
+        else:
+            self._run_steps(plan, plan.run, vals)
+        return self._fetch(plan, vals)
+
+    def _run_steps(self, plan, run, vals):
         call = None
         try:
-            for call, out, multi, free in plan.run:
+            for call, out, multi, free in run:
                 if multi:
                     for s, v in zip(out, call(vals)):
                         vals[s] = v
@@ -372,7 +389,6 @@ class BaseSession:
             if call is None:
                 raise
             raise _kernel_error(plan.call_ops[id(call)], e, self) from e
-        return self._fetch(plan, vals)
 
     def _run_traced(self, plan, vals, rec):
         """The plain loop, timing each op for ``run_metadata`` (``RunOptions.FULL_TRACE``)."""
@@ -632,3 +648,18 @@ class _DefaultSessionContext:
 
 
 get_default_session = session_stack.get_default_session
+
+
+# The run loops: a numerical error in a kernel is blamed on the op the loop is running.
+def _call_op(frame_locals):
+    return frame_locals["plan"].call_ops.get(id(frame_locals["call"]))
+
+
+def _step_op(frame_locals):
+    return frame_locals["plan"].step_ops.get(id(frame_locals["step"]))
+
+
+numerics.track(BaseSession._run_steps, _call_op)
+numerics.track(BaseSession._run_traced, _call_op)
+numerics.track(BaseSession._run_dead_aware, _step_op)
+numerics.track(BaseSession._first_non_finite, _step_op)

@@ -19,6 +19,9 @@ Steps, in order:
 5. **Aliasing**: a variable updated in place must not change a value that is still to be
    used or fetched; such reads are copied (a snapshot), and fetched values that may share a
    variable's memory are copied once on the way out.
+6. **Planned buffers** (after the first run, see :func:`plan_buffers`): steps whose backend
+   has an out= kernel write into buffers the plan owns, reused across runs and shared between
+   steps whose values are never alive at the same time.
 
 Plans that contain a ``Switch`` (``tf.cond``) are marked ``dead_aware``: the session runs them
 with a second loop that tracks dead values (see :mod:`flowkit.ops.control_flow_ops`); for them,
@@ -30,10 +33,12 @@ from __future__ import annotations
 import gc
 import math
 import os
+import threading
 from functools import partial
 
 import numpy as np
 
+from flowkit.backend import Scratch
 from flowkit.framework import errors
 from flowkit.framework import warnings as fk_warnings
 from flowkit.framework.graph import Tensor
@@ -47,7 +52,8 @@ class _Plan:
 
     __slots__ = ("steps", "template", "feed_slots", "feed_checks", "fetch_slots",
                  "fetch_copy", "ops", "step_ops", "dead_aware", "elements", "run", "call_ops",
-                 "loss_checks", "writes")
+                 "loss_checks", "writes", "out_steps", "first", "buffered", "lock", "shapes",
+                 "buffers", "scratch")
 
 
 class _Step:
@@ -346,6 +352,8 @@ def _build_plan(session, elements, fed):
             all_alias |= alias
     if not dead_aware and os.environ.get("FLOWKIT_INPLACE", "1") != "0":
         _donate(steps, step_ops, session, consumers, producer, all_alias)
+    plan.out_steps = () if dead_aware or os.environ.get("FLOWKIT_PLANNED_BUFFERS", "1") == \
+        "0" else _out_candidates(steps, step_ops, session, consumers, fetched, all_alias)
     # Fetched values never alias the caller's feeds, the plan's constants or variables: a
     # fetched feed, constant, or view of one (tf.identity(x) of a fed x) is copied on the way
     # out, so writing into a result changes neither the caller's array nor later runs.
@@ -373,6 +381,15 @@ def _build_plan(session, elements, fed):
                 plan.loss_checks += (loss,)
     plan.run = [(_caller(s.fn, s.ins), s.out, s.multi, s.free) for s in steps]
     plan.call_ops = {id(r[0]): step_ops[id(s)] for r, s in zip(plan.run, steps)}
+    plan.buffered = plan.lock = plan.buffers = plan.scratch = None
+    plan.shapes = {}
+    plan.first = None
+    if plan.out_steps:      # the first run notes the shapes the buffers need
+        plan.first = list(plan.run)
+        for i, _, _ in plan.out_steps:
+            call, out, multi, free = plan.run[i]
+            plan.first[i] = (_recording(call, i, plan.shapes), out, multi, free)
+            plan.call_ops[id(plan.first[i][0])] = step_ops[id(steps[i])]
     return plan
 
 
@@ -435,6 +452,143 @@ def _donate(steps, step_ops, session, consumers, producer, aliased):
             break
 
 
+# --------------------------------------------------------------------------------------------
+# Planned buffers (out= kernels, see flowkit.backend)
+# --------------------------------------------------------------------------------------------
+def _out_candidates(steps, step_ops, session, consumers, fetched, aliased):
+    """``[(step, out= kernel, last step reading its memory)]`` for the steps that may write
+    into a planned buffer: the backend has an out= kernel for the op, the step has one output
+    and is not donated an input, and no value that may share the output's memory (views of
+    it, in-place results written into it) is fetched, shares a variable's memory, or is read
+    by an op that may keep it after the run (a stateful op; updates other than ``Assign``
+    read their value and keep nothing)."""
+    kernels = getattr(session.backend, "out_kernels", None)
+    if not kernels:
+        return ()
+    found = []
+    for i, s in enumerate(steps):
+        op = step_ops[id(s)]
+        kernel = kernels.get(op.type)
+        d = op.op_def
+        if kernel is None or s.multi or s.out < 0 or s.donor is not None or d.view or \
+                d.stateful:
+            continue
+        alias = _view_closure([s.out], steps, step_ops, consumers, donated=True)
+        if alias & fetched or alias & aliased:
+            continue
+        readers = {c for slot in alias for c in consumers.get(slot, ())}
+        if any(_may_keep(step_ops[id(steps[c])]) for c in readers):
+            continue
+        found.append((i, kernel, max(readers, default=i)))
+    return found
+
+
+def _may_keep(op):
+    d = op.op_def
+    return d.stateful and not (d.writes_ref and op.type != "Assign")
+
+
+def _recording(call, i, shapes):
+    """``call``, noting the shape and dtype of its result in ``shapes[i]``."""
+    def record(v):
+        r = call(v)
+        shapes[i] = (tuple(getattr(r, "shape", ())), getattr(r, "dtype", None))
+        return r
+    return record
+
+
+#: Outputs known to hold fewer elements get no buffer (see _DONATE_MIN).
+_BUFFER_MIN = 1024
+
+
+def plan_buffers(plan, session):
+    """Gives the plan its buffered run, after a first run recorded every output's shape.
+
+    Each step of ``plan.out_steps`` whose output was big enough gets a buffer: one of an
+    earlier step with the same shape and dtype whose memory is no longer read (its last
+    reader ran before this step), else a new one. A buffer is made by the kernel on its first
+    use (``out`` is ``None``), and replaced whenever the kernel returns new memory (a
+    different batch size). Buffered runs hold ``plan.lock``: a run that finds it taken (another
+    thread in the same plan) runs the plain steps instead.
+    """
+    key_of, free_at, assign = [], [], {}
+    for i, kernel, last in plan.out_steps:
+        key = plan.shapes.get(i)
+        if key is None or math.prod(key[0]) < _BUFFER_MIN:
+            continue
+        for b, (k, until) in enumerate(zip(key_of, free_at)):
+            if k == key and until < i:
+                free_at[b] = last
+                break
+        else:
+            b = len(key_of)
+            key_of.append(key)
+            free_at.append(last)
+        assign[i] = (b, kernel)
+    plan.buffers, plan.scratch = [None] * len(key_of), Scratch()
+    run = list(plan.run)
+    for i, (b, kernel) in assign.items():
+        step = plan.steps[i]
+        op = plan.step_ops[id(step)]
+        if session._check:
+            kernel = _checked_out(kernel, op, session)
+        call = _buffer_caller(kernel, dict(op.attrs, scratch=plan.scratch), step.ins,
+                              plan.buffers, b)
+        plan.call_ops[id(call)] = op
+        run[i] = (call, step.out, False, step.free)
+    plan.lock = threading.Lock()
+    plan.buffered, plan.first = run, None
+
+
+def _buffer_caller(kernel, attrs, ins, bufs, b):
+    """``call(vals)`` for a step writing into buffer ``bufs[b]`` (kept for the next run)."""
+    if len(ins) == 1:
+        a, = ins
+
+        def call(v):
+            r = bufs[b] = kernel(attrs, bufs[b], v[a])
+            return r
+    elif len(ins) == 2:
+        a, c = ins
+
+        def call(v):
+            r = bufs[b] = kernel(attrs, bufs[b], v[a], v[c])
+            return r
+    else:
+        ins = tuple(ins)
+
+        def call(v):
+            r = bufs[b] = kernel(attrs, bufs[b], *[v[j] for j in ins])
+            return r
+    return call
+
+
+def _checked_out(kernel, op, session):
+    """An out= kernel checked against its contract (``FLOWKIT_CHECK_KERNELS=1``): it returns
+    ``out`` whenever ``out`` has the result's shape and dtype, its result is bit for bit the
+    op's kernel's, and the usual checks of :func:`_checked` hold."""
+    be = session.backend
+    normal = be.kernels[op.type]
+
+    def check(attrs, out, *xs):
+        r = kernel(attrs, out, *xs)
+        got = np.asarray(be.to_numpy(r))
+        if out is not None and r is not out:
+            o = be.to_numpy(out)
+            if o.shape == got.shape and o.dtype == got.dtype:
+                raise AssertionError(f"out= kernel for {op.type} ({op.name}) returned new "
+                                     "memory where its buffer fitted: it must write into "
+                                     "out and return it")
+        want = np.asarray(be.to_numpy(normal(op.attrs, *xs)))
+        if want.dtype != got.dtype or want.shape != got.shape or \
+                want.tobytes() != got.tobytes():
+            raise AssertionError(f"out= kernel for {op.type} ({op.name}) computed another "
+                                 f"result than the op's kernel (shape {got.shape}, dtype "
+                                 f"{got.dtype}; the kernel's {want.shape}, {want.dtype})")
+        return _checked(lambda *_: r, op, session)(*xs)
+    return check
+
+
 def _alias_closures(order, steps, step_ops, slot_of, consumers):
     """For each variable: ``[(source step, slots that may share its memory)]``."""
     out = {}
@@ -451,9 +605,10 @@ def _alias_closures(order, steps, step_ops, slot_of, consumers):
     return out
 
 
-def _view_closure(start, steps, step_ops, consumers):
+def _view_closure(start, steps, step_ops, consumers, donated=False):
     """The slots that may share memory with the slots ``start``: those and the outputs of
-    view ops (identity, reshape, slicing...) of them, transitively."""
+    view ops (identity, reshape, slicing...) of them, transitively (and, with ``donated``,
+    the results of in-place kernels written into them)."""
     alias, frontier = set(), list(start)
     while frontier:
         slot = frontier.pop()
@@ -466,6 +621,8 @@ def _view_closure(start, steps, step_ops, consumers):
                                                      cop.type == "Merge"):
                 out_slots = steps[c].out if steps[c].multi else (steps[c].out,)
                 frontier.extend(out_slots)
+            elif donated and steps[c].donor is not None and steps[c].ins[steps[c].donor] == slot:
+                frontier.append(steps[c].out)
     return alias
 
 

@@ -8,7 +8,8 @@ Example:
 """
 from flowkit.framework.warnings import (  # noqa: F401
     WARNINGS, BroadcastWarning, FlowkitWarning, GraphGrowthWarning, InitializerOrderWarning,
-    IntegerVariableWarning, NonFiniteWarning, enabled, reset)
+    IntegerVariableWarning, NonFiniteWarning, NumericsWarning, enabled, reset)
 
 __all__ = ["FlowkitWarning", "GraphGrowthWarning", "BroadcastWarning", "NonFiniteWarning",
-           "IntegerVariableWarning", "InitializerOrderWarning", "WARNINGS", "enabled", "reset"]
+           "IntegerVariableWarning", "InitializerOrderWarning", "NumericsWarning", "WARNINGS",
+           "enabled", "reset"]

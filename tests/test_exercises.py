@@ -209,6 +209,15 @@ def _initialize_instead(folder):
         return sess.run([w, b])
 
 
+def _several_backends() -> bool:
+    return len(plugins.backend_names()) > 1
+
+
+def _skip_if_one_backend(wrong):
+    if wrong is _numpy_only and not _several_backends():
+        pytest.skip("with NumPy the only backend installed, running on NumPy alone is right")
+
+
 def _numpy_only(fetch, feed_dict):
     with tf.Session(backend="numpy") as sess:
         sess.run(tf.global_variables_initializer())
@@ -324,6 +333,7 @@ def test_another_correct_softmax_loss_passes():
 
 @pytest.mark.parametrize("name,wrong,hint", WRONG, ids=[f"{n}-{w.__name__}" for n, w, _ in WRONG])
 def test_a_wrong_answer_gets_the_hint(name, wrong, hint):
+    _skip_if_one_backend(wrong)
     result = exercises.check(name, wrong)
     assert not result.ok
     assert not result
@@ -333,6 +343,7 @@ def test_a_wrong_answer_gets_the_hint(name, wrong, hint):
 
 @pytest.mark.parametrize("name,wrong,hint", WRONG[::3], ids=[w.__name__ for _, w, _ in WRONG[::3]])
 def test_in_chinese_the_hint_is_chinese(name, wrong, hint):
+    _skip_if_one_backend(wrong)
     result = exercises.check(name, wrong, lang="zh_CN")
     assert not result.ok
     text = str(result)
@@ -344,6 +355,8 @@ def test_every_hint_and_verdict_has_a_chinese_version():
     from flowkit.exercises._zh import HINTS, VERDICTS
     hints, verdicts = set(), set()
     for name, wrong, _ in WRONG:
+        if wrong is _numpy_only and not _several_backends():
+            continue
         hints.add(exercises.check(name, wrong).hint)
     for name, fn in SOLUTIONS.items():
         verdicts.add(exercises.check(name, fn).message)

@@ -248,6 +248,7 @@ def test_tf1_zeros_like_and_pad_of_strings(tf1):
 # 11. plugins load once when the first sessions are made by several threads
 # --------------------------------------------------------------------------------------------
 def test_first_sessions_from_eight_threads():
+    pytest.importorskip("torch", reason="the race was between the numpy and torch backends")
     code = textwrap.dedent("""
         import threading
         import flowkit as tf

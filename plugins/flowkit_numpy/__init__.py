@@ -33,6 +33,7 @@ class NumpyBackend(Backend):
                        kernels_image, kernels_debug, kernels_data_flow):
             self.register_kernels(module.KERNELS, "flowkit_numpy")
             self.inplace_kernels.update(getattr(module, "INPLACE", {}))
+            self.out_kernels.update(getattr(module, "OUT", {}))
 
     def devices(self) -> dict:
         return {"cpu": True}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from flowkit.backend import (KernelTable, check_int_reciprocal, checked_axis,
-                             checked_reduction_axes, named_elementwise_kernels, reduced_dims)
+                             checked_reduction_axes, named_elementwise_kernels, out_array,
+                             out_result, reduced_dims)
 
 KERNELS = KernelTable()
 
@@ -193,4 +194,38 @@ INPLACE = {
     "Sub": _into(np.subtract),
     "Mul": _into(np.multiply),
     "Tanh": _into(np.tanh),
+}
+
+
+def _out_ufunc(ufunc, kernel_of):
+    """The out= form of an elementwise kernel (see :mod:`flowkit.backend`): the result goes
+    into the plan's buffer ``out`` when it fits the broadcast shape and the inputs' common
+    numeric dtype; other inputs (strings, mixed dtypes) go to the op's kernel."""
+    def kernel(attrs, out, x, y):
+        if type(x) is np.ndarray and type(y) is np.ndarray and y.dtype == x.dtype and \
+                x.dtype.kind in "iufc":
+            shape = x.shape if x.shape == y.shape else np.broadcast_shapes(x.shape, y.shape)
+            return ufunc(x, y, out=out_array(out, shape, x.dtype))
+        return out_result(out, KERNELS[kernel_of](attrs, x, y))
+    return kernel
+
+
+def _matmul_out(attrs, out, a, b):
+    """MatMul into the plan's buffer: the same ``np.matmul`` (bit for bit), with ``out=``."""
+    if attrs["transpose_a"]:
+        a = np.swapaxes(a, -1, -2)
+    if attrs["transpose_b"]:
+        b = np.swapaxes(b, -1, -2)
+    if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.shape[1] == b.shape[0]:
+        return np.matmul(a, b, out=out_array(out, (a.shape[0], b.shape[1]), a.dtype))
+    return out_result(out, np.matmul(a, b))
+
+
+#: out= kernels (see flowkit.backend): with the plan's buffers, W4's matrix products and
+#: elementwise ops write into memory reused every step instead of new memory.
+OUT = {
+    "MatMul": _matmul_out,
+    "Add": _out_ufunc(np.add, "Add"),
+    "Sub": _out_ufunc(np.subtract, "Sub"),
+    "Mul": _out_ufunc(np.multiply, "Mul"),
 }

@@ -4,13 +4,20 @@ Convolutions use im2col: a strided *view* of the padded input holds every window
 (``[N, OH, OW, KH, KW, C]``, no copy), and one large matrix product with the filter does the
 work. Both backward ops are one matrix product too; the input gradient then adds the columns
 back into place with one strided slice per filter tap.
+
+The out= kernels (``OUT``, see :mod:`flowkit.backend`) do the same arithmetic in the same
+order into the plan's buffers: the padded input and the im2col matrix go to the plan's
+scratch memory (one copy from the strided view), each product goes straight into its
+buffer, and the input gradient's taps are added into the buffer clipped to the input (no
+padded copy), so a training step allocates almost nothing.
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from flowkit.backend import KernelTable, conv_geometry, label_error, pool_geometry
+from flowkit.backend import (KernelTable, conv_geometry, label_error, out_array, out_result,
+                             pool_geometry)
 
 KERNELS = KernelTable()
 
@@ -327,6 +334,177 @@ KERNELS.update({
     "BiasAddGrad": lambda attrs, g: np.sum(g.reshape(-1, g.shape[-1]), axis=0),
     "L2Loss": lambda attrs, x: np.asarray(np.sum(np.square(x)) / 2, x.dtype),
 })
+
+
+# --------------------------------------------------------------------------------------------
+# out= kernels: the same results, into the plan's buffers (see the module docstring)
+# --------------------------------------------------------------------------------------------
+def _temp(attrs, key, shape, dtype):
+    """A temporary array: the plan's scratch memory when there is one, else new memory."""
+    scratch = attrs.get("scratch")
+    return np.empty(shape, dtype) if scratch is None else scratch.array(key, shape, dtype)
+
+
+def _cols_into(attrs, x, kh, kw):
+    """``(columns [N*OH*OW, KH*KW*C] in scratch memory, oh, ow)``: :func:`_im2col`, copied
+    once from the strided view of the input, padded in scratch memory too."""
+    d = attrs["dilations"]
+    n, h, w, c = x.shape
+    oh, ow, ph, pw = conv_geometry(h, w, kh, kw, attrs, d)
+    xp = x
+    if ph != (0, 0) or pw != (0, 0):
+        xp = _temp(attrs, "pad", (n, h + sum(ph), w + sum(pw), c), x.dtype)
+        xp[:, :ph[0]] = 0
+        xp[:, ph[0] + h:] = 0
+        xp[:, ph[0]:ph[0] + h, :pw[0]] = 0
+        xp[:, ph[0]:ph[0] + h, pw[0] + w:] = 0
+        xp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w] = x
+    cols = _temp(attrs, "cols", (n * oh * ow, kh * kw * c), x.dtype)
+    np.copyto(cols.reshape(n, oh, ow, kh, kw, c),
+              _windows(xp, kh, kw, oh, ow, attrs["strides"], d))
+    return cols, oh, ow
+
+
+def _conv2d_out(attrs, out, x, f):
+    kh, kw, _, co = f.shape
+    if x.dtype != f.dtype:
+        return out_result(out, _conv2d(attrs, x, f))
+    cols, oh, ow = _cols_into(attrs, x, kh, kw)
+    res = out_array(out, (x.shape[0], oh, ow, co), x.dtype)
+    np.matmul(cols, f.reshape(-1, co), out=res.reshape(-1, co))
+    return res
+
+
+def _conv2d_backprop_filter_out(attrs, out, x, sizes, dy):
+    kh, kw, ci, co = (int(v) for v in sizes)
+    if x.dtype != dy.dtype:
+        return out_result(out, _conv2d_backprop_filter(attrs, x, sizes, dy))
+    cols, _, _ = _cols_into(attrs, x, kh, kw)
+    res = out_array(out, (kh, kw, ci, co), x.dtype)
+    np.matmul(cols.T, dy.reshape(-1, co), out=res.reshape(-1, co))
+    return res
+
+
+def _clipped(k, d, s, pad, size, o):
+    """For filter tap ``k`` along one axis: ``(input slice, output range)`` of the outputs
+    whose window puts this tap inside the input (not on the padding)."""
+    start = k * d - pad
+    lo = 0 if start >= 0 else -(start // s)        # the first o with start + o*s >= 0
+    hi = min(o, (size - 1 - start) // s + 1) if size - 1 >= start else 0
+    if hi <= lo:
+        return None, None
+    first = start + lo * s
+    return slice(first, first + s * (hi - lo - 1) + 1, s), slice(lo, hi)
+
+
+def _conv2d_backprop_input_out(attrs, out, sizes, f, dy):
+    shape = tuple(int(v) for v in sizes)
+    kh, kw, ci, co = f.shape
+    if f.dtype != dy.dtype:
+        return out_result(out, _conv2d_backprop_input(attrs, sizes, f, dy))
+    d, s = attrs["dilations"], attrs["strides"]
+    oh, ow, ph, pw = conv_geometry(shape[1], shape[2], kh, kw, attrs, d)
+    cols = _temp(attrs, "cols", (shape[0] * oh * ow, kh * kw * ci), f.dtype)
+    np.matmul(dy.reshape(-1, co), f.reshape(-1, co).T, out=cols)
+    cols = cols.reshape(shape[0], oh, ow, kh, kw, ci)
+    res = out_array(out, shape, f.dtype)
+    res.fill(0)
+    # The taps in the same order as _conv2d_backprop_input, each cell summed from 0 in that
+    # order (the padding's cells, dropped there at the end, are simply not written here).
+    for i in range(kh):
+        rows, ro = _clipped(i, d[1], s[1], ph[0], shape[1], oh)
+        if rows is None:
+            continue
+        for j in range(kw):
+            cs, co_ = _clipped(j, d[2], s[2], pw[0], shape[2], ow)
+            if cs is not None:
+                res[:, rows, cs, :] += cols[:, ro, co_, i, j, :]
+    return res
+
+
+def _max_pool_out(attrs, out, x):
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
+    xp = _pad(x, ph, pw, _lowest(x.dtype))
+    res = out_array(out, (x.shape[0], oh, ow, x.shape[3]), x.dtype)
+    taps = [xp[_tap(i, j, oh, ow, attrs["strides"])] for i in range(kh) for j in range(kw)]
+    if len(taps) == 1:
+        np.copyto(res, taps[0])
+        return res
+    np.maximum(taps[0], taps[1], out=res)       # = copy of the first, then the maxima
+    for v in taps[2:]:
+        np.maximum(res, v, out=res)
+    return res
+
+
+def _max_pool_grad_out(attrs, out, x, y, g):
+    """MaxPoolGrad into the buffer, for windows that tile the input (stride = window, no
+    padding: each cell gets the gradient of its window or 0) without NaN; the op's kernel
+    otherwise."""
+    kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
+    s = attrs["strides"]
+    tiled = (s[1], s[2]) == (kh, kw) and ph == (0, 0) and pw == (0, 0) and \
+        x.shape[1] == oh * kh and x.shape[2] == ow * kw
+    if not (tiled and g.dtype.kind == "f" and g.dtype == x.dtype and g.dtype.itemsize in
+            (2, 4, 8) and g.shape == (x.shape[0], oh, ow, x.shape[3])):
+        return out_result(out, _max_pool_grad(attrs, x, y, g))
+    taps = [x[_tap(i, j, oh, ow, s)] for i in range(kh) for j in range(kw)]
+    best = _temp(attrs, "best", g.shape, x.dtype)
+    if len(taps) == 1:
+        np.copyto(best, taps[0])
+    else:
+        np.maximum(taps[0], taps[1], out=best)
+        for v in taps[2:]:
+            np.maximum(best, v, out=best)
+    if np.isnan(best).any():
+        return out_result(out, _max_pool_grad(attrs, x, y, g))
+    res = out_array(out, x.shape, g.dtype)
+    free = _temp(attrs, "free", g.shape, bool)
+    free.fill(True)                     # windows whose max has no tap yet
+    hit = _temp(attrs, "hit", g.shape, bool)
+    u = np.dtype(f"u{g.dtype.itemsize}")
+    gu = g.view(u)
+    for k, v in enumerate(taps):
+        np.equal(v, best, out=hit)
+        hit &= free
+        free ^= hit
+        np.multiply(gu, hit, dtype=u, out=res[_tap(k // kw, k % kw, oh, ow, s)].view(u))
+    return res
+
+
+def _relu_out(attrs, out, x):
+    if type(x) is not np.ndarray:
+        return out_result(out, np.maximum(x, _zero(x)))
+    return np.maximum(x, _zero(x), out=out_array(out, x.shape, x.dtype))
+
+
+def _relu_grad_out(attrs, out, g, y):
+    if type(g) is not np.ndarray or g.dtype.kind != "f" or np.shape(y) != g.shape or \
+            g.dtype.itemsize not in (2, 4, 8):
+        return out_result(out, _where_else_zero(y > 0, g))
+    mask = _temp(attrs, "mask", g.shape, bool)
+    np.greater(y, 0, out=mask)
+    res = out_array(out, g.shape, g.dtype)
+    _where_else_zero(mask, g, out=res)          # writes res through a view of its bits
+    return res
+
+
+def _bias_add_out(attrs, out, x, b):
+    if type(x) is not np.ndarray or type(b) is not np.ndarray or x.dtype != b.dtype:
+        return out_result(out, x + b)
+    return np.add(x, b, out=out_array(out, x.shape, x.dtype))
+
+
+#: out= kernels (see flowkit.backend and the module docstring).
+OUT = {
+    "Conv2D": _conv2d_out,
+    "Conv2DBackpropFilter": _conv2d_backprop_filter_out,
+    "Conv2DBackpropInput": _conv2d_backprop_input_out,
+    "MaxPool": _max_pool_out,
+    "MaxPoolGrad": _max_pool_grad_out,
+    "Relu": _relu_out,
+    "ReluGrad": _relu_grad_out,
+    "BiasAdd": _bias_add_out,
+}
 
 
 #: In-place kernels (see flowkit_numpy.kernels_math.INPLACE).
