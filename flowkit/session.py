@@ -372,7 +372,18 @@ class BaseSession:
             self._run_steps(plan, plan.run, vals)
         return self._fetch(plan, vals)
 
-    def _run_steps(self, plan, run, vals):
+    def run_nested(self, plan, vals, context: str):
+        """Runs ``plan`` on ``vals`` (its feed slots already filled) for a traced function that
+        a kernel runs: ``tf.data``'s map, a while loop's body. A failing kernel is an
+        ``InvalidArgumentError`` naming ``context`` (``"the function passed to `map`"``) and
+        the op. Returns ``vals``."""
+        if plan.dead_aware:
+            self._run_dead_aware(plan, vals)
+        else:
+            self._run_steps(plan, plan.run, vals, context)
+        return vals
+
+    def _run_steps(self, plan, run, vals, context=None):
         call = None
         try:
             for call, out, multi, free in run:
@@ -388,7 +399,12 @@ class BaseSession:
         except Exception as e:  # a kernel failed: say which op, and where the user made it
             if call is None:
                 raise
-            raise _kernel_error(plan.call_ops[id(call)], e, self) from e
+            op = plan.call_ops[id(call)]
+            if context is not None:
+                raise errors.InvalidArgumentError(
+                    None, op, f"{type(e).__name__} in {context}, op '{op.name}' (type "
+                    f"{op.type}): {e}") from e
+            raise _kernel_error(op, e, self) from e
 
     def _run_traced(self, plan, vals, rec):
         """The plain loop, timing each op for ``run_metadata`` (``RunOptions.FULL_TRACE``)."""

@@ -18,7 +18,6 @@ read when the iterator is initialized, not at each call.
 from __future__ import annotations
 
 from flowkit.data import structure as nest
-from flowkit.framework import errors
 from flowkit.framework.graph import Tensor, get_default_graph
 from flowkit.ops.core import convert_to_tensor, placeholder
 from flowkit.session import BaseSession
@@ -108,28 +107,7 @@ class FunctionRunner:
         feeds = list(flat_args) + captured
         for (_, slot, _, _), v in zip(plan.feed_checks, feeds):
             vals[slot] = v
-        if plan.dead_aware:
-            self._session._run_dead_aware(plan, vals)
-        else:
-            call = None
-            try:
-                for call, out, multi, free in plan.run:
-                    if multi:
-                        for s, v in zip(out, call(vals)):
-                            vals[s] = v
-                    else:
-                        vals[out] = call(vals)
-                    for s in free:
-                        vals[s] = None
-            except errors.OpError:
-                raise
-            except Exception as e:  # noqa: BLE001 - name the op of the function that failed
-                if call is None:
-                    raise
-                op = plan.call_ops[id(call)]
-                raise errors.InvalidArgumentError(
-                    None, op, f"{type(e).__name__} in the function passed to `{fn.what}`, op "
-                    f"'{op.name}' (type {op.type}): {e}") from e
+        self._session.run_nested(plan, vals, f"the function passed to `{fn.what}`")
         return [vals[s] for s in plan.fetch_slots]
 
     def close(self) -> None:

@@ -219,29 +219,7 @@ class Runner:
         vals = list(plan.template)
         for s, v in zip(slots, feeds):
             vals[s] = v
-        if plan.dead_aware:
-            self.session._run_dead_aware(plan, vals)
-            return vals
-        call = None
-        try:
-            for call, out, multi, free in plan.run:
-                if multi:
-                    for s, v in zip(out, call(vals)):
-                        vals[s] = v
-                else:
-                    vals[out] = call(vals)
-                for s in free:
-                    vals[s] = None
-        except errors.OpError:
-            raise
-        except Exception as e:  # noqa: BLE001 - name the op of the loop that failed
-            if call is None:
-                raise
-            op = plan.call_ops[id(call)]
-            raise errors.InvalidArgumentError(
-                None, op, f"{type(e).__name__} in the {what}, op '{op.name}' (type {op.type}): "
-                f"{e}") from e
-        return vals
+        return self.session.run_nested(plan, vals, f"the {what}")
 
 
 def _runner(attrs, xp, graph) -> Runner:
