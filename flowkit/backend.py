@@ -660,3 +660,39 @@ def conv_output_size(size, k, stride, dilation, padding):
     out = -(-size // stride)
     total = max((out - 1) * stride + eff - size, 0)
     return out, total // 2, total - total // 2
+
+
+def _round_half_up(x):
+    """C's ``roundf`` for ``x >= 0`` (halves away from zero), without the float32 rounding
+    of ``floor(x + 0.5)``."""
+    f = np.floor(x)
+    return np.where(x - f >= 0.5, f + 1, f)
+
+
+def resize_weights(in_size, out_size, attrs, nearest):
+    """The ``[out_size, in_size]`` float32 interpolation matrix of one axis of a resize (TF's
+    ``compute_interpolation_weights`` and nearest-neighbour mapping, ``attrs`` holding
+    ``align_corners`` and ``half_pixel_centers``): the resize of an image is
+    ``Wh @ image @ Ww^T``, on any backend."""
+    align, half = attrs["align_corners"], attrs["half_pixel_centers"]
+    if align and out_size > 1:
+        scale = np.float32(in_size - 1) / np.float32(out_size - 1)
+    else:
+        scale = np.float32(in_size) / np.float32(out_size)
+    i = np.arange(out_size, dtype=np.float32)
+    w = np.zeros((out_size, in_size), np.float32)
+    rows = np.arange(out_size)
+    if nearest:
+        x = (i + np.float32(0.5)) * scale if half else i * scale
+        src = _round_half_up(x) if align else np.floor(x)   # roundf: x >= 0
+        src = np.clip(src.astype(np.int64), 0, in_size - 1)
+        w[rows, src] = 1.0
+        return w
+    x = (i + np.float32(0.5)) * scale - np.float32(0.5) if half else i * scale
+    f = np.floor(x)
+    lower = np.maximum(f, 0).astype(np.int64)
+    upper = np.minimum(np.ceil(x), in_size - 1).astype(np.int64)
+    lerp = (x - f).astype(np.float32)
+    np.add.at(w, (rows, lower), 1 - lerp)
+    np.add.at(w, (rows, upper), lerp)
+    return w
