@@ -19,7 +19,8 @@ finite differences.
 """
 from __future__ import annotations
 
-from flowkit.exercises import _basics, _models, _plugins, _running  # noqa: F401 - registers
+from flowkit.exercises import (_basics, _layers, _models, _plugins, _running,  # noqa: F401
+                               _sequences)  # (importing them registers the exercises)
 from flowkit.exercises._core import EXERCISES, TUTORIALS, Exercise, Result, run_check
 
 __all__ = ["Exercise", "Result", "check", "for_tutorial", "get", "names", "show",
@@ -52,8 +53,9 @@ def tutorial_title(tutorial, lang="en") -> str:
 
 def for_tutorial(tutorial) -> list:
     """The exercises of one tutorial (``"03_training"`` or ``"03"``), in order."""
+    number = str(tutorial).split("_")[0]
     return [ex for ex in EXERCISES.values()
-            if ex.tutorial == tutorial or ex.tutorial[:2] == str(tutorial)[:2]]
+            if ex.tutorial == tutorial or ex.tutorial.split("_")[0] == number]
 
 
 def show(name, lang="en") -> None:

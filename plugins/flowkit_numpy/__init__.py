@@ -13,9 +13,9 @@ import numpy as np
 from flowkit.backend import Backend
 from flowkit.plugins import hookimpl
 
-from flowkit_numpy import (kernels_array, kernels_control, kernels_debug, kernels_image,
-                           kernels_linalg, kernels_math, kernels_nn, kernels_random,
-                           kernels_segment, kernels_special_math, kernels_state,
+from flowkit_numpy import (kernels_array, kernels_control, kernels_conv, kernels_debug,
+                           kernels_image, kernels_linalg, kernels_math, kernels_nn,
+                           kernels_random, kernels_segment, kernels_special_math, kernels_state,
                            kernels_data_flow)
 
 __version__ = "0.1.0"
@@ -30,7 +30,7 @@ class NumpyBackend(Backend):
         super().__init__()
         for module in (kernels_math, kernels_array, kernels_nn, kernels_state, kernels_random,
                        kernels_control, kernels_special_math, kernels_linalg, kernels_segment,
-                       kernels_image, kernels_debug, kernels_data_flow):
+                       kernels_image, kernels_debug, kernels_data_flow, kernels_conv):
             self.register_kernels(module.KERNELS, "flowkit_numpy")
             self.inplace_kernels.update(getattr(module, "INPLACE", {}))
             self.out_kernels.update(getattr(module, "OUT", {}))

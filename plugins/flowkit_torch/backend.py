@@ -31,7 +31,7 @@ from flowkit.backend import Backend
 
 _FAMILIES = ("kernels_math", "kernels_array", "kernels_nn", "kernels_state", "kernels_random",
              "kernels_control", "kernels_special_math", "kernels_linalg", "kernels_segment",
-             "kernels_image", "kernels_debug", "kernels_data_flow")
+             "kernels_image", "kernels_debug", "kernels_data_flow", "kernels_conv")
 
 
 def _numpy_backend_kernels() -> dict:

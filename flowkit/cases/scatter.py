@@ -1,0 +1,4 @@
+"""Conformance cases of the scatter ops."""
+from __future__ import annotations
+
+CASES = []

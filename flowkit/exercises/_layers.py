@@ -1,0 +1,1 @@
+"""Exercises for tutorial 3b: one classifier, three ways."""

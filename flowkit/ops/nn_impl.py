@@ -1,0 +1,3 @@
+"""``tf.nn`` functions built from other ops: activations, moments and normalization."""
+
+__all__ = []
