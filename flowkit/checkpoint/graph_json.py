@@ -61,6 +61,7 @@ import numpy as np
 
 from flowkit.checkpoint.h5format import (CONSTANTS_GROUP, CheckpointReader, check_dataset_ref,
                                          storable)
+from flowkit import plugins
 from flowkit.checkpoint.index import find_checkpoint_file, latest_checkpoint
 from flowkit.framework import dtypes, errors
 from flowkit.framework.graph import Graph, Operation, Tensor
@@ -520,8 +521,14 @@ def _build(data, graph, import_scope, clear_devices, arrays):
     raw_ops = data.get("ops", [])
     _check(isinstance(raw_ops, list), "'ops' must be a list")
     order = _ordered(raw_ops)
-    unknown = sorted({e.get("type") for e in order if not (isinstance(e.get("type"), str)
-                                                            and has_op(e["type"]))}, key=str)
+
+    def unknown_types():
+        return sorted({e.get("type") for e in order if not (isinstance(e.get("type"), str)
+                                                             and has_op(e["type"]))}, key=str)
+    unknown = unknown_types()
+    if unknown:     # plugins load lazily: let them register their op types, then look again
+        plugins.get_plugin_manager()
+        unknown = unknown_types()
     if unknown:
         raise errors.NotFoundError(None, None, f"Op type not registered: "
                                    f"{', '.join(repr(u) for u in unknown)}. The graph needs "
