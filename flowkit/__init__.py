@@ -37,6 +37,8 @@ from flowkit.init_ops import *  # noqa: F401,F403
 from flowkit.variable_scope import *  # noqa: F401,F403
 from flowkit.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
 from flowkit.ops.scatter_ops import *  # noqa: F401,F403
+from flowkit.ops.nn_impl import (  # noqa: F401
+    rint, accumulate_n, is_non_decreasing, is_strictly_increasing, lbeta)
 from flowkit.ops.control_flow_ops import no_op, group  # noqa: F401
 from flowkit.variables import (  # noqa: F401
     Variable, global_variables, all_variables, trainable_variables, local_variables,
