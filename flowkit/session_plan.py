@@ -711,7 +711,7 @@ def _read_or_defer(session, op):
         return _Unread(e)
 
 
-def _write_variable(values, var, kernel, attrs, is_assign, session, value):
+def _write_variable(values, var, kernel, attrs, is_assign, session, *inputs):
     # One lock per variable: updates from several threads running the same session (TF1's
     # queue-runner and Hogwild patterns) are read-modify-write steps that must not interleave,
     # so that use_locking=True (and every other update) loses nothing.
@@ -720,7 +720,7 @@ def _write_variable(values, var, kernel, attrs, is_assign, session, value):
         ref = values.get(var)
         if ref is None and not is_assign:
             session._read_variable(var)  # raises FailedPreconditionError naming the variable
-        new = kernel(attrs, ref, value)
+        new = kernel(attrs, ref, *inputs)   # (value) for Assign, (indices, updates) for scatters
         values[var] = new
     return new
 

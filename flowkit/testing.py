@@ -58,7 +58,7 @@ def check_gradients(fn, inputs, backend=None, device=None, delta=1e-6, tolerance
         delta, tolerance: the finite-difference step and the accepted error.
         raise_on_failure: raise ``AssertionError`` with the report instead of returning it.
     """
-    inputs = [np.ascontiguousarray(x, dtype=np.float64) for x in inputs]
+    inputs = [np.asarray(x, dtype=np.float64, order="C") for x in inputs]
     rng = np.random.default_rng(seed)
     graph = tf.Graph()
     with graph.as_default():

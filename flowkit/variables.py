@@ -23,7 +23,7 @@ import numpy as np
 from flowkit.framework import dtypes, session_stack
 from flowkit.framework.graph import (GraphKeys, Tensor, get_default_graph)
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops import array_ops, control_flow_ops, state_ops
+from flowkit.ops import array_ops, control_flow_ops, scatter_ops, state_ops
 from flowkit.ops.core import convert_to_tensor, make_tensor
 
 
@@ -252,6 +252,60 @@ class Variable:
         """Subtracts ``delta``; returns the new value (the op if ``read_value=False``)."""
         t = state_ops.assign_sub(self._variable, delta, name=name)
         return t if read_value else t.op
+
+    # -- sparse updates: TF1's RefVariable methods (``sparse_delta`` has ``indices`` and
+    # ``values``, as tf.IndexedSlices) ----------------------------------------------------------
+    def _scatter(self, fn, sparse_delta, use_locking, name):
+        if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
+            raise TypeError(f"sparse_delta is not IndexedSlices (it needs .indices and "
+                            f".values): {sparse_delta!r}")
+        return fn(self._variable, sparse_delta.indices, sparse_delta.values,
+                  use_locking=use_locking, name=name)
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Writes ``sparse_delta.values`` at rows ``sparse_delta.indices``; the new value."""
+        return self._scatter(scatter_ops.scatter_update, sparse_delta, use_locking, name)
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Adds ``sparse_delta.values`` at rows ``sparse_delta.indices``; the new value."""
+        return self._scatter(scatter_ops.scatter_add, sparse_delta, use_locking, name)
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtracts ``sparse_delta.values`` at rows ``sparse_delta.indices``."""
+        return self._scatter(scatter_ops.scatter_sub, sparse_delta, use_locking, name)
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        """Multiplies rows ``sparse_delta.indices`` by ``sparse_delta.values``."""
+        return self._scatter(scatter_ops.scatter_mul, sparse_delta, use_locking, name)
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        """Divides rows ``sparse_delta.indices`` by ``sparse_delta.values``."""
+        return self._scatter(scatter_ops.scatter_div, sparse_delta, use_locking, name)
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        """The smaller of rows ``sparse_delta.indices`` and ``sparse_delta.values``."""
+        return self._scatter(scatter_ops.scatter_min, sparse_delta, use_locking, name)
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        """The larger of rows ``sparse_delta.indices`` and ``sparse_delta.values``."""
+        return self._scatter(scatter_ops.scatter_max, sparse_delta, use_locking, name)
+
+    def batch_scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """``tf.batch_scatter_update`` of ``sparse_delta``; the new value."""
+        return self._scatter(scatter_ops.batch_scatter_update, sparse_delta, use_locking,
+                             name)
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        """``tf.scatter_nd_update`` of this variable; the new value."""
+        return scatter_ops.scatter_nd_update(self._variable, indices, updates, name=name)
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """``tf.scatter_nd_add`` of this variable; the new value."""
+        return scatter_ops.scatter_nd_add(self._variable, indices, updates, name=name)
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """``tf.scatter_nd_sub`` of this variable; the new value."""
+        return scatter_ops.scatter_nd_sub(self._variable, indices, updates, name=name)
 
     def load(self, value, session=None) -> None:
         """Writes ``value`` into the variable in ``session`` without adding ops."""
