@@ -47,6 +47,9 @@ from flowkit.variables import (  # noqa: F401
     is_variable_initialized, report_uninitialized_variables)
 from flowkit.variables import variables_initializer as initialize_variables  # noqa: F401
 from flowkit.gradients import gradients  # noqa: F401
+from flowkit.gradients import (  # noqa: F401
+    hessians, RegisterGradient, NotDifferentiable, no_gradient, AggregationMethod,
+    UnconnectedGradients)
 from flowkit.session import (  # noqa: F401
     Session, InteractiveSession, get_default_session)
 from flowkit import nn, train, warnings  # noqa: F401
@@ -57,6 +60,7 @@ from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
 from flowkit.initializers import keras  # noqa: F401
 from flowkit import data, app, flags, gfile, summary  # noqa: F401
 from flowkit import rnn  # noqa: F401
+from flowkit.custom_gradient import custom_gradient, grad_pass_through  # noqa: F401
 from flowkit.rnn import while_loop, TensorArray, scan, map_fn, foldl, foldr  # noqa: F401
 from flowkit.rnn import reverse_sequence  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
@@ -74,7 +78,7 @@ from flowkit.ops.debug_ops import (  # noqa: F401
     assert_equal, assert_none_equal, assert_less, assert_less_equal, assert_greater,
     assert_greater_equal, assert_positive, assert_negative, assert_non_negative,
     assert_non_positive, assert_rank, assert_rank_at_least, assert_type, assert_integer,
-    assert_scalar, py_func, numpy_function, identity_n, ensure_shape)
+    assert_scalar, py_func, numpy_function, py_function, identity_n, ensure_shape)
 from flowkit.ops.special_math_ops import (  # noqa: F401
     tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, erf, erfc, lgamma, digamma, expm1,
     log_sigmoid, is_nan, is_finite, is_inf, atan2, polygamma, zeta, div_no_nan, realdiv,

@@ -38,7 +38,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: The plugins that ship with flowkit; they are loaded even when entry points are not scanned.
 DEFAULT_PLUGINS = ("flowkit_numpy", "flowkit_torch", "flowkit_optimizers", "flowkit.data.plugin",
-                   "flowkit.summary.summary_ops", "flowkit.distributed.ops", "flowkit.rnn.plugin")
+                   "flowkit.summary.summary_ops", "flowkit.distributed.ops", "flowkit.rnn.plugin",
+                   "flowkit.custom_gradient")
 
 
 @dataclass

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 import flowkit as tf
-from flowkit.cases import (Case, candidate_sampling, conv, data_flow, debug, image, linalg,
-                           nn_impl, scatter, segment, special_math)
+from flowkit.cases import (Case, candidate_sampling, conv, custom_gradient, data_flow, debug,
+                           image, linalg, nn_impl, scatter, segment, special_math)
 
 
 _r = np.random.default_rng(1234)
@@ -609,4 +609,5 @@ PENDING_CASES = []
 
 # The families with a case module of their own:
 CASES += (special_math.CASES + linalg.CASES + segment.CASES + image.CASES + debug.CASES +
-          data_flow.CASES + candidate_sampling.CASES + scatter.CASES + nn_impl.CASES + conv.CASES)
+          data_flow.CASES + candidate_sampling.CASES + scatter.CASES + nn_impl.CASES + conv.CASES +
+          custom_gradient.CASES)

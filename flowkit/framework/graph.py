@@ -312,6 +312,7 @@ class Graph:
         self._collections = {}
         self._finalized = False
         self._gradient_of = None
+        self._gradient_override_map = {}   # op type -> gradient name (gradient_override_map)
         self._version = 0             # bumped on every new op: sessions invalidate plans
         self.seed = None              # graph-level seed (tf.set_random_seed)
         self._variable_scope_store = None
@@ -392,6 +393,9 @@ class Graph:
             if not _VALID_OP_NAME.fullmatch(name):
                 raise ValueError(f"'{name}' is not a valid node name")
             name = self.unique_name(name)
+        if op_type in self._gradient_override_map:
+            # As TF1, the op carries the name its gradient is looked up under.
+            attrs = dict(attrs, _gradient_op_type=self._gradient_override_map[op_type])
         control = self._current_control_inputs({t.op for t in inputs})
         op = Operation(self, name, op_def, inputs, attrs, control, capture_user_frame())
         try:
@@ -544,6 +548,38 @@ class Graph:
             yield
         finally:
             self._device_stack.pop()
+
+    @contextlib.contextmanager
+    def gradient_override_map(self, op_type_map):
+        """Ops of the types in ``op_type_map`` created in the ``with`` block get their
+        gradient from the function registered (``tf.RegisterGradient``) under the mapped name
+        instead of their own rule (TF1's ``Graph.gradient_override_map``). The name is kept on
+        the op as its ``_gradient_op_type`` attribute.
+
+        Example:
+            >>> import flowkit as tf
+            >>> g = tf.Graph()
+            >>> with g.as_default():
+            ...     x = tf.constant([0.4, -1.7])
+            ...     with g.gradient_override_map({"Sign": "Identity"}):
+            ...         y = tf.sign(x)        # straight-through: dy/dx is taken as 1
+            ...     dx, = tf.gradients(y, x)
+            >>> y.op.get_attr("_gradient_op_type")
+            'Identity'
+            >>> with tf.Session(graph=g) as sess:
+            ...     print(sess.run(dx))
+            [1. 1.]
+        """
+        if not isinstance(op_type_map, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in op_type_map.items()):
+            raise TypeError(f"op_type_map must be a dictionary mapping strings (op types) to "
+                            f"strings (registered gradient names), got {op_type_map!r}")
+        saved = self._gradient_override_map
+        self._gradient_override_map = dict(saved, **op_type_map)
+        try:
+            yield
+        finally:
+            self._gradient_override_map = saved
 
     @contextlib.contextmanager
     def _as_gradient_of(self, op):

@@ -10,8 +10,9 @@ does); ``tf.py_func`` runs a Python function on NumPy arrays.
 
 ``py_func`` functions live in this process, under a token stored in the op (TF1 stores them
 the same way): a graph saved to a file and loaded elsewhere cannot run them. There is no
-gradient through ``py_func`` (``tf.gradients`` gives ``None``): flowkit has no
-``RegisterGradient`` / ``gradient_override_map`` to give one.
+gradient through ``py_func`` (``tf.gradients`` gives ``None``) unless one is given, as in
+TF1: ``@tf.RegisterGradient("MyGrad")`` a function, then build the op under
+``g.gradient_override_map({"PyFunc": "MyGrad"})``.
 
 Example:
     >>> import flowkit as tf
@@ -29,9 +30,10 @@ __all__ = ["Print", "print", "check_numerics", "add_check_numerics_ops",
            "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
            "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
            "assert_rank_at_least", "assert_type", "assert_integer", "assert_scalar",
-           "py_func", "numpy_function", "identity_n", "ensure_shape"]
+           "py_func", "numpy_function", "py_function", "identity_n", "ensure_shape"]
 
 import builtins
+import functools
 import itertools
 import sys
 import weakref
@@ -713,6 +715,44 @@ def numpy_function(func, inp, Tout, name=None):  # noqa: N803 - TF name
         [1 3 6]
     """
     return py_func(func, inp, Tout, stateful=True, name=name)
+
+
+def py_function(func, inp, Tout, name=None):  # noqa: N803 - TF name
+    """TF's ``tf.py_function`` in graph mode: an op that calls ``func(*values_of_inp)`` when
+    it runs and returns its results as tensors of the dtypes ``Tout`` (one dtype: one tensor;
+    a list: a list; an empty list: the op, for a function run for its effect).
+
+    Differences from TF: ``func`` receives NumPy arrays, not ``EagerTensor`` objects (code
+    that calls ``x.numpy()`` on its arguments should use ``np.asarray(x)``), and the op is
+    not differentiable (``tf.gradients`` gives ``None`` through it; TF differentiates the
+    eager code) unless a gradient is registered and mapped with ``gradient_override_map``
+    for op type ``"PyFunc"`` (the type of the op; TF's is ``EagerPyFunc``). As in TF, a
+    returned value is converted to its ``Tout`` dtype (a Python float to float32).
+
+    Example:
+        >>> y = tf.py_function(lambda x: x.sum() / 2, [tf.constant([1.0, 4.0])], tf.float32)
+        >>> with tf.Session() as sess:
+        ...     builtins.print(sess.run(y))
+        2.5
+    """
+    is_list = isinstance(Tout, (list, builtins.tuple))
+    types = [dtypes.as_dtype(t) for t in (Tout if is_list else [Tout])]
+
+    def converted(*args):
+        out = func(*args)
+        if not types and out is None:
+            return None
+        values = list(out) if isinstance(out, (list, builtins.tuple)) and is_list else [out]
+        for i, (v, t) in enumerate(zip(values, types)):
+            arr = np.asarray(v)
+            want = np.dtype(object) if t is dtypes.string else np.dtype(t.as_numpy_dtype)
+            if arr.dtype != want and arr.dtype.kind != "O" and \
+                    np.can_cast(arr.dtype, want, casting="same_kind"):
+                values[i] = arr.astype(want)
+        return values if is_list else values[0]
+
+    functools.update_wrapper(converted, func)
+    return py_func(converted, inp, Tout, stateful=True, name=name or "EagerPyFunc")
 
 
 # --------------------------------------------------------------------------------------------
