@@ -66,6 +66,7 @@ from flowkit.rnn import reverse_sequence  # noqa: F401
 from flowkit import tf_logging as logging  # noqa: F401
 from flowkit import tf_math as math  # noqa: F401
 from flowkit import tf_linalg as linalg, tf_image as image, tf_debugging as debugging  # noqa: F401
+from flowkit import tf_random as random  # noqa: F401
 from flowkit.ops.linalg_ops import (  # noqa: F401
     einsum, norm, diag, diag_part, matrix_diag, matrix_diag_part, matrix_set_diag,
     matrix_band_part, eye, trace, matrix_inverse, matrix_determinant, matrix_solve,

@@ -73,3 +73,127 @@ def _shuffle(attrs, x):
     if isinstance(x, np.ndarray):                  # strings stay NumPy
         return x[perm.cpu().numpy()]
     return x.index_select(0, perm.to(x.device))
+
+
+# --------------------------------------------------------------------------------------------
+# Categorical, gamma, Poisson
+# --------------------------------------------------------------------------------------------
+@KERNELS.register("Multinomial")
+def _multinomial(attrs, logits, num_samples):
+    gen, n = attrs["rng"], host_int(num_samples)
+    if n < 0:
+        raise ValueError(f"num_samples should be nonnegative, got {n}")
+    out_dtype = tdtype(attrs["output_dtype"])
+    batch, classes = logits.shape
+    if batch == 0 or n == 0:
+        return torch.zeros((batch, n), dtype=out_dtype, device=logits.device)
+    if classes == 0:
+        raise ValueError("num_classes should be positive, got 0")
+    work = logits.to(gen.device, torch.float64)
+    top = work.max(dim=1, keepdim=True).values
+    top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+    probs = torch.exp(work - top)
+    probs = torch.where(probs.sum(dim=1, keepdim=True) > 0, probs, torch.ones_like(probs))
+    out = torch.multinomial(probs, n, replacement=True, generator=gen)
+    return out.to(device=logits.device, dtype=out_dtype)
+
+
+@KERNELS.register("RandomGamma")
+def _gamma(attrs, shape, alpha):
+    gen = attrs["rng"]
+    full = host_ints(shape) + list(alpha.shape)
+    work = torch.float64 if alpha.dtype is torch.float64 else torch.float32
+    conc = alpha.to(gen.device, work).expand(full).contiguous()
+    return torch._standard_gamma(conc, generator=gen).to(alpha.dtype)
+
+
+@KERNELS.register("RandomPoissonV2")
+def _poisson(attrs, shape, rate):
+    gen = attrs["rng"]
+    full = host_ints(shape) + list(rate.shape)
+    work = rate.to(gen.device, torch.float64)
+    if bool((work < 0).any()):
+        raise ValueError("random_poisson: lam must be >= 0")
+    out = torch.poisson(work.expand(full).contiguous(), generator=gen)
+    return out.to(tdtype(attrs["dtype"]))
+
+
+# --------------------------------------------------------------------------------------------
+# Candidate samplers (flowkit/ops/candidate_sampling_ops.py): (candidates, number of draws)
+# --------------------------------------------------------------------------------------------
+def _first_distinct(stream, n):
+    """The first ``n`` distinct values of ``stream`` in order, and the position after the
+    last of them; ``None`` when ``stream`` holds fewer than ``n`` distinct values."""
+    values, order = torch.sort(stream, stable=True)
+    new = torch.ones_like(values, dtype=torch.bool)
+    new[1:] = values[1:] != values[:-1]
+    first = torch.sort(order[new]).values
+    if first.numel() < n:
+        return None
+    first = first[:n]
+    return [stream[first], first[-1] + 1]
+
+
+def _candidates(attrs, true, draw):
+    true = true.to(torch.int64)
+    r, n = attrs["range_max"], attrs["num_sampled"]
+    if true.numel() and bool(((true < 0) | (true >= r)).any()):
+        bad = true[(true < 0) | (true >= r)][0]
+        raise ValueError(f"true_classes: {int(bad)} is out of range [0, {r})")
+    if not attrs["unique"]:
+        return [draw(n), torch.tensor(n, dtype=torch.int64, device=attrs["rng"].device)]
+    stream = draw(0)
+    chunk = max(2 * n, 16)
+    while True:
+        stream = torch.cat([stream, draw(chunk)])
+        found = _first_distinct(stream, n)
+        if found is not None:
+            return found
+        chunk *= 2
+
+
+def _from_weights(gen, weights):
+    cdf = torch.cumsum(weights, 0)
+
+    def draw(k):
+        u = torch.rand(k, generator=gen, dtype=torch.float64, device=gen.device) * cdf[-1]
+        return torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.numel() - 1)
+    return draw
+
+
+@KERNELS.register("LogUniformCandidateSampler")
+def _log_uniform_sampler(attrs, true):
+    gen, r = attrs["rng"], attrs["range_max"]
+    log_range = math.log1p(r)
+
+    def draw(k):
+        u = torch.rand(k, generator=gen, dtype=torch.float64, device=gen.device)
+        return (torch.exp(u * log_range).floor().to(torch.int64) - 1).clamp_(0, r - 1)
+    return _candidates(attrs, true, draw)
+
+
+@KERNELS.register("UniformCandidateSampler")
+def _uniform_sampler(attrs, true):
+    gen = attrs["rng"]
+    return _candidates(attrs, true, lambda k: torch.randint(
+        0, attrs["range_max"], (k,), generator=gen, dtype=torch.int64, device=gen.device))
+
+
+@KERNELS.register("FixedUnigramCandidateSampler")
+def _fixed_unigram_sampler(attrs, true):
+    gen = attrs["rng"]
+    weights = torch.tensor(attrs["unigrams"], dtype=torch.float64, device=gen.device)
+    return _candidates(attrs, true, _from_weights(gen, weights))
+
+
+@KERNELS.register("LearnedUnigramCandidateSampler")
+def _learned_unigram_sampler(attrs, true):
+    gen, state = attrs["rng"], attrs["state"]
+    if "counts" not in state:
+        state["counts"] = torch.ones(attrs["range_max"], dtype=torch.float64, device=gen.device)
+    counts = state["counts"].clone()
+    out = _candidates(attrs, true, _from_weights(gen, counts))
+    flat = true.reshape(-1).to(gen.device, torch.int64)
+    state["counts"].index_add_(0, flat, torch.ones(flat.shape, dtype=torch.float64,
+                                                    device=gen.device))
+    return out + [counts]
