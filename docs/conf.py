@@ -135,8 +135,9 @@ def _tutorial_links(app, doctree, docname):
     html = (f'<p class="flowkit-notebook-links"><a class="reference download" '
             f'href="{name}.ipynb" download>{download} ({name}.ipynb)</a>')
     if ex.for_tutorial(name):
+        number = name.split("_")[0]
         html += (f' · <a class="reference internal" '
-                 f'href="../exercises.html#exercises-{name[:2]}">{exercises}</a>')
+                 f'href="../exercises.html#exercises-{number}">{exercises}</a>')
     html += "</p>"
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
@@ -273,7 +274,7 @@ def _exercises_directive():
                 env.note_dependency(str(path))     # a changed task rebuilds the page
             out = []
             for tutorial in exercises.tutorials():
-                num = tutorial[:2]
+                num = tutorial.split("_")[0]
                 sec = nodes.section(ids=[f"exercises-{num}"])
                 title = exercises.tutorial_title(tutorial, lang)
                 sec += nodes.title(text=title)

@@ -122,6 +122,78 @@ def first_non_finite(sess, tensors, feed_dict):
     return None
 
 
+def average_gradients(tower_grads):
+    averaged = []
+    for pairs in zip(*tower_grads):
+        grads = [g for g, _ in pairs]
+        averaged.append((tf.add_n(grads) / len(grads), pairs[0][1]))
+    return averaged
+
+
+class MyGRUCell(tf.nn.rnn_cell.RNNCell):
+    def __init__(self, num_units):
+        super().__init__()
+        self._num_units = num_units
+
+    @property
+    def state_size(self):
+        return self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def __call__(self, inputs, state, scope=None):
+        n, depth = self._num_units, int(inputs.shape[1])
+        with tf.variable_scope(scope or "gru_cell"):
+            gate_kernel = tf.get_variable("gates/kernel", [depth + n, 2 * n])
+            gate_bias = tf.get_variable("gates/bias", [2 * n],
+                                        initializer=tf.ones_initializer())
+            cand_kernel = tf.get_variable("candidate/kernel", [depth + n, n])
+            cand_bias = tf.get_variable("candidate/bias", [n],
+                                        initializer=tf.zeros_initializer())
+            r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gate_kernel)
+                                       + gate_bias), 2, 1)
+            c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), cand_kernel) + cand_bias)
+            new_h = u * state + (1 - u) * c
+        return new_h, new_h
+
+
+class GRUByCall(tf.nn.rnn_cell.RNNCell):
+    """The other way RNNCell allows: build() and call(), the scope handled by the base."""
+
+    def __init__(self, num_units):
+        super().__init__(name="gru_cell")
+        self._num_units = num_units
+
+    state_size = property(lambda self: self._num_units)
+    output_size = property(lambda self: self._num_units)
+
+    def build(self, inputs_shape):
+        n, depth = self._num_units, int(inputs_shape[1])
+        with tf.variable_scope("gates"):
+            self._gk = tf.get_variable("kernel", [depth + n, 2 * n])
+            self._gb = tf.get_variable("bias", [2 * n], initializer=tf.ones_initializer())
+        with tf.variable_scope("candidate"):
+            self._ck = tf.get_variable("kernel", [depth + n, n])
+            self._cb = tf.get_variable("bias", [n], initializer=tf.zeros_initializer())
+
+    def call(self, inputs, state):
+        gates = tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), self._gk) + self._gb)
+        r, u = tf.split(gates, 2, 1)
+        c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), self._ck) + self._cb)
+        new_h = u * state + (1 - u) * c
+        return new_h, new_h
+
+
+def product(x):
+    def body(i, p):
+        return i + 1, p * x[i]
+    _, p = tf.while_loop(lambda i, p: i < tf.size(x), body,
+                         [tf.constant(0), tf.ones([], dtype=x.dtype)])
+    return p
+
+
 SOLUTIONS = {
     "01_relu_layer": relu_layer,
     "02_run_fresh": run_fresh,
@@ -136,6 +208,9 @@ SOLUTIONS = {
     "08_momentum": MomentumSGD,
     "09_needed_ops": needed_ops,
     "10_first_non_finite": first_non_finite,
+    "11_average_gradients": average_gradients,
+    "12_gru_cell": MyGRUCell,
+    "12_while_product": product,
 }
 
 
@@ -280,6 +355,94 @@ def _checks_only_the_last(sess, tensors, feed_dict):
     return tensors[-1] if not np.all(np.isfinite(values[-1])) else None
 
 
+def _summed_gradients(tower_grads):
+    return [(tf.add_n([g for g, _ in pairs]), pairs[0][1]) for pairs in zip(*tower_grads)]
+
+
+def _first_process_only(tower_grads):
+    return list(tower_grads[0])
+
+
+def _halved_gradients(tower_grads):      # right for two processes only
+    return [(tf.add_n([g for g, _ in pairs]) / 2.0, pairs[0][1]) for pairs in zip(*tower_grads)]
+
+
+def _gradients_only(tower_grads):
+    return [tf.add_n([g for g, _ in pairs]) / len(pairs) for pairs in zip(*tower_grads)]
+
+
+class WrongGRUGatesSwapped(MyGRUCell):        # the tutorial's order: update gate first
+    def __call__(self, inputs, state, scope=None):
+        n, depth = self._num_units, int(inputs.shape[1])
+        with tf.variable_scope(scope or "gru_cell"):
+            gk = tf.get_variable("gates/kernel", [depth + n, 2 * n])
+            gb = tf.get_variable("gates/bias", [2 * n], initializer=tf.ones_initializer())
+            ck = tf.get_variable("candidate/kernel", [depth + n, n])
+            cb = tf.get_variable("candidate/bias", [n], initializer=tf.zeros_initializer())
+            u, r = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gk) + gb), 2, 1)
+            c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), ck) + cb)
+            new_h = u * state + (1 - u) * c
+        return new_h, new_h
+
+
+class WrongGRUFlipped(MyGRUCell):
+    def __call__(self, inputs, state, scope=None):
+        n, depth = self._num_units, int(inputs.shape[1])
+        with tf.variable_scope(scope or "gru_cell"):
+            gk = tf.get_variable("gates/kernel", [depth + n, 2 * n])
+            gb = tf.get_variable("gates/bias", [2 * n], initializer=tf.ones_initializer())
+            ck = tf.get_variable("candidate/kernel", [depth + n, n])
+            cb = tf.get_variable("candidate/bias", [n], initializer=tf.zeros_initializer())
+            r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gk) + gb), 2, 1)
+            c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), ck) + cb)
+            new_h = (1 - u) * state + u * c
+        return new_h, new_h
+
+
+class WrongGRUTutorialNames(MyGRUCell):       # the tutorial's cell: W, b, U, c
+    def __call__(self, inputs, state, scope=None):
+        n, depth = self._num_units, int(inputs.shape[1])
+        with tf.variable_scope(scope or "gru"):
+            W = tf.get_variable("W", [depth + n, 2 * n])
+            b = tf.get_variable("b", [2 * n], initializer=tf.ones_initializer())
+            U = tf.get_variable("U", [depth + n, n])
+            c = tf.get_variable("c", [n], initializer=tf.zeros_initializer())
+            z, r = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), W) + b), 2, 1)
+            o = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), U) + c)
+            new_state = z * state + (1 - z) * o
+        return new_state, new_state
+
+
+class WrongGRUWithVariables(MyGRUCell):
+    def __call__(self, inputs, state, scope=None):
+        n, depth = self._num_units, int(inputs.shape[1])
+        with tf.variable_scope(scope or "gru_cell"):
+            gk = tf.Variable(tf.random_normal([depth + n, 2 * n]), name="gates/kernel")
+            gb = tf.Variable(tf.ones([2 * n]), name="gates/bias")
+            ck = tf.Variable(tf.random_normal([depth + n, n]), name="candidate/kernel")
+            cb = tf.Variable(tf.zeros([n]), name="candidate/bias")
+            r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gk) + gb), 2, 1)
+            c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), ck) + cb)
+            new_h = u * state + (1 - u) * c
+        return new_h, new_h
+
+
+def _reduce_prod(x):
+    return tf.reduce_prod(x)
+
+
+def _product_from_zero(x):
+    _, p = tf.while_loop(lambda i, p: i < tf.size(x), lambda i, p: (i + 1, p * x[i]),
+                         [tf.constant(0), tf.zeros([], dtype=x.dtype)])
+    return p
+
+
+def _product_float32_start(x):
+    _, p = tf.while_loop(lambda i, p: i < tf.size(x), lambda i, p: (i + 1, p * x[i]),
+                         [tf.constant(0), tf.constant(1.0)])
+    return p
+
+
 WRONG = [
     ("01_relu_layer", _no_relu, "tf.nn.relu"),
     ("01_relu_layer", _numpy_layer, "flowkit ops"),
@@ -304,6 +467,17 @@ WRONG = [
     ("09_needed_ops", _ignores_feeds, "fed tensor"),
     ("10_first_non_finite", _one_run_per_tensor, "one call"),
     ("10_first_non_finite", _checks_only_the_last, "in order"),
+    ("11_average_gradients", _summed_gradients, "len(tower_grads)"),
+    ("11_average_gradients", _first_process_only, "every process"),
+    ("11_average_gradients", _halved_gradients, "len(tower_grads)"),
+    ("11_average_gradients", _gradients_only, "(gradient, variable) pairs"),
+    ("12_gru_cell", WrongGRUGatesSwapped, "reset gate"),
+    ("12_gru_cell", WrongGRUFlipped, "keeps the old state"),
+    ("12_gru_cell", WrongGRUTutorialNames, "gates/kernel"),
+    ("12_gru_cell", WrongGRUWithVariables, "tf.get_variable"),
+    ("12_while_product", _reduce_prod, "tf.while_loop"),
+    ("12_while_product", _product_from_zero, "at one"),
+    ("12_while_product", _product_float32_start, "dtype=x.dtype"),
 ]
 
 
@@ -314,10 +488,27 @@ def _fresh_graph():
     tf.reset_default_graph()
 
 
+def _solutions_of_the_other_exercise_tests():
+    """The exercises tested in a file of their own (tests/test_exercises_*.py, e.g. tutorial
+    3b's): their SOLUTIONS and the names in their WRONG."""
+    import importlib.util
+    import pathlib
+    solutions, wrong = {}, set()
+    for path in sorted(pathlib.Path(__file__).parent.glob("test_exercises_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_solutions_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        solutions.update(getattr(module, "SOLUTIONS", {}))
+        wrong |= {name for name, _, _ in getattr(module, "WRONG", [])}
+    return solutions, wrong
+
+
 def test_every_tutorial_has_an_exercise_with_a_solution_here():
+    others, others_wrong = _solutions_of_the_other_exercise_tests()
     assert exercises.tutorials() == sorted(exercises._core.TUTORIALS)
-    assert sorted(SOLUTIONS) == sorted(exercises.names())
+    assert sorted({**SOLUTIONS, **others}) == sorted(exercises.names())
     assert {name for name, _, _ in WRONG} == set(SOLUTIONS)
+    assert others_wrong == set(others)
 
 
 @pytest.mark.parametrize("name", sorted(SOLUTIONS))
@@ -329,6 +520,38 @@ def test_the_reference_solution_passes(name):
 
 def test_another_correct_softmax_loss_passes():
     assert exercises.check("03_softmax_loss", softmax_loss_log_softmax).ok
+
+
+def test_a_gru_cell_written_with_build_and_call_passes_too():
+    result = exercises.check("12_gru_cell", GRUByCall)
+    assert result.ok, str(result)
+
+
+def test_a_gru_cell_whose_biases_start_wrong_gets_the_hint():
+    class ZeroGateBias(MyGRUCell):
+        def __call__(self, inputs, state, scope=None):
+            with tf.variable_scope(scope or "gru_cell", reuse=tf.AUTO_REUSE) as vs:
+                tf.get_variable("gates/bias", [2 * self._num_units],
+                                initializer=tf.zeros_initializer())
+                return super().__call__(inputs, state, scope=vs)
+
+    result = exercises.check("12_gru_cell", ZeroGateBias)
+    assert not result.ok and "ones_initializer" in result.hint, str(result)
+
+
+def test_the_distributed_exercise_needs_no_pytorch(tmp_path):
+    script = tmp_path / "no_torch.py"
+    script.write_text(
+        "import sys\nsys.modules['torch'] = None          # import torch now fails\n"
+        "import flowkit as tf\nfrom flowkit import exercises\n"
+        "def average_gradients(tower_grads):\n"
+        "    return [(tf.add_n([g for g, _ in p]) / len(p), p[0][1]) for p in zip(*tower_grads)]\n"
+        "print(exercises.check('11_average_gradients', average_gradients))\n")
+    env = dict(os.environ, FLOWKIT_DISABLE_PLUGIN_AUTOLOAD="1")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "11_average_gradients: right!" in out.stdout, out.stdout
 
 
 @pytest.mark.parametrize("name,wrong,hint", WRONG, ids=[f"{n}-{w.__name__}" for n, w, _ in WRONG])

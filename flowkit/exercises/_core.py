@@ -18,6 +18,7 @@ TUTORIALS = {
     "01_graphs": ("1. A computation is a graph", "1. 计算就是一张图"),
     "02_sessions": ("2. Placeholders, variables and sessions", "2. 占位符、变量与会话"),
     "03_training": ("3. Training a classifier", "3. 训练一个分类器"),
+    "03b_three_ways": ("3b. One classifier, three ways", "3b. 同一个分类器的三种写法"),
     "04_sharing": ("4. Sharing variables", "4. 变量共享"),
     "05_saving": ("5. Saving and sharing a trained model", "5. 保存与分享训练好的模型"),
     "06_backends": ("6. Backends and devices", "6. 后端与设备"),
@@ -26,6 +27,9 @@ TUTORIALS = {
     "09_inside": ("9. Inside flowkit: how a session runs a graph",
                   "9. flowkit 内部：会话如何运行一张图"),
     "10_tips": ("10. Tips", "10. 技巧"),
+    "11_distributed": ("11. Training on several processes", "11. 多进程训练"),
+    "12_rnn": ("12. Recurrent networks: your own cells, then dynamic_rnn",
+               "12. 循环神经网络：先写自己的单元，再用 dynamic_rnn"),
 }
 
 

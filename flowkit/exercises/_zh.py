@@ -23,6 +23,15 @@ VERDICTS = {
         "你剪枝的方式与会话规划一次运行的方式相同。",
     "One run, and the first non-finite tensor found: log of a saturated softmax.":
         "只运行一次，就找到了第一个非有限值的张量：饱和 softmax 的 log。",
+    "The mean of the processes' gradients is the gradient of the whole batch: allreduce "
+    "gives every process the same step.":
+        "各进程梯度的平均值就是整个批次的梯度：allreduce 让每个进程走同样的一步。",
+    "Your cell matches GRUCell step by step and in dynamic_rnn, its variables are named as TF "
+    "names them, and its gradients are right.":
+        "你的单元逐步以及在 dynamic_rnn 中都与 GRUCell 一致，变量按 TF 的方式命名，梯度也正确。",
+    "Right for every length, the empty vector included, and the gradient through the loop "
+    "agrees with finite differences.":
+        "对每种长度（包括空向量）都正确，穿过循环的梯度也与有限差分一致。",
 }
 
 #: What to try when a check fails.
@@ -178,4 +187,61 @@ HINTS = {
         "（其中有一个精确的 0），它的 log 则不是。",
     "fetch the whole list in one call: sess.run(tensors, feed_dict).":
         "在一次调用中取回整个列表：sess.run(tensors, feed_dict)。",
+    "for each variable i, average tower_grads[r][i][0] over the processes r: "
+    "zip(*tower_grads) groups the pairs by variable; divide the sum by len(tower_grads) (or "
+    "tf.reduce_mean(tf.stack(grads), 0)).":
+        "对每个变量 i，在各进程 r 上对 tower_grads[r][i][0] 求平均：zip(*tower_grads) "
+        "按变量把梯度对分组；把总和除以 len(tower_grads)（或用 "
+        "tf.reduce_mean(tf.stack(grads), 0)）。",
+    "allreduce averages: divide the sum by the number of processes, len(tower_grads).":
+        "allreduce 求的是平均值：把总和除以进程数 len(tower_grads)。",
+    "average over every process's gradient, not only the first one's.":
+        "对每个进程的梯度求平均，而不只是第一个进程的。",
+    "return a list of (gradient, variable) pairs, one per variable, in the order of the "
+    "variables: [(mean_gradient, var), ...].":
+        "返回 (gradient, variable) 对的列表，每个变量一对，按变量的顺序排列："
+        "[(mean_gradient, var), ...]。",
+    "keep each gradient with its variable: the variable is the same on every process, take "
+    "it from the first process's pair.":
+        "让每个梯度与它的变量配对：每个进程上的变量都相同，从第一个进程的梯度对中取出即可。",
+    "pass the class itself: exercises.check('12_gru_cell', MyGRUCell).":
+        "传入类本身：exercises.check('12_gru_cell', MyGRUCell)。",
+    "both are num_units: a GRU's output is its state.":
+        "两者都是 num_units：GRU 的输出就是它的状态。",
+    "return new_h, new_h: a GRU's output is its new state.":
+        "返回 new_h, new_h：GRU 的输出就是它的新状态。",
+    'create them with tf.get_variable inside tf.variable_scope(scope or "gru_cell"): '
+    '"gates/kernel" [depth + num_units, 2 * num_units], "gates/bias" [2 * num_units], '
+    '"candidate/kernel" [depth + num_units, num_units], "candidate/bias" [num_units]; depth '
+    "is inputs.shape[1].":
+        '在 tf.variable_scope(scope or "gru_cell") 中用 tf.get_variable 创建它们：'
+        '"gates/kernel" [depth + num_units, 2 * num_units]、"gates/bias" [2 * num_units]、'
+        '"candidate/kernel" [depth + num_units, num_units]、"candidate/bias" [num_units]；'
+        "depth 是 inputs.shape[1]。",
+    "r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gate_kernel) + "
+    "gate_bias), 2, 1); c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), "
+    "candidate_kernel) + candidate_bias); new_h = u * state + (1 - u) * c.":
+        "r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([inputs, state], 1), gate_kernel) + "
+        "gate_bias), 2, 1)；c = tf.tanh(tf.matmul(tf.concat([inputs, r * state], 1), "
+        "candidate_kernel) + candidate_bias)；new_h = u * state + (1 - u) * c。",
+    "initializer=tf.ones_initializer() for gates/bias and tf.zeros_initializer() for "
+    "candidate/bias.":
+        "gates/bias 用 initializer=tf.ones_initializer()，candidate/bias 用 "
+        "tf.zeros_initializer()。",
+    "TF's order: r, u = tf.split(..., 2, 1): the reset gate is the first half, the update "
+    "gate the second.":
+        "TF 的顺序是 r, u = tf.split(..., 2, 1)：前一半是重置门，后一半是更新门。",
+    "new_h = u * state + (1 - u) * c: the update gate u keeps the old state.":
+        "new_h = u * state + (1 - u) * c：更新门 u 保留旧的状态。",
+    "the length is known only when the graph runs: loop with tf.while_loop(cond, body, [i, "
+    "p]), not with a Python loop or tf.reduce_prod.":
+        "长度只有在图运行时才知道：用 tf.while_loop(cond, body, [i, p]) 循环，而不是用 "
+        "Python 循环或 tf.reduce_prod。",
+    "start the running product at one: tf.ones([], dtype=x.dtype).":
+        "累乘结果从 1 开始：tf.ones([], dtype=x.dtype)。",
+    "start the running product at one: tf.ones([], dtype=x.dtype), so that the loop works "
+    "for any float dtype.":
+        "累乘结果从 1 开始：tf.ones([], dtype=x.dtype)，这样循环对任何浮点 dtype 都能工作。",
+    "the body returns (i + 1, p * x[i]) and the loop runs while i < tf.size(x).":
+        "循环体返回 (i + 1, p * x[i])，循环在 i < tf.size(x) 时继续。",
 }
