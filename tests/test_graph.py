@@ -546,3 +546,28 @@ def test_large_graphs_hold_few_objects_per_op():
     deps = e.op.control_inputs
     deps.append(c.op)
     assert e.op.control_inputs == [b.op]
+
+
+def test_names_starting_with_underscore_are_valid_inside_a_scope_as_in_tf1():
+    g = tf.Graph()
+    with g.as_default():
+        with tf.name_scope("a"):
+            with tf.name_scope("_b"):
+                c = tf.constant(1.0)
+            d = tf.constant(2.0, name="_x")
+        assert (c.name, d.name) == ("a/_b/Const:0", "a/_x:0")
+        with pytest.raises(ValueError, match="not a valid scope name"):
+            with tf.name_scope("_top"):
+                pass
+        with pytest.raises(ValueError, match="not a valid node name"):
+            tf.constant(1.0, name="_top")
+
+
+def test_a_cell_class_named_with_underscore_runs_in_dynamic_rnn():
+    class _Cell(tf.nn.rnn_cell.BasicRNNCell):
+        pass
+    g = tf.Graph()
+    with g.as_default():
+        out, _ = tf.nn.dynamic_rnn(_Cell(5), tf.zeros([2, 3, 4]),
+                                        dtype=tf.float32)
+    assert out.shape.as_list() == [2, 3, 5]

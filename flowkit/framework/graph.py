@@ -358,7 +358,10 @@ class Graph:
                     raise ValueError(f"'{name}' is not a valid scope name")
                 new_stack = name[:-1]
             else:
-                if not _VALID_OP_NAME.fullmatch(name):
+                # As TF1: only a name at the top level must not start with '_' or '-' (the
+                # full name then starts with the outer scope's first character).
+                valid = _VALID_SCOPE_NAME if self._name_stack else _VALID_OP_NAME
+                if not valid.fullmatch(name):
                     raise ValueError(f"'{name}' is not a valid scope name. A scope name starts "
                                      "with a letter, digit or '.', then letters, digits, "
                                      "'_', '.', '-', '/'.")
@@ -390,7 +393,8 @@ class Graph:
             name = name[:-1]
         else:
             name = name or op_type
-            if not _VALID_OP_NAME.fullmatch(name):
+            valid = _VALID_SCOPE_NAME if self._name_stack else _VALID_OP_NAME
+            if not valid.fullmatch(name):
                 raise ValueError(f"'{name}' is not a valid node name")
             name = self.unique_name(name)
         if op_type in self._gradient_override_map:
