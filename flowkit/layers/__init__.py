@@ -23,6 +23,11 @@ from flowkit.layers.convolutional import (AveragePooling1D, AveragePooling2D, Co
                                           MaxPooling1D, MaxPooling2D, average_pooling1d,
                                           average_pooling2d, conv1d, conv2d, max_pooling1d,
                                           max_pooling2d)
+from flowkit.layers.conv_more import (AveragePooling3D, Conv2DTranspose, Conv3D,
+                                      Conv3DTranspose, MaxPooling3D, SeparableConv1D,
+                                      SeparableConv2D, average_pooling3d, conv2d_transpose,
+                                      conv3d, conv3d_transpose, max_pooling3d, separable_conv1d,
+                                      separable_conv2d)
 from flowkit.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
 from flowkit.layers.normalization import BatchNormalization, batch_normalization
 
@@ -30,9 +35,18 @@ from flowkit.layers.normalization import BatchNormalization, batch_normalization
 Convolution1D, Convolution2D = Conv1D, Conv2D
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (MaxPooling1D, MaxPooling2D, AveragePooling1D,
                                               AveragePooling2D)
+Convolution3D, Convolution2DTranspose, Convolution3DTranspose = (Conv3D, Conv2DTranspose,
+                                                                  Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 
 __all__ = ["Layer", "Dense", "Dropout", "Flatten", "Conv1D", "Conv2D", "MaxPooling1D",
            "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
            "Convolution1D", "Convolution2D", "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D",
            "dense", "dropout", "flatten", "conv1d", "conv2d", "max_pooling1d", "max_pooling2d",
-           "average_pooling1d", "average_pooling2d", "batch_normalization"]
+           "average_pooling1d", "average_pooling2d", "batch_normalization",
+           "Conv3D", "Conv2DTranspose", "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D",
+           "MaxPooling3D", "AveragePooling3D", "Convolution3D", "Convolution2DTranspose",
+           "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D",
+           "MaxPool3D", "AvgPool3D", "conv3d", "conv2d_transpose", "conv3d_transpose",
+           "separable_conv1d", "separable_conv2d", "max_pooling3d", "average_pooling3d"]

@@ -1,9 +1,10 @@
 """Convolution and pooling: conv2d and its two backward ops, conv2d_transpose, conv1d,
-max_pool and avg_pool (NHWC, TF1's SAME/VALID padding)."""
+max_pool and avg_pool (NHWC, TF1's SAME/VALID padding), and the functions TF1 builds from
+convolutions and pools: N-d ``convolution``/``pool``/``conv_transpose``, 1-D pools and
+transposed convolution, ``depthwise_conv2d``, ``separable_conv2d``, ``atrous_conv2d(_transpose)``.
+The 3-D, depthwise and argmax ops themselves are in :mod:`flowkit.ops.conv3d_ops` (re-exported
+here, so ``tf.nn`` has them)."""
 from __future__ import annotations
-
-__all__ = ["conv1d", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
-           "conv2d_transpose", "max_pool", "avg_pool"]
 
 import numbers
 
@@ -13,7 +14,11 @@ from flowkit.backend import conv_output_size
 from flowkit.framework import dtypes
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops import array_ops
+from flowkit.ops import array_ops, conv3d_ops, math_ops
+from flowkit.ops.conv3d_ops import *  # noqa: F401,F403
+from flowkit.ops.conv3d_ops import (avg_pool3d, check_format, conv3d, conv3d_transpose,
+                                    depthwise_conv2d_native,
+                                    max_pool3d, nd_sequence)
 from flowkit.ops.core import (convert_to_tensor, make_tensor, op_scope)
 from flowkit.ops.nn_ops import (_check_data_format, _check_float, _convert_like, _shape_tensor,
                                 _sizes_shape)
@@ -393,3 +398,371 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
          [10.5 12.5]]
     """
     return _pool("AvgPool", value, ksize, strides, padding, data_format, name, input)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """``tf.nn.max_pool2d``: :func:`max_pool` (TF2's name, in TF1's namespace too).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.max_pool2d(x, 2, 2, "VALID"))[0, :, :, 0])
+        [[ 5.  7.]
+         [13. 15.]]
+    """
+    return max_pool(input, ksize, strides, padding, data_format=data_format, name=name)
+
+
+def avg_pool2d(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
+    """``tf.nn.avg_pool2d``: :func:`avg_pool`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.avg_pool2d(x, 4, 4, "VALID")).reshape(-1))
+        [7.5]
+    """
+    return avg_pool(value, ksize, strides, padding, data_format, name, input)
+
+
+# --------------------------------------------------------------------------------------------
+# Built from the ops above: 1-D and N-d pools and convolutions, transposed convolutions
+# --------------------------------------------------------------------------------------------
+def _spatial(value, n, name, default=1):
+    """An int or a list of 1, ``n`` or ``n + 2`` ints -> the ``n`` spatial values."""
+    return list(nd_sequence(default if value is None else value, name, n)[1:-1])
+
+
+def _pool1d(pool2d, fn, input, ksize, strides, padding, data_format, name):
+    _check_data_format(data_format, ("NWC",))
+    k, s = _spatial(ksize, 1, "ksize"), _spatial(strides, 1, "strides")
+    with op_scope(name, fn, [input]) as scope:
+        x = array_ops.expand_dims(input, 1)
+        y = pool2d(x, [1, 1, k[0], 1], [1, 1, s[0], 1], padding)
+        return array_ops.squeeze(y, [1], name=scope)
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Max pooling over ``[batch, width, channels]`` (a :func:`max_pool` of height 1).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[[1.0], [3.0], [2.0], [0.0]]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.max_pool1d(x, 2, 2, "VALID"))[0, :, 0])
+        [3. 2.]
+    """
+    return _pool1d(max_pool, "MaxPool1d", input, ksize, strides, padding, data_format, name)
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Average pooling over ``[batch, width, channels]`` (an :func:`avg_pool` of height 1).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[[1.0], [3.0], [2.0]]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.avg_pool1d(x, 2, 2, "SAME"))[0, :, 0])
+        [2. 2.]
+    """
+    return _pool1d(avg_pool, "AvgPool1D", input, ksize, strides, padding, data_format, name)
+
+
+_POOLS = {("MAX", 1): max_pool1d, ("MAX", 2): max_pool, ("MAX", 3): max_pool3d,
+          ("AVG", 1): avg_pool1d, ("AVG", 2): avg_pool, ("AVG", 3): avg_pool3d}
+
+
+def _pool_rank(input, data_format, fn):
+    ndims = convert_to_tensor(input).shape.ndims
+    n = ndims - 2 if ndims is not None else (len(data_format) - 2 if data_format else None)
+    if n not in (1, 2, 3):
+        raise ValueError(f"{fn}: input must be of rank 3, 4 or 5 (1 to 3 spatial dimensions), "
+                         f"got rank {ndims}")
+    return n
+
+
+def max_pool_v2(input, ksize, strides, padding, data_format=None, name=None):
+    """N-d max pooling (TF2's ``max_pool``): 1-D, 2-D or 3-D after ``input``'s rank.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(8.0), [1, 2, 2, 2, 1])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.max_pool_v2(x, 2, 2, "VALID")).reshape(-1))
+        [7.]
+    """
+    n = _pool_rank(input, data_format, "max_pool_v2")
+    return _POOLS["MAX", n](input, ksize, strides, padding, data_format=data_format, name=name)
+
+
+def avg_pool_v2(input, ksize, strides, padding, data_format=None, name=None):
+    """N-d average pooling (TF2's ``avg_pool``): 1-D, 2-D or 3-D after ``input``'s rank.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.constant([[[1.0], [3.0], [2.0], [6.0]]])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.nn.avg_pool_v2(x, 2, 2, "VALID"))[0, :, 0])
+        [2. 4.]
+    """
+    n = _pool_rank(input, data_format, "avg_pool_v2")
+    return _POOLS["AVG", n](input, ksize, strides, padding, data_format=data_format, name=name)
+
+
+def _dilated_pool(x, window, pooling_type, rates):
+    """A stride-1 VALID pool with dilated windows: the max or mean of one strided slice of
+    ``x`` per window tap."""
+    taps = []
+    for tap in np.ndindex(*window):
+        index = [slice(None)]
+        for t, k, r in zip(tap, window, rates):
+            stop = t * r - (k - 1) * r
+            index.append(slice(t * r, stop if stop < 0 else None))
+        taps.append(x[tuple(index)])
+    if pooling_type == "MAX":
+        y = taps[0]
+        for t in taps[1:]:
+            y = math_ops.maximum(y, t)
+        return y
+    return math_ops.add_n(taps) / np.asarray(np.prod(window), x.dtype.as_numpy_dtype)
+
+
+def pool(input, window_shape, pooling_type, padding, dilation_rate=None, strides=None,
+         name=None, data_format=None, dilations=None):
+    """N-d pooling (``"MAX"`` or ``"AVG"``) with ``len(window_shape)`` spatial dimensions.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(6.0), [1, 6, 1])
+        >>> y = tf.nn.pool(x, [2], "MAX", "VALID", dilation_rate=[2])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, 0])
+        [2. 3. 4. 5.]
+    """
+    dilation_rate = dilations if dilation_rate is None else dilation_rate
+    window = [int(k) for k in np.reshape(window_shape, [-1])]
+    n = len(window)
+    if n not in (1, 2, 3):
+        raise ValueError(f"pool: window_shape must have 1 to 3 dimensions, got {window}")
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"pool: pooling_type must be 'MAX' or 'AVG', got {pooling_type!r}")
+    check_format(data_format, n, "pool")
+    _check_padding(padding)
+    s, r = _spatial(strides, n, "strides"), _spatial(dilation_rate, n, "dilation_rate")
+    if max(s) > 1 and max(r) > 1:
+        raise ValueError(f"strides > 1 not supported in conjunction with dilation_rate > 1 "
+                         f"(strides={s}, dilation_rate={r})")
+    if padding == "SAME" and any(a > k for a, k in zip(s, window)):
+        raise ValueError(f"strides > window_shape not supported with SAME padding (strides={s},"
+                         f" window_shape={window})")
+    with op_scope(name, f"{pooling_type.lower()}_pool", [input]) as scope:
+        input = convert_to_tensor(input, name="input")
+        if max(r) == 1:
+            return _POOLS[pooling_type, n](input, window, s, padding, name=scope)
+        if padding == "SAME":
+            raise ValueError("pool: SAME padding is not supported with dilation_rate > 1 "
+                             f"(dilation_rate={r}), as in TF; use VALID")
+        if input.shape.ndims not in (None, n + 2):
+            raise ValueError(f"pool: input must be of rank {n + 2}, got {input.shape}")
+        return array_ops.identity(_dilated_pool(input, window, pooling_type, r),
+                                  name=scope)
+
+
+def convolution(input, filter, padding, strides=None, dilation_rate=None, name=None,
+                data_format=None, filters=None, dilations=None):
+    """N-d convolution (1-D, 2-D or 3-D after ``filter``'s rank) with ``strides`` and
+    ``dilation_rate`` given per spatial dimension.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(5.0), [1, 5, 1])
+        >>> y = tf.nn.convolution(x, tf.ones([2, 1, 1]), "VALID", dilation_rate=[2])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, 0])
+        [2. 4. 6.]
+    """
+    filter = filters if filter is None else filter
+    dilation_rate = dilations if dilation_rate is None else dilation_rate
+    with op_scope(name, "convolution", [input, filter]) as scope:
+        input = convert_to_tensor(input, name="input")
+        filter = _convert_like(filter, input, "filter")
+        ndims = filter.shape.ndims if filter.shape.ndims is not None else input.shape.ndims
+        n = None if ndims is None else ndims - 2
+        if n not in (1, 2, 3):
+            raise ValueError(f"convolution: filter must be of rank 3, 4 or 5, got "
+                             f"{filter.shape} (input {input.shape})")
+        check_format(data_format, n, "convolution")
+        s, r = _spatial(strides, n, "strides"), _spatial(dilation_rate, n, "dilation_rate")
+        if max(s) > 1 and max(r) > 1:
+            raise ValueError("strides > 1 not supported in conjunction with dilation_rate > 1 "
+                             f"(strides={s}, dilation_rate={r})")
+        if n == 1:
+            return conv1d(input, filter, s[0], padding, dilations=r, name=scope)
+        conv = conv2d if n == 2 else conv3d
+        return conv(input, filter, [1, *s, 1], padding, dilations=[1, *r, 1], name=scope)
+
+
+def _insert_height(output_shape):
+    """``[batch, width, channels]`` -> ``[batch, 1, width, channels]`` (list or tensor)."""
+    if isinstance(output_shape, (list, tuple, np.ndarray)):
+        out = [int(v) for v in np.reshape(output_shape, [-1])]
+        return out[:1] + [1] + out[1:]
+    out = convert_to_tensor(output_shape, dtype=dtypes.int32)
+    return array_ops.concat([out[:1], [1], out[1:]], 0)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",
+                     dilations=None, name=None):
+    """The transpose of :func:`conv1d`: ``filters`` is ``[width, output_channels,
+    in_channels]``; the result has ``output_shape`` (``[batch, width, channels]``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.conv1d_transpose(tf.ones([1, 2, 1]), tf.ones([2, 1, 1]), [1, 4, 1], 2)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(y)[0, :, 0])
+        [1. 1. 1. 1.]
+    """
+    _check_data_format(data_format, ("NWC",))
+    s, r = _spatial(strides, 1, "strides"), _spatial(dilations, 1, "dilations")
+    with op_scope(name, "conv1d_transpose", [input, filters, output_shape]) as scope:
+        x = array_ops.expand_dims(input, 1)
+        f = array_ops.expand_dims(filters, 0)
+        y = conv2d_backprop_input(_insert_height(output_shape), f, x, [1, 1, s[0], 1], padding,
+                                  dilations=[1, 1, r[0], 1])
+        return array_ops.squeeze(y, [1], name=scope)
+
+
+def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None,
+                   dilations=None, name=None):
+    """The transpose of :func:`convolution`: 1-D, 2-D or 3-D after ``output_shape``'s length.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.conv_transpose(tf.ones([1, 2, 2, 1]), tf.ones([2, 2, 1, 1]),
+        ...                          [1, 4, 4, 1], strides=2)
+        >>> print(y.shape)
+        (1, 4, 4, 1)
+    """
+    if isinstance(output_shape, (list, tuple, np.ndarray)):
+        n = int(np.size(output_shape)) - 2
+    else:
+        n = convert_to_tensor(output_shape).shape.as_list()[0]
+        n = None if n is None else n - 2
+    if n not in (1, 2, 3):
+        raise ValueError(f"conv_transpose: output_shape must have 3, 4 or 5 elements, got "
+                         f"{output_shape}")
+    with op_scope(name, "conv_transpose", [input, filters, output_shape]) as scope:
+        if n == 1:
+            return conv1d_transpose(input, filters, output_shape, strides, padding,
+                                    data_format or "NWC", dilations, name=scope)
+        strides, dilations = [1, *_spatial(strides, n, "strides"), 1], \
+            [1, *_spatial(dilations, n, "dilations"), 1]
+        if n == 2:
+            return conv2d_transpose(input, filters, output_shape, strides, padding,
+                                    data_format or "NHWC", name=scope, dilations=dilations)
+        return conv3d_transpose(input, filters, output_shape, strides, padding,
+                                data_format or "NDHWC", name=scope, dilations=dilations)
+
+
+def _rate(rate, strides, fn):
+    r = _spatial(rate, 2, "rate")
+    s = nd_sequence(strides, "strides", 2)
+    if max(r) > 1 and max(s) > 1:
+        raise ValueError(f"{fn}: strides > 1 not supported in conjunction with rate > 1 "
+                         f"(strides={list(s)}, rate={r})")
+    return s, [1, *r, 1]
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,
+                     dilations=None):
+    """Depthwise 2-D convolution (see :func:`depthwise_conv2d_native`) with an optional
+    dilation ``rate`` (``[rate_height, rate_width]``; then ``strides`` must be 1).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([1, 3, 3, 2])
+        >>> y = tf.nn.depthwise_conv2d(x, tf.ones([2, 2, 2, 3]), [1, 1, 1, 1], "VALID")
+        >>> print(y.shape)
+        (1, 2, 2, 6)
+    """
+    rate = dilations if rate is None else rate
+    check_format(data_format, 2, "depthwise_conv2d")
+    s, d = _rate(rate, strides, "depthwise_conv2d")
+    with op_scope(name, "depthwise", [input, filter]) as scope:
+        return depthwise_conv2d_native(input, filter, s, padding, dilations=d, name=scope)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, rate=None,
+                     name=None, data_format=None, dilations=None):
+    """A :func:`depthwise_conv2d` followed by a 1x1 :func:`conv2d` with
+    ``pointwise_filter`` (``[1, 1, in_channels * channel_multiplier, out_channels]``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.separable_conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 2]),
+        ...                            tf.ones([1, 1, 4, 5]), [1, 1, 1, 1], "SAME")
+        >>> print(y.shape)
+        (1, 4, 4, 5)
+    """
+    rate = dilations if rate is None else rate
+    check_format(data_format, 2, "separable_conv2d")
+    with op_scope(name, "separable_conv2d",
+                  [input, depthwise_filter, pointwise_filter]) as scope:
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter")
+        ps = pointwise_filter.shape
+        if ps.ndims is not None and (ps.ndims != 4 or ps.as_list()[:2] != [1, 1]):
+            raise ValueError(f"separable_conv2d: pointwise_filter must be [1, 1, in, out], got "
+                             f"{ps}")
+        depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, rate,
+                                     name="depthwise")
+        return conv2d(depthwise, pointwise_filter, [1, 1, 1, 1], "VALID", name=scope)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """:func:`conv2d` with the filter dilated by ``rate`` (holes between its taps), stride 1.
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.atrous_conv2d(tf.ones([1, 5, 5, 1]), tf.ones([2, 2, 1, 1]), 2, "VALID")
+        >>> print(y.shape)
+        (1, 3, 3, 1)
+    """
+    if int(rate) < 1:
+        raise ValueError(f"atrous_conv2d: rate must be >= 1, got {rate}")
+    return convolution(value, filters, padding, dilation_rate=[int(rate)] * 2,
+                       name=name or "atrous_conv2d")
+
+
+def atrous_conv2d_transpose(value, filters, output_shape, rate, padding, name=None):
+    """The transpose of :func:`atrous_conv2d` (``filters`` is ``[h, w, out_channels,
+    in_channels]``, the result has ``output_shape``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> y = tf.nn.atrous_conv2d_transpose(tf.ones([1, 3, 3, 1]), tf.ones([2, 2, 1, 1]),
+        ...                                   [1, 5, 5, 1], 2, "VALID")
+        >>> print(y.shape)
+        (1, 5, 5, 1)
+    """
+    if int(rate) < 1:
+        raise ValueError(f"atrous_conv2d_transpose: rate must be >= 1, got {rate}")
+    _check_padding(padding)
+    with op_scope(name, "atrous_conv2d_transpose", [value, filters, output_shape]) as scope:
+        value = convert_to_tensor(value, name="value")
+        filters = _convert_like(filters, value, "filters")
+        c, fs = value.shape.as_list()[-1] if value.shape.ndims else None, filters.shape
+        if c is not None and fs.ndims == 4 and fs.as_list()[3] not in (None, c):
+            raise ValueError(f"atrous_conv2d_transpose: value's depth ({c}) must equal the "
+                             f"filters' dimension 3 (in_channels) of {fs}")
+        return conv2d_backprop_input(output_shape, filters, value, [1, 1, 1, 1], padding,
+                                     dilations=[1, int(rate), int(rate), 1], name=scope)
+
+
+__all__ = ["conv1d", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
+           "conv2d_transpose", "max_pool", "avg_pool", "max_pool2d", "avg_pool2d",
+           "max_pool1d", "avg_pool1d", "max_pool_v2", "avg_pool_v2", "pool", "convolution",
+           "conv1d_transpose", "conv_transpose", "depthwise_conv2d", "separable_conv2d",
+           "atrous_conv2d", "atrous_conv2d_transpose"] + conv3d_ops.__all__
