@@ -37,6 +37,7 @@ from flowkit.init_ops import *  # noqa: F401,F403
 from flowkit.variable_scope import *  # noqa: F401,F403
 from flowkit.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
 from flowkit.ops.scatter_ops import *  # noqa: F401,F403
+from flowkit.ops.linalg_more_ops import *  # noqa: F401,F403
 from flowkit.ops.nn_impl import (  # noqa: F401
     rint, accumulate_n, is_non_decreasing, is_strictly_increasing, lbeta)
 from flowkit.ops.control_flow_ops import no_op, group  # noqa: F401
@@ -96,12 +97,26 @@ from flowkit.compat.behavior import *  # noqa: F401,F403
 from flowkit.compat import dimension_at_index, dimension_value  # noqa: F401
 from flowkit import compat  # noqa: F401
 from flowkit.framework import graph_def as _graph_def
+from flowkit.framework import dtypes  # noqa: F401
+from flowkit.framework.dtypes import uint16, uint32, uint64  # noqa: F401
+from flowkit.template import (  # noqa: F401
+    make_template, op_scope, variable_op_scope, init_scope, colocate_with, container, get_seed,
+    DeviceSpec, no_regularizer, moving_average_variables, tables_initializer,
+    initialize_all_tables)
+from flowkit.check_ops import (  # noqa: F401
+    assert_near, assert_rank_in, assert_same_float_dtype, assert_variables_initialized,
+    assert_proper_iterable)
+from flowkit.tf_logging import get_logger  # noqa: F401
+from flowkit.rnn import nest  # noqa: F401
+from flowkit import tf_io as io, tf_queue as queue  # noqa: F401
+from flowkit.errors import OpError  # noqa: F401
 
 # tf.nn's recurrent names live in flowkit.rnn, above tf.nn in the layers: attached here.
 nn.rnn_cell = rnn.rnn_cell
 nn.dynamic_rnn, nn.static_rnn = rnn.dynamic_rnn, rnn.static_rnn
 nn.bidirectional_dynamic_rnn = rnn.bidirectional_dynamic_rnn
 nn.__all__ += ["rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn"]
+io.gfile = gfile
 
 #: TF1-like, so that version switches in learner code take their TF1 branch; the package's
 #: own version is ``flowkit.version.__version__`` (see flowkit/version.py).

@@ -21,7 +21,8 @@ from __future__ import annotations
 __all__ = ["zeros_initializer", "ones_initializer", "constant_initializer",
            "random_normal_initializer", "truncated_normal_initializer",
            "random_uniform_initializer", "glorot_uniform_initializer",
-           "glorot_normal_initializer", "variance_scaling_initializer"]
+           "glorot_normal_initializer", "variance_scaling_initializer",
+           "orthogonal_initializer", "uniform_unit_scaling_initializer"]
 
 import math
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from flowkit.framework import dtypes
 from flowkit.framework.tensor_shape import as_shape
-from flowkit.ops import array_ops, random_ops
+from flowkit.ops import array_ops, linalg_ops, math_ops, random_ops, shape_ops
 from flowkit.ops.core import constant, op_scope
 
 # The standard deviation of N(0, 1) truncated to [-2, 2]: dividing by it makes a truncated
@@ -368,6 +369,76 @@ class GlorotNormal(VarianceScaling):
         return {"seed": self.seed, "dtype": self.dtype.name}
 
 
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Saxe et al.): the dims but the last are
+    flattened into rows, so the rows (or the columns, whichever are fewer) of the
+    ``[prod(shape[:-1]), shape[-1]]`` matrix are orthonormal. It is the ``Q`` of the QR
+    decomposition of a standard normal matrix, with the signs of ``R``'s diagonal taken
+    out so that it is uniformly distributed (TF1's ``tf.orthogonal_initializer``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.orthogonal_initializer(gain=2.0, seed=3)
+        >>> with tf.Session() as sess:
+        ...     w = sess.run(init([4, 3]))
+        >>> bool(np.allclose(w.T @ w, 4.0 * np.eye(3), atol=1e-5))
+        True
+    """
+
+    def __init__(self, gain=1.0, seed=None, dtype=dtypes.float32) -> None:
+        self.gain, self.seed = gain, seed
+        self.dtype = _float_dtype(dtype, "orthogonal_initializer")
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = _float_dtype(dtype or self.dtype, "orthogonal_initializer")
+        shape = _static_shape(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional, "
+                             f"got shape {shape} (orthogonal_initializer).")
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        flat = (cols, rows) if rows < cols else (rows, cols)
+        a = random_ops.random_normal(flat, dtype=dtype, seed=self.seed)
+        q, r = linalg_ops.qr(a, full_matrices=False)
+        q = q * math_ops.sign(linalg_ops.matrix_diag_part(r))
+        if rows < cols:
+            q = shape_ops.matrix_transpose(q)
+        return self.gain * shape_ops.reshape(q, shape)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed, "dtype": self.dtype.name}
+
+
+class UniformUnitScaling(Initializer):
+    """TF1's deprecated ``tf.uniform_unit_scaling_initializer(factor)``: uniform on
+    ``[-m, m)`` with ``m = factor * sqrt(3 / n)``, where ``n`` is the product of all dims but
+    the last (the input size of a matmul or convolution), so a linear layer keeps its
+    input's scale. ``tf.variance_scaling_initializer(distribution="uniform")`` replaces it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> init = tf.uniform_unit_scaling_initializer(factor=1.5, seed=1)
+        >>> with tf.Session() as sess:
+        ...     w = sess.run(init([300, 10]))
+        >>> bool(abs(w).max() < 1.5 * (3 / 300) ** 0.5)
+        True
+    """
+
+    def __init__(self, factor=1.0, seed=None, dtype=dtypes.float32) -> None:
+        self.factor, self.seed = factor, seed
+        self.dtype = _float_dtype(dtype, "uniform_unit_scaling_initializer")
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = _float_dtype(dtype or self.dtype, "uniform_unit_scaling_initializer")
+        shape = _static_shape(shape)
+        scale_shape = getattr(partition_info, "full_shape", None) or shape
+        input_size = max(float(np.prod(scale_shape[:-1])) if scale_shape else 1.0, 1.0)
+        limit = math.sqrt(3.0 / input_size) * self.factor
+        return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
+
+    def get_config(self):
+        return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
+
+
 # TF1's lower-case names are the classes themselves: ``tf.zeros_initializer()`` makes one.
 zeros_initializer = Zeros
 ones_initializer = Ones
@@ -378,3 +449,5 @@ random_uniform_initializer = RandomUniform
 variance_scaling_initializer = VarianceScaling
 glorot_uniform_initializer = GlorotUniform
 glorot_normal_initializer = GlorotNormal
+orthogonal_initializer = Orthogonal
+uniform_unit_scaling_initializer = UniformUnitScaling

@@ -28,7 +28,8 @@ from flowkit.ops.core import constant, convert_to_tensor
 
 __all__ = ["Reduction", "compute_weighted_loss", "absolute_difference", "mean_squared_error",
            "hinge_loss", "huber_loss", "log_loss", "sigmoid_cross_entropy",
-           "softmax_cross_entropy", "sparse_softmax_cross_entropy", "add_loss", "get_losses",
+           "softmax_cross_entropy", "sparse_softmax_cross_entropy", "cosine_distance",
+           "mean_pairwise_squared_error", "add_loss", "get_losses",
            "get_regularization_losses", "get_regularization_loss", "get_total_loss"]
 
 
@@ -272,6 +273,81 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
         losses = nn_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits,
                                                                  name="xentropy")
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
+
+
+def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
+                    loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS,
+                    dim=None):
+    """The weighted ``1 - sum(labels * predictions, axis)`` (kept as a dimension of size 1):
+    the cosine distance of vectors already normalized to unit length. ``dim`` is TF1's old
+    name of ``axis``; one of them is required.
+
+    Example:
+        >>> import flowkit as tf
+        >>> import flowkit.losses
+        >>> loss = tf.losses.cosine_distance([[0.6, 0.8], [1.0, 0.0]],
+        ...                                  [[0.6, 0.8], [0.0, 1.0]], axis=1)
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(loss))        # (0 + 1) / 2
+        0.5
+    """
+    if dim is not None:
+        if axis is not None and axis != dim:
+            raise ValueError("Cannot specify both 'axis' and 'dim'")
+        axis = dim
+    if axis is None:
+        raise ValueError("You must specify argument `axis`.")
+    _check_args(labels, predictions)
+    with get_default_graph().name_scope(scope or "cosine_distance_loss") as sc:
+        labels, predictions = _pair(labels, predictions)
+        radial = math_ops.multiply(predictions, labels)
+        losses = math_ops.subtract(1.0, math_ops.reduce_sum(radial, axis=(axis,),
+                                                            keepdims=True))
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
+
+
+def mean_pairwise_squared_error(labels, predictions, weights=1.0, scope=None,
+                                loss_collection=GraphKeys.LOSSES):
+    """For each example (the first dimension), the mean over all pairs ``(i, j)`` of its
+    elements of ``((p_i - p_j) - (l_i - l_j)) ** 2``, computed as TF1 does:
+    ``2 * sum(d ** 2) / (n - 1) - 2 * sum(d) ** 2 / (n * (n - 1))`` with ``d = p - l`` and
+    ``n`` the elements of non-zero weight; then the sum over the examples of that times
+    ``weights`` (a scalar, ``[batch, 1]`` or the labels' shape). No ``reduction`` argument.
+
+    Example:
+        >>> import flowkit as tf
+        >>> import flowkit.losses
+        >>> loss = tf.losses.mean_pairwise_squared_error([[0.0, 1.0, 3.0]],
+        ...                                              [[1.0, 1.0, 1.0]])
+        >>> with tf.Session() as sess:  # mean (d_i - d_j)^2 of d = [1, 0, -2]: 2 * 14 / 6
+        ...     print(round(float(sess.run(loss)), 4))
+        4.6667
+    """
+    _check_args(labels, predictions)
+    with get_default_graph().name_scope(scope or "mean_pairwise_squared_error"):
+        weights = array_ops.cast(weights, dtypes.float32)
+        labels, predictions = _pair(labels, predictions)
+        diffs = math_ops.subtract(predictions, labels)
+        rank = diffs.shape.ndims
+        if rank is None:
+            raise ValueError("mean_pairwise_squared_error needs predictions of known rank.")
+        axis = list(range(1, rank))
+        sum_squares = math_ops.reduce_sum(math_ops.square(diffs), axis=axis, keepdims=True)
+        with get_default_graph().name_scope("num_present"):
+            present = array_ops.where(math_ops.equal(weights, 0.0),
+                                      array_ops.zeros_like(weights),
+                                      array_ops.ones_like(weights))
+            present = math_ops.multiply(present, array_ops.ones_like(diffs))
+            num = math_ops.reduce_sum(present, axis=axis, keepdims=True)
+        term1 = 2.0 * _div_no_nan(sum_squares, math_ops.maximum(num - 1.0, 0.0))
+        sum_diff = math_ops.reduce_sum(diffs, axis=axis, keepdims=True)
+        term2 = 2.0 * _div_no_nan(math_ops.square(sum_diff),
+                                  math_ops.maximum(math_ops.multiply(num, num - 1.0), 0.0))
+        loss = math_ops.reduce_sum(math_ops.multiply(term1 - term2, weights))
+        mean_loss = array_ops.where(math_ops.greater(math_ops.reduce_sum(num), 0.0), loss,
+                                    array_ops.zeros_like(loss), name="value")
+        add_loss(mean_loss, loss_collection)
+        return mean_loss
 
 
 def get_losses(scope=None, loss_collection=GraphKeys.LOSSES) -> list:

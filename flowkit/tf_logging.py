@@ -33,7 +33,13 @@ _counts: dict = {}
 
 
 def get_logger() -> _logging.Logger:
-    """The ``"flowkit"`` logger, set up on first use (see the module docstring)."""
+    """The ``"flowkit"`` logger, set up on first use (see the module docstring).
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.get_logger().name
+        'flowkit'
+    """
     global _logger
     if _logger is not None:
         return _logger

@@ -103,7 +103,7 @@ def test_virtual_dataset(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["bytes", "vlen_str", "compound", "reference", "vlen",
-                                  "enum", "opaque", "complex", "uint16"])
+                                  "enum", "opaque", "complex"])
 def test_non_numeric_dtypes(tmp_path, kind):
     def build(f):
         if kind == "bytes":

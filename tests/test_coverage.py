@@ -176,6 +176,12 @@ def test_out_of_scope_rules_are_short_and_reasoned():
     ("distribute", "distribution strategies and parameter servers"),
     ("GradientTape", "eager execution, tf.function and TF2 objects"),
     ("image.decode_jpeg", "image and audio codecs"),
+    ("sets", "sparse tensors"), ("import_graph_def", "protocol buffers and TF's file formats"),
+    ("MetaGraphDef", "protocol buffers and TF's file formats"),
+    ("distributions", "TF Probability: distributions and linear operators"),
+    ("linalg.LinearOperatorDiag", "TF Probability: distributions and linear operators"),
+    ("get_session_handle", "TF's C++ runtime"), ("test", "TF's C++ runtime"),
+    ("version", "TF's C++ runtime"),
 ])
 def test_out_of_scope_families(path, family):
     assert scope.out_of_scope(path).family == family
@@ -189,6 +195,9 @@ def test_out_of_scope_families(path, family):
     "sparse_segment_sum", "FIFOQueue", "train.shuffle_batch", "nn.ctc_loss", "ConfigProto",
     "data.experimental", "train.Coordinator", "nn.dynamic_rnn", "while_loop", "py_func",
     "tables_initializer", "argsort", "layers.InputSpec", "string", "Summary", "read_file",
+    "TextLineReader", "WholeFileReader", "FixedLengthRecordReader", "PaddingFIFOQueue",
+    "make_template", "train.Supervisor", "nn.raw_rnn", "sparse_matmul", "bitwise",
+    "nn.fractional_max_pool", "io", "queue", "decode_csv", "decode_raw",
 ])
 def test_everyday_names_stay_in_scope(path):
     assert scope.out_of_scope(path) is None

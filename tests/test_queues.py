@@ -428,8 +428,6 @@ def test_batch_needs_shapes():
     x = tf.placeholder(tf.float32, [None])
     with pytest.raises(ValueError, match="All shapes must be fully defined"):
         tf_input.batch([x], 2)
-    with pytest.raises(NotImplementedError, match="PaddingFIFOQueue"):
-        tf_input.batch([tf.zeros([2])], 2, dynamic_pad=True)
 
 
 def test_input_pipeline_matches_tf1(tf1):

@@ -58,9 +58,9 @@ RULES: tuple[Rule, ...] = (
                 r"|split|tensor_\w+|to_indicator|transpose)",
                 r"Sparse\w*", r"(?:de)?serialize_(?:many_)?sparse",
                 r"convert_to_tensor_or_(?:sparse_tensor|indexed_slices)", r"IndexedSlices\w*",
-                r"edit_distance", r"nn\.(?:safe_)?embedding_lookup_sparse"),
-         "SparseTensor and IndexedSlices are a second tensor type with their own ops; "
-         "flowkit's tensors (and gradients) are dense.",
+                r"edit_distance", r"nn\.(?:safe_)?embedding_lookup_sparse", r"sets"),
+         "SparseTensor and IndexedSlices are a second tensor type with their own ops (tf.sets "
+         "answers with them too); flowkit's tensors (and gradients) are dense.",
          "a dense tensor (tf.scatter_nd, tf.gather, tf.nn.embedding_lookup, "
          "tf.unsorted_segment_sum)"),
     Rule("ragged tensors",
@@ -84,8 +84,8 @@ RULES: tuple[Rule, ...] = (
          "device=\"cuda\")); tf.nn.top_k for approx_*"),
     Rule("strings",
          _names(r"strings", r"as_string", r"string_\w+", r"substr", r"regex_replace",
-                r"reduce_join", r"(?:de|en)code_base64", r"decode_compressed", r"decode_csv",
-                r"decode_raw", r"fingerprint", r"lookup"),
+                r"reduce_join", r"(?:de|en)code_base64", r"decode_compressed",
+                r"fingerprint", r"lookup"),
          "text processing ops (splitting, joining, hashing, regular expressions, lookup "
          "tables of words) need a string kernel library; flowkit's string tensors only "
          "carry values through.",
@@ -99,11 +99,13 @@ RULES: tuple[Rule, ...] = (
                 r"python_io", r"TFRecordReader", r"LMDBReader", r"data\.TFRecordDataset",
                 r"make_tensor_proto", r"make_ndarray", r"AttrValue", r"NameAttrList",
                 r"TensorInfo", r"HistogramProto", r"LogMessage", r"SummaryMetadata",
+                r"MetaGraphDef", r"graph_util", r"import_graph_def",
                 r"summary\.(?:SummaryDescription|TaggedRunMetadata|get_summary_description)"),
-         "tf.Example records, TFRecord files and TF's protocol-buffer messages are TF's "
-         "serialisation formats; flowkit stores checkpoints as HDF5 and graphs as JSON, and "
-         "has no protobuf dependency.",
-         "NumPy arrays (np.load, tf.data.Dataset.from_tensor_slices) or HDF5 files (h5py)"),
+         "tf.Example records, TFRecord files, frozen GraphDef and MetaGraphDef files and TF's "
+         "other protocol-buffer messages are TF's serialisation formats; flowkit stores "
+         "checkpoints as HDF5 and graphs as JSON, and has no protobuf dependency.",
+         "NumPy arrays (np.load, tf.data.Dataset.from_tensor_slices) or HDF5 files (h5py); "
+         "tf.train.export_meta_graph / import_meta_graph for graphs"),
     Rule("image and audio codecs",
          _names(r"audio", r"image\.(?:decode_\w+|encode_\w+|is_jpeg|extract_jpeg_shape"
                 r"|adjust_jpeg_quality|random_jpeg_quality)"),
@@ -149,11 +151,13 @@ RULES: tuple[Rule, ...] = (
          "stateless and generator RNGs); flowkit is TF1's graph mode.",
          "tf.gradients for tapes; build the graph once and sess.run it for tf.function; "
          "tf.random_* ops with a seed for stateless RNGs"),
-    Rule("linear operators",
-         _names(r"linalg\.LinearOperator\w*"),
-         "tf.linalg.LinearOperator is a class hierarchy of structured matrices (circulant, "
-         "Kronecker, Toeplitz...) from TF Probability; flowkit's matrices are dense tensors.",
-         "dense matrices with tf.matmul and tf.linalg's functions"),
+    Rule("TF Probability: distributions and linear operators",
+         _names(r"linalg\.LinearOperator\w*", r"distributions"),
+         "tf.distributions (deprecated in TF 1.13) and tf.linalg.LinearOperator (structured "
+         "matrices: circulant, Kronecker, Toeplitz...) moved to TensorFlow Probability, a "
+         "library of its own; flowkit's matrices are dense tensors.",
+         "write the density with tf ops (tf.log, tf.lgamma, tf.random_normal...); dense "
+         "matrices with tf.matmul and tf.linalg's functions"),
     Rule("complex numbers and signal processing",
          _names(r"complex(?:64|128)?", r"to_complex(?:64|128)", r"conj", r"real", r"imag",
                 r"angle", r"i?r?fft\w*", r"signal", r"spectral"),
@@ -165,11 +169,14 @@ RULES: tuple[Rule, ...] = (
                 r"MONOLITHIC_BUILD", r"GRAPH_DEF_VERSION\w*", r"sysconfig",
                 r"load_(?:file_system_)?library", r"load_op_library", r"user_ops", r"raw_ops",
                 r"resource_loader", r"profiler", r"resource", r"variant",
-                r"(?!data\.)(?:\w+\.)?experimental"),
-         "build flags, raw C++ op wrappers, custom-op libraries, the runtime's profiler, its "
-         "internal dtypes and the experimental namespaces describe or extend TF's C++ "
+                r"(?!data\.)(?:\w+\.)?experimental", r"version", r"test", r"check_pinned",
+                r"get_session_handle", r"get_session_tensor", r"delete_session_tensor"),
+         "build flags and version records, raw C++ op wrappers, custom-op libraries, the "
+         "runtime's profiler and test framework, tensor handles kept alive inside a session, "
+         "its internal dtypes and the experimental namespaces describe or extend TF's C++ "
          "runtime; flowkit has none.",
-         "an op plugin (tutorial 07) to add an op; flowkit.__version__ for the version"),
+         "an op plugin (tutorial 07) to add an op; pytest and flowkit.testing for tests; "
+         "a tf.Variable to keep a value between runs; tf.VERSION for the version"),
 )
 
 #: Closer alternatives than the family's, for single names.
@@ -181,13 +188,17 @@ ALTERNATIVES: dict[str, str] = {
     "math.approx_min_k": "tf.math.top_k of the negated values",
     "sparse_softmax": "tf.nn.softmax with -inf where the entries are absent",
     "sparse_tensor_dense_matmul": "tf.matmul",
-    "decode_csv": "np.loadtxt / csv in Python, then tf.data.Dataset.from_tensor_slices",
     "GradientTape": "tf.gradients(ys, xs)",
     "function": "build the graph once and call sess.run",
     "keras": "tf.layers",
     "config": "tf.ConfigProto and tf.Session(backend=..., device=...)",
     "nn.embedding_lookup_sparse": "tf.nn.embedding_lookup and tf.reduce_sum/mean",
     "data.TFRecordDataset": "tf.data.Dataset.from_tensor_slices over NumPy arrays",
+    "import_graph_def": "tf.train.import_meta_graph (a graph flowkit saved as JSON)",
+    "get_session_handle": "a tf.Variable (its value stays in the session between runs)",
+    "get_session_tensor": "a tf.Variable (its value stays in the session between runs)",
+    "version": "tf.VERSION, tf.GIT_VERSION",
+    "test": "pytest, with flowkit.testing's conformance cases for backends",
 }
 
 

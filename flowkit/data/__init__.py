@@ -33,6 +33,11 @@ Design, and where flowkit differs from TF1:
 * ``prefetch`` is accepted and does nothing (the pipeline runs inside ``sess.run``);
   ``num_parallel_calls`` of ``map`` is accepted, elements are mapped one by one, in order;
   ``cache(filename)`` caches in memory, per initialization, also when a file name is given.
+* Files: ``TextLineDataset`` and ``FixedLengthRecordDataset`` read local files
+  (:mod:`flowkit.data.readers`); ``tf.data.Options`` are accepted and change nothing
+  (:mod:`flowkit.data.options`); ``cardinality()`` is computed when the graph is built;
+  ``tf.data.experimental`` has the transformations TF1 programs used
+  (:mod:`flowkit.data.experimental`).
 
 Example:
     >>> import flowkit as tf
@@ -55,10 +60,15 @@ Example:
 """
 from __future__ import annotations
 
-from flowkit.data.dataset_ops import Dataset
+from flowkit.data import experimental
+from flowkit.data.dataset_ops import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from flowkit.data.iterator_ops import (Iterator, get_output_classes, get_output_shapes,
                                        get_output_types, make_initializable_iterator,
                                        make_one_shot_iterator)
+from flowkit.data.options import AUTOTUNE, Options, ThreadingOptions
+from flowkit.data.readers import FixedLengthRecordDataset, TextLineDataset
 
 __all__ = ["Dataset", "Iterator", "make_one_shot_iterator", "make_initializable_iterator",
-           "get_output_types", "get_output_shapes", "get_output_classes"]
+           "get_output_types", "get_output_shapes", "get_output_classes", "TextLineDataset",
+           "FixedLengthRecordDataset", "Options", "ThreadingOptions", "AUTOTUNE",
+           "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "experimental"]

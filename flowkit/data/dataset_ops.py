@@ -24,12 +24,18 @@ import numpy as np
 from flowkit.data import structure as nest
 from flowkit.data.functions import TracedFunction
 from flowkit.data.iterator_ops import Iterator
+from flowkit.data.options import Options
 from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor, get_default_graph, get_seed
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops.core import constant_value, convert_to_tensor
+from flowkit.ops.core import constant, constant_value, convert_to_tensor
 
 _uid = itertools.count(1)
+#: ``tf.data.INFINITE_CARDINALITY`` and ``UNKNOWN_CARDINALITY``: what
+#: :meth:`Dataset.cardinality` gives for an endless pipeline, or one whose size it cannot tell.
+INFINITE_CARDINALITY = -1
+UNKNOWN_CARDINALITY = -2
+INF, UNKNOWN = INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 
 
 def _arg(value, dtype, name):
@@ -97,6 +103,19 @@ class Dataset:
 
     def _iterate(self, ctx):
         raise NotImplementedError
+
+    def _cardinality(self) -> int:
+        """The number of elements when known at graph-building time, else ``UNKNOWN``."""
+        return UNKNOWN
+
+    def cardinality(self):
+        """An int64 scalar tensor: the number of elements, ``INFINITE_CARDINALITY`` (-1) or
+        ``UNKNOWN_CARDINALITY`` (-2), by TF1's rules (a ``filter`` makes it unknown, and so
+        does a ``map``, whose TF1 version does not keep the count; a ``repeat()`` makes it
+        infinite). flowkit computes it when the graph is built: a size that
+        depends on a fed placeholder (``from_tensor_slices`` of a placeholder of unknown
+        length) is unknown here where TF would count it when the tensor runs."""
+        return constant(self._cardinality(), dtypes.int64, name="DatasetCardinality")
 
     def __iter__(self):
         raise RuntimeError("A tf.data.Dataset cannot be iterated in Python in TF1's graph "
@@ -188,6 +207,33 @@ class Dataset:
         """This dataset's elements, then ``dataset``'s (same structure and types)."""
         return _Concatenate(self, dataset)
 
+    def unbatch(self):
+        """Splits each element into its slices along the first dimension (the inverse of
+        :meth:`batch`); all components of an element must have the same first size."""
+        return _Unbatch(self)
+
+    def with_options(self, options):
+        """This dataset, with ``options`` (a :class:`tf.data.Options`) merged into its
+        options; flowkit accepts them and runs the pipeline the same way (see
+        :mod:`flowkit.data.options`)."""
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options expects a tf.data.Options, got {options!r}")
+        return _WithOptions(self, options)
+
+    def options(self):
+        """The :class:`tf.data.Options` of this pipeline: those given to ``with_options``
+        anywhere in it, merged (a later call's settings win)."""
+        merged, stack = Options(), [self]
+        found = []
+        while stack:
+            ds = stack.pop()
+            if isinstance(ds, _WithOptions):
+                found.append(ds._options)
+            stack.extend(ds._inputs)
+        for o in reversed(found):
+            merged = merged.merge(o)
+        return merged
+
     def apply(self, transformation_func):
         """``transformation_func(self)``, which must return a Dataset."""
         out = transformation_func(self)
@@ -227,6 +273,9 @@ class _Tensors(Dataset):
     def _iterate(self, ctx):
         yield tuple(ctx.value(t) for t in self._flat)
 
+    def _cardinality(self) -> int:
+        return 1
+
 
 class _TensorSlices(Dataset):
     def __init__(self, tensors) -> None:
@@ -260,6 +309,12 @@ class _TensorSlices(Dataset):
         for i in range(sizes[0]):
             yield tuple(arrays.index(v, i) for v in values)
 
+    def _cardinality(self) -> int:
+        for t in self._flat:
+            if t.shape.ndims and t.shape[0].value is not None:
+                return t.shape[0].value
+        return UNKNOWN
+
 
 class _Range(Dataset):
     def __init__(self, *args) -> None:
@@ -282,6 +337,10 @@ class _Range(Dataset):
             raise ValueError("Dataset.range: step must not be 0.")
         for i in range(start, stop, step):
             yield (ctx.arrays.from_numpy(np.array(i, dtype=np.int64)),)
+
+    def _cardinality(self) -> int:
+        args = [_static(a) for a in self._args]
+        return UNKNOWN if None in args else len(range(*args))
 
 
 class _Generator(Dataset):
@@ -344,6 +403,13 @@ class _Zip(Dataset):
         for parts in zip(*[d._iterate(ctx) for d in self._inputs]):
             yield tuple(x for p in parts for x in p)
 
+    def _cardinality(self) -> int:
+        sizes = [d._cardinality() for d in self._inputs]
+        if UNKNOWN in sizes:
+            return UNKNOWN
+        finite = [n for n in sizes if n != INF]
+        return min(finite) if finite else INF
+
 
 # ==============================================================================================
 # Transformations
@@ -396,6 +462,12 @@ class _Batch(Dataset):
                 batch = []
         if batch and not self._drop:
             yield batch
+
+    def _cardinality(self) -> int:
+        n, size = self._inputs[0]._cardinality(), _static(self._size)
+        if n < 0 or size is None or size <= 0:
+            return n if n == INF else UNKNOWN
+        return n // size if self._drop else -(-n // size)
 
     def _iterate(self, ctx):
         for batch in self._batches(ctx):
@@ -511,6 +583,9 @@ class _Shuffle(Dataset):
                 buffer[k] = nxt
             yield out
 
+    def _cardinality(self) -> int:
+        return self._inputs[0]._cardinality()
+
 
 class _Repeat(Dataset):
     def __init__(self, input_ds, count) -> None:
@@ -528,6 +603,16 @@ class _Repeat(Dataset):
                 return
             i += 1
 
+    def _cardinality(self) -> int:
+        n, count = self._inputs[0]._cardinality(), _static(self._count)
+        if count is None:
+            return UNKNOWN
+        if count == 0 or n == 0:
+            return 0
+        if count < 0 or n == INF:
+            return INF
+        return UNKNOWN if n == UNKNOWN else n * count
+
 
 class _Take(Dataset):
     def __init__(self, input_ds, count) -> None:
@@ -538,6 +623,16 @@ class _Take(Dataset):
         count = ctx.int(self._count)
         source = self._inputs[0]._iterate(ctx)
         return source if count < 0 else itertools.islice(source, count)
+
+    def _cardinality(self) -> int:
+        n, count = self._inputs[0]._cardinality(), _static(self._count)
+        if count is None:
+            return UNKNOWN
+        if count < 0:
+            return n
+        if n == INF:
+            return count
+        return UNKNOWN if n == UNKNOWN else min(n, count)
 
 
 class _Skip(Dataset):
@@ -554,6 +649,14 @@ class _Skip(Dataset):
             return
         for elem in itertools.islice(source, count, None):
             yield elem
+
+    def _cardinality(self) -> int:
+        n, count = self._inputs[0]._cardinality(), _static(self._count)
+        if count is None:
+            return UNKNOWN
+        if count < 0:
+            return 0
+        return n if n < 0 else max(0, n - count)
 
 
 class _Cache(Dataset):
@@ -573,6 +676,9 @@ class _Cache(Dataset):
             yield elem
         store["elements"] = seen          # only a complete pass is cached, as in TF
 
+    def _cardinality(self) -> int:
+        return self._inputs[0]._cardinality()
+
 
 class _Passthrough(Dataset):
     def __init__(self, input_ds) -> None:
@@ -580,6 +686,35 @@ class _Passthrough(Dataset):
 
     def _iterate(self, ctx):
         return self._inputs[0]._iterate(ctx)
+
+    def _cardinality(self) -> int:
+        return self._inputs[0]._cardinality()
+
+
+class _WithOptions(_Passthrough):
+    def __init__(self, input_ds, options) -> None:
+        super().__init__(input_ds)
+        self._options = options
+
+
+class _Unbatch(Dataset):
+    def __init__(self, input_ds) -> None:
+        def unbatched(s):
+            if s.shape.ndims == 0:
+                raise ValueError("Cannot unbatch an input with scalar components.")
+            return nest.Spec(s.dtype, TensorShape(None) if s.shape.ndims is None else
+                             TensorShape(s.shape.as_tuple()[1:]))
+        super().__init__(nest.map_structure(unbatched, input_ds._specs), inputs=[input_ds])
+
+    def _iterate(self, ctx):
+        arrays = ctx.arrays
+        for elem in self._inputs[0]._iterate(ctx):
+            sizes = {arrays.shape(x)[0] for x in elem}
+            if len(sizes) != 1:
+                raise ValueError(f"Input element components to unbatch must all have the "
+                                 f"same size in their first dimension, got {sorted(sizes)}.")
+            for i in range(sizes.pop()):
+                yield tuple(arrays.index(x, i) for x in elem)
 
 
 class _Concatenate(Dataset):
@@ -598,3 +733,9 @@ class _Concatenate(Dataset):
     def _iterate(self, ctx):
         yield from self._inputs[0]._iterate(ctx)
         yield from self._inputs[1]._iterate(ctx)
+
+    def _cardinality(self) -> int:
+        a, b = (d._cardinality() for d in self._inputs)
+        if INF in (a, b):
+            return INF
+        return UNKNOWN if UNKNOWN in (a, b) else a + b

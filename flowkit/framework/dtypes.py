@@ -135,12 +135,18 @@ int16 = DType("int16", np.int16)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
+# Wider unsigned integers: tensors of them can be made, fed, fetched, cast and saved, but as in
+# TF (which has few kernels for them) arithmetic ops refuse them when the graph is built.
+uint16 = DType("uint16", np.uint16)
+uint32 = DType("uint32", np.uint32)
+uint64 = DType("uint64", np.uint64)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF1's public name
 string = DType("string", object)
 half = float16
 double = float64
 
-ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, string)
+ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool,
+       string)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"half": float16, "double": float64, "float": float32})
 _BY_NP = {np.dtype(d.as_numpy_dtype): d for d in ALL if d is not string}

@@ -32,7 +32,22 @@ UNAUTHENTICATED = 16
 
 
 class OpError(Exception):
-    """An error raised while running a graph; ``.op`` is the failing operation (or None)."""
+    """An error raised while running a graph; ``.op`` is the failing operation (or None).
+
+    Every run-time error class (``InvalidArgumentError``, ``FailedPreconditionError``...)
+    derives from it, so one ``except tf.OpError`` catches them all.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.placeholder(tf.float32, name="x")
+        >>> y = tf.reshape(x, [2, 2], name="square")
+        >>> with tf.Session() as sess:
+        ...     try:
+        ...         sess.run(y, {x: [1.0, 2.0, 3.0]})
+        ...     except tf.OpError as e:
+        ...         print(type(e).__name__, e.op.name)
+        InvalidArgumentError square
+    """
 
     error_code = UNKNOWN
 

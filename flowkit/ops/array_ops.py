@@ -8,7 +8,9 @@ shape rule, gradient rule):
 - :mod:`flowkit.ops.constant_ops`: fill, zeros, ones, zeros_like, ones_like, range, linspace;
 - :mod:`flowkit.ops.join_ops`: stack, unstack, concat, split, tile;
 - :mod:`flowkit.ops.indexing_ops`: slice, pad, strided_slice and ``tensor[...]``, gather,
-  gather_nd, scatter_nd, one_hot, where, boolean_mask, sequence_mask.
+  gather_nd, scatter_nd, one_hot, where, boolean_mask, sequence_mask;
+- :mod:`flowkit.ops.array_more_ops`: repeat, unravel_index, searchsorted, setdiff1d,
+  dynamic_partition, dynamic_stitch, batch_gather, extract_image_patches and more.
 
 Example:
     >>> import flowkit as tf
@@ -21,11 +23,12 @@ Example:
     [[2 1 0]
      [5 4 3]]
 """
-from flowkit.ops import constant_ops, indexing_ops, join_ops, shape_ops
+from flowkit.ops import array_more_ops, constant_ops, indexing_ops, join_ops, shape_ops
+from flowkit.ops.array_more_ops import *  # noqa: F401,F403
 from flowkit.ops.constant_ops import *  # noqa: F401,F403
 from flowkit.ops.indexing_ops import *  # noqa: F401,F403
 from flowkit.ops.join_ops import *  # noqa: F401,F403
 from flowkit.ops.shape_ops import *  # noqa: F401,F403
 
 __all__ = (shape_ops.__all__ + constant_ops.__all__ + join_ops.__all__ +
-           indexing_ops.__all__)
+           indexing_ops.__all__ + array_more_ops.__all__)

@@ -1,9 +1,9 @@
 """Indexing and slicing: slice and its adjoint pad, strided_slice and ``tensor[...]``,
-gather, gather_nd and scatter_nd, one_hot, where, boolean_mask, sequence_mask."""
+gather, gather_nd and scatter_nd, one_hot, where and where_v2, boolean_mask, sequence_mask."""
 from __future__ import annotations
 
 __all__ = ["pad", "slice", "strided_slice", "gather", "one_hot", "boolean_mask", "where",
-    "gather_nd", "scatter_nd", "sequence_mask"]
+    "where_v2", "gather_nd", "scatter_nd", "sequence_mask"]
 
 import builtins
 
@@ -13,7 +13,8 @@ from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops.core import (_check_index_dtype, _check_rank, constant, _constant_shape,
+from flowkit.ops.core import (broadcast_shape, _check_index_dtype, _check_rank, constant,
+                              _constant_shape,
                               constant_value, convert_pair, convert_to_tensor, _INDEX_DTYPES,
                               _int_tensor, _ints, is_tensor_like, make_tensor, MASKS, _norm_axis,
                               op_scope, _scalar_int, _spec_values, _to_numpy)
@@ -21,7 +22,7 @@ from flowkit.ops import math_ops
 from flowkit.ops.constant_ops import ones_like, range, zeros_like
 from flowkit.ops.join_ops import concat, stack
 from flowkit.ops.shape_ops import (_static_or_dynamic_shape, cast, expand_dims, reshape, shape,
-                                   squeeze)
+                                   squeeze, sum_to)
 
 # --------------------------------------------------------------------------------------------
 # pad
@@ -700,6 +701,47 @@ def where(condition, x=None, y=None, name=None) -> Tensor:
         condition = convert_to_tensor(condition, name="condition")
         x, y = convert_pair(x, y)
         return make_tensor("Select", (condition, x, y), None, scope)
+
+
+def _select_v2_shape(inputs, attrs):
+    cond, x, y = inputs
+    if cond.dtype is not dtypes.bool:
+        raise TypeError(f"SelectV2's condition must be bool, got {cond.dtype.name}")
+    if x.dtype is not y.dtype:
+        raise TypeError(f"Input 'e' of 'SelectV2' Op has type {y.dtype.name} that does not "
+                        f"match type {x.dtype.name} of argument 't'.")
+    return [(x.dtype, broadcast_shape(cond.shape, broadcast_shape(x.shape, y.shape)))]
+
+
+def _select_v2_grad(op, g):
+    cond, x, y = op.inputs
+    z = zeros_like(g)
+    gx, gy = (make_tensor("SelectV2", (cond, a, b)) for a, b in ((g, z), (z, g)))
+    return [None, sum_to(gx, shape(x), x.shape), sum_to(gy, shape(y), y.shape)]
+
+
+register_op("SelectV2", shape=_select_v2_shape, grad=_select_v2_grad)
+
+
+def where_v2(condition, x=None, y=None, name=None) -> Tensor:
+    """:func:`where` with NumPy broadcasting of ``condition``, ``x`` and ``y`` (TF2's
+    ``tf.where``); with ``condition`` only, the coordinates of its true elements.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.where_v2([[True], [False]], [1, 2], 0)))
+        [[1 2]
+         [0 0]]
+    """
+    if x is None and y is None:
+        return where(condition, name=name)
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
+    with op_scope(name, "SelectV2", [condition, x, y]) as scope:
+        condition = convert_to_tensor(condition, name="condition")
+        x, y = convert_pair(x, y)
+        return make_tensor("SelectV2", (condition, x, y), None, scope)
 
 
 def boolean_mask(tensor, mask, name="boolean_mask", axis=None) -> Tensor:

@@ -1,7 +1,11 @@
-"""Joining and splitting: stack, unstack, concat, split, tile (which joins copies)."""
+"""Joining and splitting: stack, unstack, concat, split, tile (which joins copies), roll,
+parallel_stack, and space_to_batch / batch_to_space (which split space into the batch and
+join it back: each is the other's gradient)."""
 from __future__ import annotations
 
-__all__ = ["stack", "unstack", "concat", "split", "tile"]
+__all__ = ["stack", "unstack", "concat", "split", "tile", "roll", "parallel_stack",
+    "space_to_batch_nd", "batch_to_space_nd", "space_to_batch", "batch_to_space",
+    "required_space_to_batch_paddings"]
 
 import builtins
 
@@ -11,12 +15,13 @@ from flowkit.framework import dtypes
 from flowkit.framework.graph import Tensor
 from flowkit.framework.registry import register_op
 from flowkit.framework.tensor_shape import TensorShape
-from flowkit.ops.core import (_check_index_dtype, _check_rank, convert_to_tensor, _int_tensor,
-                              _ints, is_tensor_like, make_op, make_tensor, _norm_axis, op_scope,
-                              register_list_packer, _scalar_int)
-from flowkit.ops.math_ops import reduce_sum
-from flowkit.ops.shape_ops import (_static_or_dynamic_shape, cast, identity, reshape, shape,
-                                   transpose)
+from flowkit.ops.core import (_check_index_dtype, _check_rank, constant, constant_value,
+                              convert_to_tensor, _int_tensor, _ints, is_tensor_like, make_op,
+                              make_tensor, _norm_axis, op_scope, register_list_packer,
+                              _scalar_int)
+from flowkit.ops.math_ops import add, floormod, negative, reduce_sum, subtract
+from flowkit.ops.shape_ops import (_static_or_dynamic_shape, cast, identity, no_gradient_defined,
+                                   reshape, shape, transpose)
 
 # --------------------------------------------------------------------------------------------
 # Stack / unstack
@@ -363,3 +368,305 @@ def tile(input, multiples, name=None) -> Tensor:
         return make_tensor("Tile", (input, multiples), None, scope)
 
 
+# --------------------------------------------------------------------------------------------
+# roll, parallel_stack
+# --------------------------------------------------------------------------------------------
+def _roll_shape(inputs, attrs):
+    x, shift, axis = inputs
+    _check_index_dtype(shift, "roll's shift")
+    _check_index_dtype(axis, "roll's axis")
+    for t, what in ((shift, "shift"), (axis, "axis")):
+        if t.shape.ndims is not None and t.shape.ndims > 1:
+            raise ValueError(f"roll's {what} must be a scalar or a vector, got shape {t.shape}")
+    if not shift.shape.is_compatible_with(axis.shape):
+        raise ValueError(f"roll's shift and axis must have the same shape, got {shift.shape} "
+                         f"and {axis.shape}")
+    if x.shape.ndims == 0:
+        raise ValueError("roll's input must be at least a vector")
+    a = [_scalar_int(axis)] if axis.shape.ndims == 0 else _ints(axis)
+    if a is not None and x.shape.ndims is not None:
+        for v in a:
+            if v is not None:
+                _norm_axis(v, x.shape.ndims, "roll's axis")
+    return [(x.dtype, x.shape)]
+
+
+register_op("Roll", shape=_roll_shape,
+            grad=lambda op, g: [make_tensor("Roll", (g, negative(op.inputs[1]), op.inputs[2])),
+                                None, None],
+            doc="Shifts input 0 by `shift` (input 1) along `axis` (input 2), circularly.")
+
+
+def roll(input, shift, axis, name=None) -> Tensor:
+    """Shifts the elements of ``input`` by ``shift`` places along ``axis``, circularly
+    (``shift`` and ``axis`` may be lists of one length; shifts of one axis add up).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.roll([0, 1, 2, 3, 4], shift=2, axis=0)))
+        [3 4 0 1 2]
+    """
+    with op_scope(name, "Roll", [input, shift, axis]) as scope:
+        input = convert_to_tensor(input, name="input")
+        shift = _int_tensor(shift, "shift", "roll's shift")
+        axis = _int_tensor(axis, "axis", "roll's axis")
+        return make_tensor("Roll", (input, shift, axis), None, scope)
+
+
+def _parallel_concat_shape(inputs, attrs):
+    out = attrs["shape"]
+    for i, t in enumerate(inputs):
+        if t.dtype is not inputs[0].dtype:
+            raise TypeError(f"parallel_stack's values must have one dtype: value {i} has "
+                            f"{t.dtype.name}, value 0 {inputs[0].dtype.name}")
+        if not t.shape.is_compatible_with(TensorShape([1]).concatenate(out[1:])):
+            raise ValueError(f"parallel_stack's value {i} has shape {t.shape[1:]}, expected "
+                             f"{out[1:]}")
+    return [(inputs[0].dtype, out)]
+
+
+register_op("ParallelConcat", shape=_parallel_concat_shape, grad=no_gradient_defined,
+            doc="Concatenates its inputs (each of shape [1, ...]) along axis 0 into attr "
+                "`shape` (not differentiable, as in TF).")
+
+
+def parallel_stack(values, name="parallel_stack") -> Tensor:
+    """Stacks ``values`` (of one fully known shape) along a new first axis, like
+    ``tf.stack(values)``, but not differentiable.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.parallel_stack([[1, 2], [3, 4], [5, 6]])))
+        [[1 2]
+         [3 4]
+         [5 6]]
+    """
+    with op_scope(name, "parallel_stack", values) as scope:
+        values = [convert_to_tensor(v, name=f"values_{i}") for i, v in enumerate(values)]
+        if not values:
+            raise ValueError("parallel_stack needs at least one value")
+        first = values[0].shape
+        for v in values:
+            first = first.merge_with(v.shape) if first.is_compatible_with(v.shape) else None
+            if first is None:
+                raise ValueError(f"parallel_stack's values must have one shape, got "
+                                 f"{[str(t.shape) for t in values]}")
+        if not first.is_fully_defined():
+            raise ValueError(f"All input shapes must be fully defined, got {first}")
+        out = TensorShape([len(values)]).concatenate(first)
+        ins = [reshape(v, [1] + first.as_list()) for v in values]
+        return make_tensor("ParallelConcat", ins, {"shape": out}, scope)
+
+
+# --------------------------------------------------------------------------------------------
+# space_to_batch_nd / batch_to_space_nd: each is the other's gradient
+# --------------------------------------------------------------------------------------------
+def _block_geometry(x, block_shape, pads, what):
+    """Checks a SpaceToBatchND / BatchToSpaceND op's arguments while building; returns the
+    known block sizes, paddings (or crops) and the spatial dims (``None`` where unknown)."""
+    _check_index_dtype(block_shape, f"{what}'s block_shape")
+    _check_index_dtype(pads, f"{what}'s paddings/crops")
+    _check_rank(block_shape, 1, "block_shape")
+    _check_rank(pads, 2, "paddings/crops")
+    m = block_shape.shape[0].value
+    if m is None and pads.shape.ndims == 2:
+        m = pads.shape[0].value
+    if pads.shape.ndims == 2 and pads.shape[1].value not in (None, 2) or \
+            None not in (m, pads.shape[0].value) and pads.shape[0].value != m:
+        raise ValueError(f"{what}: paddings/crops must have shape [{m}, 2], got {pads.shape}")
+    n = x.shape.ndims
+    if m is not None and n is not None and n < m + 1:
+        raise ValueError(f"{what}: the input must have rank at least {m + 1} (batch and "
+                         f"{m} block dimensions), got {n}")
+    bv, pv = constant_value(block_shape), constant_value(pads)
+    if bv is not None and (np.asarray(bv) < 1).any():
+        raise ValueError(f"{what}: block_shape must be positive, got {np.asarray(bv).tolist()}")
+    if pv is not None and (np.asarray(pv) < 0).any():
+        raise ValueError(f"{what}: paddings/crops must be non-negative, got "
+                         f"{np.asarray(pv).tolist()}")
+    return m, bv, pv
+
+
+def _space_to_batch_nd_shape(inputs, attrs):
+    x, block_shape, paddings = inputs
+    m, bv, pv = _block_geometry(x, block_shape, paddings, "SpaceToBatchND")
+    if x.shape.ndims is None or m is None:
+        return [(x.dtype, TensorShape(None))]
+    dims = list(x.shape.as_tuple())
+    batch = dims[0]
+    for i in builtins.range(m):
+        d = dims[1 + i]
+        if bv is None or pv is None:
+            dims[1 + i] = None
+            batch = None
+            continue
+        b, (lo, hi) = int(bv[i]), (int(v) for v in pv[i])
+        batch = None if batch is None else batch * b
+        if d is not None:
+            if (d + lo + hi) % b:
+                raise ValueError(f"SpaceToBatchND: padded size {d + lo + hi} of dimension "
+                                 f"{1 + i} is not divisible by block size {b}")
+            dims[1 + i] = (d + lo + hi) // b
+    dims[0] = batch
+    return [(x.dtype, TensorShape(dims))]
+
+
+def _batch_to_space_nd_shape(inputs, attrs):
+    x, block_shape, crops = inputs
+    m, bv, cv = _block_geometry(x, block_shape, crops, "BatchToSpaceND")
+    if x.shape.ndims is None or m is None:
+        return [(x.dtype, TensorShape(None))]
+    dims = list(x.shape.as_tuple())
+    if bv is None:
+        dims[:m + 1] = [None] * (m + 1)
+        return [(x.dtype, TensorShape(dims))]
+    prod = int(np.prod(bv))
+    if dims[0] is not None:
+        if dims[0] % prod:
+            raise ValueError(f"BatchToSpaceND: the batch size {dims[0]} is not divisible by "
+                             f"the product of block_shape {prod}")
+        dims[0] //= prod
+    for i in builtins.range(m):
+        d = dims[1 + i]
+        if d is None or cv is None:
+            dims[1 + i] = None
+            continue
+        size = d * int(bv[i]) - int(cv[i][0]) - int(cv[i][1])
+        if size < 0:
+            raise ValueError(f"BatchToSpaceND: crops {np.asarray(cv[i]).tolist()} are larger "
+                             f"than dimension {1 + i} ({d * int(bv[i])})")
+        dims[1 + i] = size
+    return [(x.dtype, TensorShape(dims))]
+
+
+register_op("SpaceToBatchND", shape=_space_to_batch_nd_shape,
+            grad=lambda op, g: [make_tensor("BatchToSpaceND", (g,) + tuple(op.inputs[1:])),
+                                None, None])
+register_op("BatchToSpaceND", shape=_batch_to_space_nd_shape,
+            grad=lambda op, g: [make_tensor("SpaceToBatchND", (g,) + tuple(op.inputs[1:])),
+                                None, None])
+
+
+def space_to_batch_nd(input, block_shape, paddings, name=None) -> Tensor:
+    """Zero-pads the ``M`` spatial dimensions after the batch one by ``paddings`` and moves
+    ``block_shape`` blocks of them into the batch: the output has batch
+    ``batch * prod(block_shape)`` and spatial sizes ``(size + pads) / block``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(4), [1, 2, 2, 1])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]])).ravel())
+        [0 1 2 3]
+    """
+    with op_scope(name, "SpaceToBatchND", [input, block_shape, paddings]) as scope:
+        input = convert_to_tensor(input, name="input")
+        block_shape = _int_tensor(block_shape, "block_shape", "space_to_batch's block_shape")
+        paddings = _int_tensor(paddings, "paddings", "space_to_batch's paddings")
+        return make_tensor("SpaceToBatchND", (input, block_shape, paddings), None, scope)
+
+
+def batch_to_space_nd(input, block_shape, crops, name=None) -> Tensor:
+    """The inverse of :func:`space_to_batch_nd`: moves blocks of the batch back into the
+    ``M`` spatial dimensions, then crops them by ``crops``.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.reshape(tf.range(4), [4, 1, 1, 1])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.batch_to_space_nd(x, [2, 2], [[0, 0], [0, 0]]))[0, :, :, 0])
+        [[0 1]
+         [2 3]]
+    """
+    with op_scope(name, "BatchToSpaceND", [input, block_shape, crops]) as scope:
+        input = convert_to_tensor(input, name="input")
+        block_shape = _int_tensor(block_shape, "block_shape", "batch_to_space's block_shape")
+        crops = _int_tensor(crops, "crops", "batch_to_space's crops")
+        return make_tensor("BatchToSpaceND", (input, block_shape, crops), None, scope)
+
+
+def _square_block(input, block_size, block_shape, what):
+    if block_shape is not None:
+        if block_size is not None:
+            raise ValueError(f"{what}: give block_size or block_shape, not both")
+        block_size = block_shape
+    if block_size is None:
+        raise ValueError(f"{what} needs a block_size")
+    if is_tensor_like(block_size) or np.ndim(block_size):
+        raise TypeError(f"{what}'s block_size must be a Python int, got {block_size!r}")
+    if int(block_size) < 2:
+        raise ValueError(f"{what}'s block_size must be greater than 1, got {block_size}")
+    input = convert_to_tensor(input, name="input")
+    _check_rank(input, 4, f"{what}'s input")
+    return input, [int(block_size)] * 2
+
+
+def space_to_batch(input, paddings, block_size=None, name=None, block_shape=None) -> Tensor:
+    """:func:`space_to_batch_nd` of a 4-D (NHWC) ``input`` with square blocks of
+    ``block_size`` (TF1's ``tf.space_to_batch`` and ``tf.nn.space_to_batch``).
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([1, 4, 4, 3])
+        >>> tf.space_to_batch(x, [[0, 0], [0, 0]], block_size=2).shape.as_list()
+        [4, 2, 2, 3]
+    """
+    with op_scope(name, "SpaceToBatch", [input, paddings]) as scope:
+        input, block = _square_block(input, block_size, block_shape, "space_to_batch")
+        return space_to_batch_nd(input, block, paddings, name=scope)
+
+
+def batch_to_space(input, crops, block_size, name=None, block_shape=None) -> Tensor:
+    """:func:`batch_to_space_nd` of a 4-D (NHWC) ``input`` with square blocks of
+    ``block_size``: the inverse of :func:`space_to_batch`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> x = tf.ones([4, 2, 2, 3])
+        >>> tf.batch_to_space(x, [[0, 0], [0, 0]], block_size=2).shape.as_list()
+        [1, 4, 4, 3]
+    """
+    with op_scope(name, "BatchToSpace", [input, crops]) as scope:
+        input, block = _square_block(input, block_size, block_shape, "batch_to_space")
+        return batch_to_space_nd(input, block, crops, name=scope)
+
+
+def required_space_to_batch_paddings(input_shape, block_shape, base_paddings=None,
+                                     name=None) -> tuple:
+    """The ``(paddings, crops)`` that make ``input_shape`` (the ``M`` spatial sizes, after
+    ``base_paddings``) divisible by ``block_shape``: the extra padding goes at the end, and
+    ``crops`` removes it again after :func:`batch_to_space_nd`.
+
+    Example:
+        >>> import flowkit as tf
+        >>> p, c = tf.required_space_to_batch_paddings([5, 4], [2, 3])
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(p).tolist(), sess.run(c).tolist())
+        [[0, 1], [0, 2]] [[0, 1], [0, 2]]
+    """
+    with op_scope(name, "required_space_to_batch_paddings", [input_shape, block_shape]):
+        shape_t = cast(_int_tensor(input_shape, "input_shape", "input_shape"), dtypes.int32)
+        block = cast(_int_tensor(block_shape, "block_shape", "block_shape"), dtypes.int32)
+        _check_rank(shape_t, 1, "input_shape")
+        _check_rank(block, 1, "block_shape")
+        m = block.shape[0].value
+        if m is None:
+            raise ValueError("required_space_to_batch_paddings needs the length of block_shape")
+        base = np.zeros([m, 2], np.int32) if base_paddings is None else base_paddings
+        base = cast(_int_tensor(base, "base_paddings", "base_paddings"), dtypes.int32)
+        values = [constant_value(t) for t in (shape_t, block, base)]
+        if all(v is not None for v in values):
+            size, b, pads = (np.asarray(v, np.int64) for v in values)
+            pads = pads.reshape(m, 2)
+            extra = (b - (size + pads[:, 0] + pads[:, 1]) % b) % b
+            crops = np.stack([np.zeros_like(extra), extra], 1).astype(np.int32)
+            paddings = np.stack([pads[:, 0], pads[:, 1] + extra], 1).astype(np.int32)
+            return constant(paddings, name="paddings"), constant(crops, name="crops")
+        starts, ends = unstack(base, num=2, axis=1)
+        full = add(add(shape_t, starts), ends)
+        extra = floormod(subtract(block, floormod(full, block)), block)
+        paddings = stack([starts, add(ends, extra)], axis=1, name="paddings")
+        crops = stack([extra * 0, extra], axis=1, name="crops")
+        return paddings, crops

@@ -1,5 +1,6 @@
 """Shape and dtype manipulation: identity, shape, size, rank, reshape, broadcast_to, cast,
-transpose, expand_dims, squeeze, reverse.
+transpose, expand_dims, squeeze, reverse, bitcast, guarantee_const, the broadcast shape
+helpers and the tensor predicates ``is_tensor``/``is_numeric_tensor``.
 
 The bottom family of the array ops: the math ops' gradient rules are built from these.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 __all__ = ["identity", "shape", "size", "rank", "reshape", "broadcast_to", "cast", "to_float",
     "to_double", "to_int32", "to_int64", "placeholder_with_default", "transpose",
     "invert_permutation", "expand_dims", "squeeze", "stop_gradient", "reverse", "reverse_v2",
-    "matrix_transpose", "shape_n"]
+    "matrix_transpose", "shape_n", "bitcast", "guarantee_const", "broadcast_static_shape",
+    "broadcast_dynamic_shape", "is_tensor", "is_numeric_tensor"]
 
 import builtins
 
@@ -616,3 +618,168 @@ def shape_n(input, out_type=dtypes.int32, name=None) -> list:
         return [shape(t, out_type=out_type) for t in input]
 
 
+# --------------------------------------------------------------------------------------------
+# bitcast, guarantee_const
+# --------------------------------------------------------------------------------------------
+def no_gradient_defined(op, *grads):
+    """The gradient rule of the ops TF gives none (a gradient through them is an error,
+    as in TF, rather than silently ``None``)."""
+    raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type}). "
+                      "To treat its output as a constant, wrap it in tf.stop_gradient.")
+
+
+_BITCAST_TYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int16,
+                  dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.uint16, dtypes.uint32,
+                  dtypes.uint64)
+
+
+def _bitcast_shape(inputs, attrs):
+    x, out = inputs[0], attrs["type"]
+    for dt, what in ((x.dtype, "input"), (out, "type")):
+        if dt not in _BITCAST_TYPES:
+            raise TypeError(f"Bitcast's {what} must be a numeric type, got {dt.name}")
+    a, b = x.dtype.size, out.size
+    if a == b or x.shape.ndims is None:
+        return [(out, x.shape if a == b else TensorShape(None))]
+    if a > b:
+        if a % b:
+            raise ValueError(f"Cannot bitcast from {x.dtype.name} to {out.name}: "
+                             f"{a} bytes is not a multiple of {b}")
+        return [(out, x.shape.concatenate([a // b]))]
+    if b % a:
+        raise ValueError(f"Cannot bitcast from {x.dtype.name} to {out.name}: {b} bytes is not "
+                         f"a multiple of {a}")
+    if x.shape.ndims == 0 or x.shape[-1].value not in (None, b // a):
+        raise ValueError(f"Cannot bitcast from {x.dtype.name} to {out.name}: the input's last "
+                         f"dimension must be {b // a}, got shape {x.shape}")
+    return [(out, x.shape[:-1])]
+
+
+register_op("Bitcast", shape=_bitcast_shape, grad=no_gradient_defined, view=True,
+            doc="Reinterprets the bytes of input 0 as attr `type` (a larger type eats the "
+                "last dimension, a smaller one adds it).")
+
+
+def bitcast(input, type, name=None) -> Tensor:  # noqa: A002 - TF1's argument name
+    """Reinterprets the bytes of ``input`` as ``type``, without copying. A smaller type adds
+    a last dimension of ``input.dtype.size // type.size``; a larger one needs that last
+    dimension and removes it.
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.bitcast(tf.constant(1.0), tf.int32)))
+        1065353216
+    """
+    with op_scope(name, "Bitcast", [input]) as scope:
+        input = convert_to_tensor(input, name="input")
+        return make_tensor("Bitcast", (input,), {"type": dtypes.as_dtype(type)}, scope)
+
+
+register_op("GuaranteeConst", shape=same_dtype_shape, grad=no_gradient_defined, view=True,
+            doc="Identity that promises the value is the same in every run (not "
+                "differentiable, as in TF).")
+
+
+def guarantee_const(input, name=None) -> Tensor:
+    """``input``, with the promise that its value never changes between runs (an identity).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.guarantee_const([1, 2])))
+        [1 2]
+    """
+    with op_scope(name, "GuaranteeConst", [input]) as scope:
+        return make_tensor("GuaranteeConst", (convert_to_tensor(input, name="input"),), None,
+                           scope)
+
+
+# --------------------------------------------------------------------------------------------
+# Broadcast shapes, tensor predicates
+# --------------------------------------------------------------------------------------------
+def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
+    """The broadcast of two static shapes (:class:`TensorShape`); unknown dims stay unknown.
+
+    Raises:
+        ValueError: the shapes cannot be broadcast.
+
+    Example:
+        >>> import flowkit as tf
+        >>> print(tf.broadcast_static_shape(tf.TensorShape([None, 1, 3]),
+        ...                                 tf.TensorShape([4, 1])))
+        (?, 4, 3)
+    """
+    x, y = as_shape(shape_x), as_shape(shape_y)
+    try:
+        return broadcast_shape(x, y)
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: {x} and {y}") from None
+
+
+def _broadcast_args_shape(inputs, attrs):
+    s0, s1 = inputs
+    for t, what in ((s0, "s0"), (s1, "s1")):
+        _check_index_dtype(t, f"BroadcastArgs's {what}")
+        _check_rank(t, 1, what)
+    if s0.dtype is not s1.dtype:
+        raise TypeError(f"BroadcastArgs's shapes must have one dtype, got {s0.dtype.name} and "
+                        f"{s1.dtype.name}")
+    a, b = _constant_shape(s0), _constant_shape(s1)
+    if a.ndims is not None and b.ndims is not None:
+        try:
+            broadcast_shape(a, b)
+        except ValueError:
+            raise ValueError(f"Incompatible shapes for broadcasting: {a} and {b}") from None
+    n0, n1 = s0.shape[0].value, s1.shape[0].value
+    return [(s0.dtype, TensorShape([None if None in (n0, n1) else builtins.max(n0, n1)]))]
+
+
+register_op("BroadcastArgs", shape=_broadcast_args_shape, grad=None,
+            doc="The broadcast of two shape vectors (an error when they cannot broadcast).")
+
+
+def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
+    """The broadcast of two 1-D int shape tensors, computed when the graph runs
+    (``InvalidArgumentError`` there when they cannot broadcast).
+
+    Example:
+        >>> import flowkit as tf
+        >>> with tf.Session() as sess:
+        ...     print(sess.run(tf.broadcast_dynamic_shape([1, 3], [4, 1])))
+        [4 3]
+    """
+    with op_scope(None, "BroadcastArgs", [shape_x, shape_y]) as scope:
+        x = _int_tensor(shape_x, "s0", "broadcast_dynamic_shape's shape_x")
+        y = _int_tensor(shape_y, "s1", "broadcast_dynamic_shape's shape_y")
+        if x.dtype is not y.dtype:
+            x, y = cast(x, dtypes.int64), cast(y, dtypes.int64)
+        return make_tensor("BroadcastArgs", (x, y), None, scope)
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a flowkit tensor or tensor-like (a variable), not a NumPy or Python
+    value.
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.is_tensor(tf.constant(1)), tf.is_tensor(1)
+        (True, False)
+    """
+    return isinstance(x, Tensor) or hasattr(x, "_as_tensor")
+
+
+_NUMERIC = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int16,
+            dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.uint16, dtypes.uint32,
+            dtypes.uint64)
+
+
+def is_numeric_tensor(tensor) -> bool:
+    """Whether ``tensor`` is a :class:`Tensor` of a numeric dtype (not bool, not string).
+
+    Example:
+        >>> import flowkit as tf
+        >>> tf.is_numeric_tensor(tf.constant(1.0)), tf.is_numeric_tensor(tf.constant(True))
+        (True, False)
+    """
+    return isinstance(tensor, Tensor) and tensor.dtype in _NUMERIC

@@ -82,3 +82,8 @@ def assert_same_structure(a, b, check_types=False) -> None:
         if isinstance(y, collections.abc.Mapping) or len(x) != len(y):
             fail(f"\n\nThe lengths differ: {len(x)} and {len(y)}.")
         stack.extend(zip(x, y))
+
+
+def is_nested(x) -> bool:
+    """TF 1.15's newer name for :func:`is_sequence`: is ``x`` a list, tuple or dict?"""
+    return is_sequence(x)

@@ -16,6 +16,8 @@ from flowkit.train.queue_runner import *  # noqa: F401,F403
 from flowkit.train import queue_runner  # noqa: F401  (tf.train.queue_runner.QueueRunner)
 from flowkit.train.input import *  # noqa: F401,F403
 from flowkit.train.moving_averages import ExponentialMovingAverage  # noqa: F401
+from flowkit.train.supervisor import *  # noqa: F401,F403
+from flowkit.train.summary_iterator import summary_iterator  # noqa: F401
 from flowkit.train.warm_start import *  # noqa: F401,F403
 from flowkit.train.checkpoint_management import *  # noqa: F401,F403
 from flowkit.framework.graph_def import write_graph  # noqa: F401

@@ -29,12 +29,14 @@ Example:
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import os
 import time
 
 import numpy as np
 
+from flowkit.config_proto import RunOptions
 from flowkit.framework.graph import get_default_graph
 from flowkit.framework.graph_def import proto_class, write_graph
 from flowkit.train.training_util import get_global_step
@@ -42,7 +44,8 @@ from flowkit.train.training_util import get_global_step
 __all__ = ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
            "SecondOrStepTimer", "StopAtStepHook", "CheckpointSaverHook",
            "CheckpointSaverListener", "SummarySaverHook", "LoggingTensorHook", "NanTensorHook",
-           "NanLossDuringTrainingError", "StepCounterHook", "FeedFnHook", "FinalOpsHook"]
+           "NanLossDuringTrainingError", "StepCounterHook", "FeedFnHook", "FinalOpsHook",
+           "GlobalStepWaiterHook", "ProfilerHook"]
 
 _log = logging.getLogger("flowkit.train")
 
@@ -785,3 +788,105 @@ class FinalOpsHook(SessionRunHook):
     def end(self, session):
         if self._final_ops is not None:
             self._final_ops_values = session.run(self._final_ops, feed_dict=self._feed)
+
+
+class GlobalStepWaiterHook(SessionRunHook):
+    """Delays the first ``run`` until the global step reaches ``wait_until_step`` (TF1 uses
+    it to start workers after the chief has trained a while): it reads the step every half
+    second, so another thread (or process) must be advancing it.
+
+    Example:
+        >>> step = tf.train.get_or_create_global_step()
+        >>> inc = tf.assign_add(step, 1)
+        >>> with tf.train.MonitoredSession(
+        ...         hooks=[tf.train.GlobalStepWaiterHook(wait_until_step=0)]) as sess:
+        ...     print(sess.run(inc))
+        1
+    """
+
+    def __init__(self, wait_until_step, poll_secs=0.5):
+        self._wait_until_step, self._poll_secs = wait_until_step, poll_secs
+
+    def begin(self):
+        self._started = self._wait_until_step <= 0
+        self._global_step_tensor = _require_global_step("GlobalStepWaiterHook")
+
+    def before_run(self, run_context):
+        last_logged = None
+        while not self._started:
+            current = int(run_context.session.run(self._global_step_tensor))
+            if current >= self._wait_until_step:
+                self._started = True
+                break
+            if current != last_logged:
+                _log.info("Waiting for global step %d before starting training; now %d.",
+                          self._wait_until_step, current)
+                last_logged = current
+            time.sleep(self._poll_secs)
+        return None
+
+
+class ProfilerHook(SessionRunHook):
+    """Every ``save_steps`` steps (or ``save_secs`` seconds), runs the step with
+    ``FULL_TRACE`` and writes the time each op took as ``timeline-<step>.json`` in
+    ``output_dir``: a Chrome trace (open it at ``chrome://tracing`` or ui.perfetto.dev), one
+    event per op run, named by op type, with the op's name in its arguments. flowkit runs
+    ops one at a time, so the events of a step lie one after another on one track.
+    ``show_dataflow`` and ``show_memory`` are accepted and change nothing (TF draws arrows
+    between devices and memory counters, which flowkit's one-device sessions lack).
+
+    Example:
+        >>> import glob, json, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> step = tf.train.get_or_create_global_step()
+        >>> inc = tf.assign_add(step, 1)
+        >>> with tf.train.MonitoredSession(
+        ...         hooks=[tf.train.ProfilerHook(save_steps=2, output_dir=folder)]) as sess:
+        ...     for _ in range(3):
+        ...         _ = sess.run(inc)
+        >>> sorted(os.path.basename(f) for f in glob.glob(os.path.join(folder, "*.json")))
+        ['timeline-2.json']
+    """
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir="", show_dataflow=True,
+                 show_memory=False):
+        self._output_file = os.path.join(output_dir, "timeline-{}.json")
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+
+    def begin(self):
+        self._next_step = None
+        self._global_step_tensor = _require_global_step("ProfilerHook")
+
+    def before_run(self, run_context):
+        self._request = self._next_step is not None and \
+            self._timer.should_trigger_for_step(self._next_step)
+        options = RunOptions(trace_level=RunOptions.FULL_TRACE) if self._request else None
+        return SessionRunArgs(self._global_step_tensor, options=options)
+
+    def after_run(self, run_context, run_values):
+        stale = int(run_values.results)
+        if self._next_step is None:
+            self._timer.update_last_triggered_step(stale)
+        step = stale + 1
+        if self._request and run_values.run_metadata is not None:
+            step = int(run_context.session.run(self._global_step_tensor))
+            self._timer.update_last_triggered_step(step)
+            self._save(step, run_values.run_metadata)
+        self._next_step = step + 1
+
+    def _save(self, step, run_metadata) -> None:
+        events = []
+        for pid, dev in enumerate(run_metadata.step_stats.dev_stats):
+            events.append({"name": "process_name", "ph": "M", "pid": pid,
+                           "args": {"name": dev.device}})
+            for node in dev.node_stats:
+                label = node.timeline_label or node.node_name
+                op_type = label.partition(" = ")[2].partition("(")[0] or node.node_name
+                events.append({"name": op_type, "cat": "Op", "ph": "X", "pid": pid, "tid": 0,
+                               "ts": node.all_start_micros, "dur": node.all_end_rel_micros,
+                               "args": {"name": node.node_name, "op": op_type}})
+        path = self._output_file.format(step)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as f:
+            json.dump({"traceEvents": events}, f)
+        _log.info("Saved a timeline of step %d to %s", step, path)

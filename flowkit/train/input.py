@@ -21,10 +21,11 @@ The classic loop::
     coord.join(threads)
 
 ``num_epochs`` counts with a local variable (``.../limit_epochs/epochs``), so
-``tf.local_variables_initializer()`` must run first, as in TF1. Differences from TF1: no
-``fraction_of_N_full`` summaries are made (``tf.summary`` sits above ``tf.train``), and
-``dynamic_pad``, ``keep_input`` (the ``maybe_*`` functions) and sparse tensors are not
-supported.
+``tf.local_variables_initializer()`` must run first, as in TF1. ``dynamic_pad=True`` batches
+through a ``tf.PaddingFIFOQueue`` (shapes may leave dimensions unknown; each batch is padded
+to its longest element), and the ``maybe_*`` functions enqueue only the elements whose
+``keep_input`` is true. Differences from TF1: no ``fraction_of_N_full`` summaries are made
+(``tf.summary`` sits above ``tf.train``), and sparse tensors are not supported.
 """
 from __future__ import annotations
 
@@ -33,13 +34,15 @@ from flowkit.framework.graph import (GraphKeys, Tensor, control_dependencies,
                                      name_scope)
 from flowkit.ops import array_ops, constant_ops, random_ops
 from flowkit.ops.core import convert_to_tensor
-from flowkit.ops.data_flow_ops import FIFOQueue, RandomShuffleQueue, count_up_to
+from flowkit.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue,
+                                       count_up_to, matching_files)
 from flowkit.train.queue_runner import QueueRunner, add_queue_runner
 from flowkit.variables import Variable
 
 __all__ = ["limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
            "slice_input_producer", "batch", "shuffle_batch", "batch_join",
-           "shuffle_batch_join"]
+           "shuffle_batch_join", "maybe_batch", "maybe_batch_join", "maybe_shuffle_batch",
+           "maybe_shuffle_batch_join", "match_filenames_once"]
 
 
 def limit_epochs(tensor, num_epochs=None, name=None):
@@ -129,7 +132,7 @@ def string_input_producer(string_tensor, num_epochs=None, shuffle=True, seed=Non
         end of input
     """
     not_null_err = "string_input_producer requires a non-null input tensor"
-    if not isinstance(string_tensor, Tensor) and not string_tensor:
+    if not isinstance(string_tensor, (Tensor, Variable)) and not string_tensor:
         raise ValueError(not_null_err)
     with name_scope(name, "input_producer", [string_tensor]) as scope:
         string_tensor = convert_to_tensor(string_tensor, dtype=dtypes.string)
@@ -196,7 +199,7 @@ def _as_original_type(original, dequeued):
     return dequeued
 
 
-def _shapes(tensor_list_list, shapes, enqueue_many):
+def _shapes(tensor_list_list, shapes, enqueue_many, partial=False):
     if shapes is not None:
         return shapes
     out = []
@@ -209,9 +212,13 @@ def _shapes(tensor_list_list, shapes, enqueue_many):
                 raise ValueError(f"Expected at least rank 1 for enqueue_many, got tensor "
                                  f"'{t.name}' of shape {shape}.")
             shape = shape[1:]
-        if not shape.is_fully_defined():
+        if partial and shape.ndims is None:
+            raise ValueError(f"dynamic_pad needs the rank of each tensor: tensor '{t.name}' "
+                             "has an unknown shape. Pass shapes= (one per tensor).")
+        if not partial and not shape.is_fully_defined():
             raise ValueError(f"All shapes must be fully defined: tensor '{t.name}' has shape "
-                             f"{shape}. Pass shapes= (one per tensor).")
+                             f"{shape}. Pass shapes= (one per tensor), or dynamic_pad=True "
+                             "to pad each batch.")
         out.append(shape)
     return out
 
@@ -228,13 +235,34 @@ def _validate(tensor_list_list, what):
     return out, types
 
 
+def _kept(tensor_list, keep_input, enqueue_many):
+    """The elements of ``tensor_list`` whose ``keep_input`` is true, as a batch for
+    ``enqueue_many`` (TF1's ``maybe_*``)."""
+    keep = convert_to_tensor(keep_input, dtype=dtypes.bool, name="keep_input")
+    if keep.shape.ndims not in (0, 1):
+        raise ValueError(f"keep_input must be a scalar or a vector, got shape {keep.shape}.")
+    if keep.shape.ndims == 1 and not enqueue_many:
+        raise ValueError("keep_input must be a scalar when enqueue_many=False.")
+    if not enqueue_many:
+        tensor_list = [array_ops.expand_dims(t, 0) for t in tensor_list]
+    if keep.shape.ndims == 0:
+        keep = array_ops.tile(array_ops.reshape(keep, [1]),
+                              array_ops.shape(tensor_list[0], out_type=dtypes.int32)[:1])
+    return [array_ops.boolean_mask(t, keep) for t in tensor_list]
+
+
 def _batch(what, tensors_list, batch_size, make_queue, enqueue_many, shapes,
-           allow_smaller_final_batch, num_threads, name):
+           allow_smaller_final_batch, num_threads, name, keep_input=None, dynamic_pad=False):
     with name_scope(name, what, [t for tl in tensors_list for t in _as_tensor_list(tl)]) \
             as scope:
         tensor_list_list, types = _validate([_as_tensor_list(t) for t in tensors_list], what)
-        queue = make_queue(types, _shapes(tensor_list_list, shapes, enqueue_many))
-        enqueue = queue.enqueue_many if enqueue_many else queue.enqueue
+        queue = make_queue(types, _shapes(tensor_list_list, shapes, enqueue_many, dynamic_pad))
+        many = enqueue_many
+
+        def enqueue(tl):
+            if keep_input is None:
+                return (queue.enqueue_many if many else queue.enqueue)(tl)
+            return queue.enqueue_many(_kept(tl, keep_input, many))
         if num_threads is None:
             ops = [enqueue(tl) for tl in tensor_list_list]
         else:
@@ -243,6 +271,13 @@ def _batch(what, tensors_list, batch_size, make_queue, enqueue_many, shapes,
         if allow_smaller_final_batch:
             return queue.dequeue_up_to(batch_size, name=scope.rstrip("/"))
         return queue.dequeue_many(batch_size, name=scope.rstrip("/"))
+
+
+def _fifo(capacity, dynamic_pad, shared_name):
+    if dynamic_pad:
+        return lambda types, shp: PaddingFIFOQueue(capacity, types, shp,
+                                                   shared_name=shared_name)
+    return lambda types, shp: FIFOQueue(capacity, types, shp, shared_name=shared_name)
 
 
 def batch(tensors, batch_size, num_threads=1, capacity=32, enqueue_many=False, shapes=None,
@@ -271,14 +306,10 @@ def batch(tensors, batch_size, num_threads=1, capacity=32, enqueue_many=False, s
         [2 3]
         [4]
     """
-    if dynamic_pad:
-        raise NotImplementedError("tf.train.batch(dynamic_pad=True) needs a PaddingFIFOQueue, "
-                                  "which flowkit does not have; pad the elements yourself or "
-                                  "use tf.data's padded_batch.")
     return _as_original_type(tensors, _batch(
-        "batch", [tensors], batch_size,
-        lambda types, shp: FIFOQueue(capacity, types, shp, shared_name=shared_name),
-        enqueue_many, shapes, allow_smaller_final_batch, num_threads, name))
+        "batch", [tensors], batch_size, _fifo(capacity, dynamic_pad, shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, num_threads, name,
+        dynamic_pad=dynamic_pad))
 
 
 def shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, num_threads=1, seed=None,
@@ -315,12 +346,9 @@ def batch_join(tensors_list, batch_size, capacity=32, enqueue_many=False, shapes
         >>> tf.train.batch_join(readers, batch_size=4).shape.as_list()
         [4, 2]
     """
-    if dynamic_pad:
-        raise NotImplementedError("tf.train.batch_join(dynamic_pad=True) is not supported.")
     return _as_original_type(tensors_list[0], _batch(
-        "batch_join", tensors_list, batch_size,
-        lambda types, shp: FIFOQueue(capacity, types, shp, shared_name=shared_name),
-        enqueue_many, shapes, allow_smaller_final_batch, None, name))
+        "batch_join", tensors_list, batch_size, _fifo(capacity, dynamic_pad, shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, None, name, dynamic_pad=dynamic_pad))
 
 
 def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, seed=None,
@@ -341,3 +369,103 @@ def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, se
         lambda types, shp: RandomShuffleQueue(capacity, min_after_dequeue, types, shp,
                                               seed=seed, shared_name=shared_name),
         enqueue_many, shapes, allow_smaller_final_batch, None, name))
+
+
+# -- the maybe_* functions: only the elements whose keep_input is true are enqueued ---------------
+def maybe_batch(tensors, keep_input, batch_size, num_threads=1, capacity=32,
+                enqueue_many=False, shapes=None, dynamic_pad=False,
+                allow_smaller_final_batch=False, shared_name=None, name=None):
+    """:func:`batch` of the elements whose ``keep_input`` is true (a bool scalar, or with
+    ``enqueue_many`` a vector with one entry per element).
+
+    Example:
+        >>> import flowkit as tf
+        >>> n = tf.train.range_input_producer(6, num_epochs=1, shuffle=False).dequeue()
+        >>> b = tf.train.maybe_batch([n], keep_input=tf.equal(n % 2, 0), batch_size=3)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.local_variables_initializer())
+        ...     threads = tf.train.start_queue_runners(sess)
+        ...     print(sess.run(b))
+        [0 2 4]
+    """
+    return _as_original_type(tensors, _batch(
+        "batch", [tensors], batch_size, _fifo(capacity, dynamic_pad, shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, num_threads, name,
+        keep_input=keep_input, dynamic_pad=dynamic_pad))
+
+
+def maybe_batch_join(tensors_list, keep_input, batch_size, capacity=32, enqueue_many=False,
+                     shapes=None, dynamic_pad=False, allow_smaller_final_batch=False,
+                     shared_name=None, name=None):
+    """:func:`batch_join` of the elements whose ``keep_input`` is true.
+
+    Example:
+        >>> import flowkit as tf
+        >>> readers = [[tf.constant(1)], [tf.constant(2)]]
+        >>> tf.train.maybe_batch_join(readers, keep_input=True, batch_size=4).shape.as_list()
+        [4]
+    """
+    return _as_original_type(tensors_list[0], _batch(
+        "batch_join", tensors_list, batch_size, _fifo(capacity, dynamic_pad, shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, None, name, keep_input=keep_input,
+        dynamic_pad=dynamic_pad))
+
+
+def maybe_shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input,
+                        num_threads=1, seed=None, enqueue_many=False, shapes=None,
+                        allow_smaller_final_batch=False, shared_name=None, name=None):
+    """:func:`shuffle_batch` of the elements whose ``keep_input`` is true.
+
+    Example:
+        >>> import flowkit as tf
+        >>> n = tf.train.range_input_producer(10, num_epochs=1).dequeue()
+        >>> b = tf.train.maybe_shuffle_batch([n], 3, capacity=10, min_after_dequeue=2,
+        ...                                  keep_input=n < 5)
+        >>> b.shape.as_list()
+        [3]
+    """
+    return _as_original_type(tensors, _batch(
+        "shuffle_batch", [tensors], batch_size,
+        lambda types, shp: RandomShuffleQueue(capacity, min_after_dequeue, types, shp,
+                                              seed=seed, shared_name=shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, num_threads, name,
+        keep_input=keep_input))
+
+
+def maybe_shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue,
+                             keep_input, seed=None, enqueue_many=False, shapes=None,
+                             allow_smaller_final_batch=False, shared_name=None, name=None):
+    """:func:`shuffle_batch_join` of the elements whose ``keep_input`` is true.
+
+    Example:
+        >>> import flowkit as tf
+        >>> readers = [[tf.constant(1.0)], [tf.constant(2.0)]]
+        >>> tf.train.maybe_shuffle_batch_join(readers, 4, 10, 2, keep_input=True).dtype
+        tf.float32
+    """
+    return _as_original_type(tensors_list[0], _batch(
+        "shuffle_batch_join", tensors_list, batch_size,
+        lambda types, shp: RandomShuffleQueue(capacity, min_after_dequeue, types, shp,
+                                              seed=seed, shared_name=shared_name),
+        enqueue_many, shapes, allow_smaller_final_batch, None, name, keep_input=keep_input))
+
+
+def match_filenames_once(pattern, name=None):
+    """A local variable holding the file names that match ``pattern`` (a glob, or a list of
+    globs), read once when ``tf.local_variables_initializer()`` runs: TF1's way to feed
+    ``string_input_producer``.
+
+    Example:
+        >>> import flowkit as tf, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> for n in ("b.csv", "a.csv", "c.txt"):
+        ...     open(os.path.join(folder, n), "w").close()
+        >>> files = tf.train.match_filenames_once(os.path.join(folder, "*.csv"))
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.local_variables_initializer())
+        ...     print([os.path.basename(f.decode()) for f in sess.run(files)])
+        ['a.csv', 'b.csv']
+    """
+    with name_scope(name, "matching_filenames", [pattern]) as scope:
+        return Variable(matching_files(pattern), trainable=False, validate_shape=False,
+                        name=scope.rstrip("/"), collections=[GraphKeys.LOCAL_VARIABLES])

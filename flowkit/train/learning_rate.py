@@ -25,7 +25,7 @@ from flowkit.ops.core import convert_to_tensor
 
 __all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay",
            "natural_exp_decay", "inverse_time_decay", "cosine_decay", "cosine_decay_restarts",
-           "linear_cosine_decay", "noisy_linear_cosine_decay"]
+           "linear_cosine_decay", "noisy_linear_cosine_decay", "piecewise_constant_decay"]
 
 
 def _require_step(global_step, what):
@@ -302,3 +302,7 @@ def noisy_linear_cosine_decay(learning_rate, global_step, decay_steps, initial_v
     """
     return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
                           name, "NoisyLinearCosineDecay", (initial_variance, variance_decay))
+
+
+#: TF1's other name of :func:`piecewise_constant`.
+piecewise_constant_decay = piecewise_constant

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 
+from flowkit import config_proto
 from flowkit.framework import errors
 from flowkit.framework.graph import GraphKeys, get_default_graph
 from flowkit.ops.control_flow_ops import group
@@ -318,6 +319,8 @@ class MonitoredSession:
                 hook_feeds.update(request.feed_dict)
             if request.options is not None and options is None:
                 options = request.options
+                if run_metadata is None:     # TF1 gives the hooks a RunMetadata to read
+                    run_metadata = config_proto.RunMetadata()
         if hook_feeds:
             if feed_dict:
                 _check_disjoint(feed_dict, hook_feeds,

@@ -8,6 +8,7 @@ into a session. Difference from TF1: the values are read from the file when this
 """
 from __future__ import annotations
 
+import collections
 import re
 
 import numpy as np
@@ -19,7 +20,31 @@ from flowkit.train.checkpoint_utils import load_checkpoint
 from flowkit.variable_scope import _store
 from flowkit.variables import Variable
 
-__all__ = ["init_from_checkpoint", "warm_start"]
+__all__ = ["init_from_checkpoint", "warm_start", "VocabInfo"]
+
+
+class VocabInfo(collections.namedtuple("VocabInfo", [
+        "new_vocab", "new_vocab_size", "num_oov_buckets", "old_vocab", "old_vocab_size",
+        "backup_initializer", "axis"])):
+    """TF1's ``tf.train.VocabInfo``: how the rows of an embedding map from an old vocabulary
+    file to a new one, for ``warm_start(var_name_to_vocab_info=...)``. flowkit keeps the
+    record (so programs that build one run) but does not remap vocabularies: ``warm_start``
+    raises ``NotImplementedError`` when it is given one.
+
+    Example:
+        >>> import flowkit as tf
+        >>> info = tf.train.VocabInfo("new.txt", 100, 1, "old.txt")
+        >>> info.old_vocab_size, info.axis
+        (-1, 0)
+    """
+
+    def __new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab, old_vocab_size=-1,
+                backup_initializer=None, axis=0):
+        if axis not in (0, 1):
+            raise ValueError(f"The only supported values for the axis argument are 0 and 1. "
+                             f"Provided axis: {axis}")
+        return super().__new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab,
+                               old_vocab_size, backup_initializer, axis)
 
 
 def _set_initializer(var, reader, name_in_ckpt) -> None:

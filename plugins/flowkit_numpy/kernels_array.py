@@ -6,11 +6,13 @@ update never changes an earlier result.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
                              checked_axis, checked_dims, checked_multiples, checked_paddings,
-                             checked_permutation,
+                             checked_permutation, conv_geometry,
                              checked_range_length, checked_reshape, checked_slice_index,
                              checked_strided_slice_index, index_error, linspace_count,
                              split_even, split_sizes, string_zero, strided_slice_index,
@@ -227,3 +229,209 @@ KERNELS.update({
         checked_axis(a, np.ndim(x)) for a in _ints(axis))) if np.size(axis) else x,
     "Where": lambda attrs, c: np.argwhere(c).astype(np.int64),
 })
+
+
+# --------------------------------------------------------------------------------------------
+# More array ops (flowkit/ops/array_more_ops.py and the families' later additions)
+# --------------------------------------------------------------------------------------------
+@KERNELS.register("SelectV2")
+def _select_v2(attrs, cond, x, y):
+    return np.array(np.where(cond, x, y), dtype=np.result_type(x))
+
+
+@KERNELS.register("GuaranteeConst")
+def _guarantee_const(attrs, x):
+    return x
+
+
+@KERNELS.register("Bitcast")
+def _bitcast(attrs, x):
+    x = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+    out = np.dtype(attrs["type"].as_numpy_dtype)
+    a, b = x.dtype.itemsize, out.itemsize
+    shape = x.shape if a == b else x.shape + (a // b,) if a > b else x.shape[:-1]
+    return x.reshape(-1).view(out).reshape(shape)
+
+
+@KERNELS.register("BroadcastArgs")
+def _broadcast_args(attrs, s0, s1):
+    try:
+        out = np.broadcast_shapes(_ints(s0), _ints(s1))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes: {list(_ints(s0))} vs. {list(_ints(s1))}") \
+            from None
+    return np.array(out, dtype=np.asarray(s0).dtype)
+
+
+@KERNELS.register("Roll")
+def _roll(attrs, x, shift, axis):
+    shift, axis = _ints(shift), _ints(axis)
+    axis = tuple(checked_axis(a, x.ndim) for a in axis)
+    return np.roll(x, shift, axis) if axis else np.array(x, copy=True)
+
+
+@KERNELS.register("ParallelConcat")
+def _parallel_concat(attrs, *values):
+    return np.concatenate(values, axis=0)
+
+
+def _block_args(block_shape, pads, ndim):
+    block = _ints(block_shape)
+    pads = np.reshape(np.asarray(pads, np.int64), [-1, 2])
+    if min(block, default=1) < 1 or (pads < 0).any() or ndim < len(block) + 1:
+        raise ValueError(f"block_shape must be positive ({list(block)}), paddings/crops "
+                         f"non-negative ({pads.tolist()}), and the input of rank > {len(block)}")
+    return block, pads
+
+
+@KERNELS.register("SpaceToBatchND")
+def _space_to_batch_nd(attrs, x, block_shape, paddings):
+    block, pads = _block_args(block_shape, paddings, x.ndim)
+    m = len(block)
+    x = np.pad(x, [(0, 0)] + pads.tolist() + [(0, 0)] * (x.ndim - 1 - m))
+    for i, b in enumerate(block):
+        if x.shape[1 + i] % b:
+            raise ValueError(f"padded dimension {1 + i} ({x.shape[1 + i]}) is not divisible "
+                             f"by block size {b}")
+    split = [x.shape[0]] + [v for i, b in enumerate(block) for v in (x.shape[1 + i] // b, b)]
+    x = x.reshape(split + list(x.shape[1 + m:]))
+    perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)] + \
+        list(range(1 + 2 * m, x.ndim))
+    x = x.transpose(perm)
+    return np.ascontiguousarray(x).reshape([-1] + list(x.shape[m + 1:]))
+
+
+@KERNELS.register("BatchToSpaceND")
+def _batch_to_space_nd(attrs, x, block_shape, crops):
+    block, crops = _block_args(block_shape, crops, x.ndim)
+    m, prod = len(block), int(np.prod(block))
+    if x.shape[0] % prod:
+        raise ValueError(f"the batch size {x.shape[0]} is not divisible by the product of "
+                         f"block_shape {prod}")
+    x = x.reshape(list(block) + [x.shape[0] // prod] + list(x.shape[1:]))
+    perm = [m] + [v for i in range(m) for v in (m + 1 + i, i)] + list(range(2 * m + 1, x.ndim))
+    x = x.transpose(perm)
+    spatial = [x.shape[1 + 2 * i] * block[i] for i in range(m)]
+    x = x.reshape([x.shape[0]] + spatial + list(x.shape[1 + 2 * m:]))
+    if (crops.sum(1) > spatial).any():
+        raise ValueError(f"crops {crops.tolist()} are larger than the dimensions {spatial}")
+    index = (slice(None),) + tuple(slice(a, d - b) for (a, b), d in zip(crops, spatial))
+    return np.array(x[index])
+
+
+def _search_sorted(side, attrs, seq, values):
+    rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+    if rows.shape[0] != vals.shape[0]:
+        raise ValueError(f"sorted_sequence {seq.shape} and values {values.shape} must have "
+                         "the same leading dimensions")
+    out = [np.searchsorted(r, v, side=side) for r, v in zip(rows, vals)]
+    return np.array(out, dtype=attrs["out_type"].as_numpy_dtype).reshape(values.shape)
+
+
+@KERNELS.register("LowerBound")
+def _lower_bound(attrs, seq, values):
+    return _search_sorted("left", attrs, seq, values)
+
+
+@KERNELS.register("UpperBound")
+def _upper_bound(attrs, seq, values):
+    return _search_sorted("right", attrs, seq, values)
+
+
+@KERNELS.register("UnravelIndex")
+def _unravel_index(attrs, indices, dims):
+    dims = _ints(dims)
+    n = int(np.prod(dims))
+    if min(dims, default=1) < 1:
+        raise ValueError(f"dims must be positive, got {list(dims)}")
+    bad = (indices < 0) | (indices >= n)
+    if bad.any():
+        raise ValueError(f"index {int(indices[bad].reshape(-1)[0])} is out of bound as with "
+                         f"dims {list(dims)} (it must be in [0, {n}))")
+    return np.array(np.unravel_index(indices, dims), dtype=indices.dtype)
+
+
+@KERNELS.register("ListDiff")
+def _list_diff(attrs, x, y):
+    keep = np.flatnonzero(~np.isin(x, y))
+    return np.array(x[keep]), keep.astype(attrs["out_idx"].as_numpy_dtype)
+
+
+@KERNELS.register("DynamicPartition")
+def _dynamic_partition(attrs, data, partitions):
+    n = attrs["num_partitions"]
+    bad = (partitions < 0) | (partitions >= n)
+    if bad.any():
+        i = np.argwhere(bad)[0].tolist()
+        raise IndexError(f"partitions{i} = {int(partitions[tuple(i)])} is not in [0, {n})")
+    if data.shape[:partitions.ndim] != partitions.shape:
+        raise ValueError(f"data.shape {list(data.shape)} must start with partitions.shape "
+                         f"{list(partitions.shape)}")
+    return [np.array(data[partitions == i]) for i in range(n)]
+
+
+@KERNELS.register("DynamicStitch")
+def _dynamic_stitch(attrs, *args):
+    n = len(args) // 2
+    indices, data = [np.asarray(i) for i in args[:n]], args[n:]
+    rest = data[0].shape[indices[0].ndim:]
+    size = max((int(i.max()) + 1 for i in indices if i.size), default=0)
+    out = np.zeros((size,) + rest, dtype=np.asarray(data[0]).dtype)
+    for k, (idx, d) in enumerate(zip(indices, data)):
+        if d.shape != idx.shape + rest:
+            raise ValueError(f"data[{k}].shape {list(d.shape)} must be indices[{k}].shape "
+                             f"{list(idx.shape)} + {list(rest)}")
+        if idx.size and idx.min() < 0:
+            raise IndexError(f"indices[{k}] holds {int(idx.min())}, which is negative")
+        out[idx.reshape(-1)] = d.reshape((-1,) + rest)
+    return out
+
+
+def _patch_windows(h, w, attrs):
+    """``(kh, kw, oh, ow, pads, [(row, col) of each tap])`` of ExtractImagePatches."""
+    _, kh, kw, _ = attrs["ksizes"]
+    _, rh, rw, _ = attrs["rates"]
+    oh, ow, pt, pl = conv_geometry(h, w, kh, kw, attrs, attrs["rates"])
+    taps = [(i * rh, j * rw) for i in range(kh) for j in range(kw)]
+    return oh, ow, (pt, pl), taps
+
+
+@KERNELS.register("ExtractImagePatches")
+def _extract_patches(attrs, x):
+    b, h, w, c = x.shape
+    oh, ow, (pt, pl), taps = _patch_windows(h, w, attrs)
+    _, sh, sw, _ = attrs["strides"]
+    xp = np.pad(x, [(0, 0), pt, pl, (0, 0)])
+    cols = [xp[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] for r, q in taps]
+    return np.stack(cols, axis=3).reshape(b, oh, ow, len(taps) * c) if oh and ow else \
+        np.zeros((b, oh, ow, len(taps) * c), x.dtype)
+
+
+@KERNELS.register("ExtractImagePatchesGrad")
+def _extract_patches_grad(attrs, g, shape):
+    b, h, w, c = _ints(shape)
+    oh, ow, (pt, pl), taps = _patch_windows(h, w, attrs)
+    _, sh, sw, _ = attrs["strides"]
+    out = np.zeros((b, h + sum(pt), w + sum(pl), c), g.dtype)
+    g = g.reshape(b, oh, ow, len(taps), c)
+    for k, (r, q) in enumerate(taps):
+        out[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += g[:, :, :, k]
+    return np.array(out[:, pt[0]:pt[0] + h, pl[0]:pl[0] + w])
+
+
+@KERNELS.register("HistogramFixedWidth")
+def _histogram(attrs, values, value_range, nbins):
+    n = int(nbins)
+    lo, hi = value_range
+    if n <= 0 or not lo < hi:
+        raise ValueError(f"nbins should be a positive number ({n}) and value_range increasing "
+                         f"({[lo, hi]})")
+    step = (np.float64(hi) - np.float64(lo)) / n
+    diff = (np.maximum(values, lo) - lo).astype(np.float64)
+    bins = np.minimum(diff / step, n - 1).astype(np.int64)
+    return np.bincount(bins.reshape(-1), minlength=n).astype(attrs["dtype"].as_numpy_dtype)
+
+
+@KERNELS.register("Timestamp")
+def _timestamp(attrs):
+    return np.array(time.time(), dtype=np.float64)

@@ -60,3 +60,24 @@ def _resize_nearest_grad(attrs, grads, size):
     wh = resize_weights(h, grads.shape[1], attrs, True)
     ww = resize_weights(w, grads.shape[2], attrs, True)
     return _apply(grads, wh.T.astype(grads.dtype), ww.T.astype(grads.dtype)).astype(grads.dtype)
+
+
+@KERNELS.register("NonMaxSuppressionWithOverlaps")
+def _nms(attrs, overlaps, scores, max_output_size, threshold, score_threshold):
+    """Greedy: candidates by decreasing score (ties: lower index first) whose score is above
+    ``score_threshold``; one is kept when no kept box overlaps it by more than
+    ``threshold``."""
+    overlaps, scores = np.asarray(overlaps), np.asarray(scores)
+    k, thr = int(max_output_size), float(threshold)
+    if k < 0:
+        raise ValueError(f"max_output_size must be >= 0, got {k}")
+    if overlaps.shape != (scores.shape[0], scores.shape[0]):
+        raise ValueError(f"overlaps must be a square matrix with one row per score, got "
+                         f"shape {overlaps.shape} for {scores.shape[0]} scores")
+    kept = []
+    for i in np.argsort(-scores, kind="stable"):
+        if len(kept) >= k:
+            break
+        if scores[i] > score_threshold and all(overlaps[i, j] <= thr for j in kept):
+            kept.append(int(i))
+    return np.asarray(kept, np.int32)

@@ -1,6 +1,8 @@
 """NumPy kernels of :mod:`flowkit.ops.linalg_ops`."""
 from __future__ import annotations
 
+from math import factorial
+
 import numpy as np
 
 from flowkit.backend import KernelTable
@@ -141,3 +143,149 @@ def _cross(attrs, a, b):
     if a.shape != b.shape:
         raise ValueError(f"Both inputs must be of same shape: {a.shape} vs. {b.shape}")
     return np.cross(a, b).astype(a.dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Kernels of flowkit.ops.linalg_more_ops
+# --------------------------------------------------------------------------------------------
+def _matrices(x):
+    """``x`` as a ``[batch, n, m]`` stack of matrices (a view when possible)."""
+    x = np.asarray(x)
+    return x.reshape((-1,) + x.shape[-2:])
+
+
+@KERNELS.register("SelfAdjointEigV2")
+def _self_adjoint_eig(attrs, x):
+    x = np.asarray(x)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("Self-adjoint eigen decomposition was not successful. The input "
+                         "might not be valid.")
+    e, v = _linalg(lambda: np.linalg.eigh(x, UPLO="L"), "Self-adjoint eigen decomposition "
+                   "was not successful. The input might not be valid.")
+    v = v.astype(x.dtype) if attrs["compute_v"] else np.zeros((0,), x.dtype)
+    return e.astype(x.dtype), v
+
+
+def _sqrtm_one(a):
+    w, v = np.linalg.eig(a)
+    scale = max(float(np.max(np.abs(w))), 1.0) if w.size else 1.0
+    tol = 100 * np.finfo(a.dtype).eps * scale
+    if np.any((np.abs(w.imag) <= tol) & (w.real < -tol)):
+        return np.full(a.shape, np.nan)          # no real principal square root
+    root = np.sqrt(w.astype(np.complex128))
+    try:                                          # X = V diag(root) V^-1
+        x = np.linalg.solve(v.T, (v * root).T).T
+    except np.linalg.LinAlgError:
+        return np.full(a.shape, np.nan)
+    return x.real
+
+
+@KERNELS.register("MatrixSquareRoot")
+def _matrix_square_root(attrs, x):
+    x = np.asarray(x)
+    out = np.stack([_sqrtm_one(a.astype(np.float64)) for a in _matrices(x)]) if x.size else \
+        np.zeros(x.shape)
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+def _pade_coefficients(m):
+    """The coefficients of the numerator of the [m/m] Pade approximant of exp, lowest first
+    (the denominator's are the same with alternating signs)."""
+    return [factorial(2 * m - j) * factorial(m) / (factorial(2 * m) * factorial(j) *
+                                                   factorial(m - j)) for j in range(m + 1)]
+
+
+_PADE13 = _pade_coefficients(13)
+_THETA13 = 5.371920351148152        # the 1-norm up to which Pade [13/13] is accurate (Higham)
+
+
+def _expm_one(a):
+    n = a.shape[-1]
+    norm1 = float(np.max(np.sum(np.abs(a), axis=0))) if n else 0.0
+    if not np.isfinite(norm1):
+        return np.full(a.shape, np.nan)
+    s = max(0, int(np.ceil(np.log2(norm1 / _THETA13)))) if norm1 > _THETA13 else 0
+    a = a / (2.0 ** s)
+    b = _PADE13
+    ident = np.eye(n)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 +
+             b[1] * ident)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + \
+        b[0] * ident
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+@KERNELS.register("MatrixExponential")
+def _matrix_exponential(attrs, x):
+    x = np.asarray(x)
+    out = np.stack([_expm_one(a.astype(np.float64)) for a in _matrices(x)]) if x.size else \
+        np.zeros(x.shape)
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+@KERNELS.register("Lu")
+def _lu(attrs, x):
+    x = np.asarray(x)
+    n = x.shape[-1]
+    a = _matrices(x).copy()
+    batch = np.arange(a.shape[0])
+    perm = np.tile(np.arange(n), (a.shape[0], 1))
+    for k in range(n):
+        piv = k + np.argmax(np.abs(a[:, k:, k]), axis=1)      # the first largest
+        rows_k, rows_p = a[batch, k].copy(), a[batch, piv].copy()
+        a[batch, k], a[batch, piv] = rows_p, rows_k
+        pk, pp = perm[batch, k].copy(), perm[batch, piv].copy()
+        perm[batch, k], perm[batch, piv] = pp, pk
+        pivot = a[:, k, k]
+        if np.any(pivot == 0):
+            raise ValueError("Input is not invertible.")
+        a[:, k + 1:, k] /= pivot[:, None]
+        a[:, k + 1:, k + 1:] -= a[:, k + 1:, k:k + 1] * a[:, k:k + 1, k + 1:]
+    return a.reshape(x.shape), perm.reshape(x.shape[:-1]).astype(
+        attrs["output_idx_type"].as_numpy_dtype)
+
+
+@KERNELS.register("MatrixSolveLs")
+def _matrix_solve_ls(attrs, a, b, l2):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[:-2] != b.shape[:-2] or a.shape[-2] != b.shape[-2]:
+        raise ValueError(f"Input matrix and right-hand side must have the same number of "
+                         f"rows and batch shape: {a.shape} and {b.shape}")
+    rcond = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    if a.size == 0:
+        return np.zeros(a.shape[:-2] + (a.shape[-1], b.shape[-1]), a.dtype)
+    return (np.linalg.pinv(a, rcond=rcond) @ b).astype(a.dtype)
+
+
+def tridiagonal_dense(d):
+    """The ``[..., M, M]`` matrices of compact ``[..., 3, M]`` diagonals."""
+    d = np.asarray(d)
+    m = d.shape[-1]
+    out = np.zeros(d.shape[:-2] + (m, m), d.dtype)
+    i = np.arange(m)
+    out[..., i, i] = d[..., 1, :]
+    out[..., i[:-1], i[1:]] = d[..., 0, :-1]
+    out[..., i[1:], i[:-1]] = d[..., 2, 1:]
+    return out
+
+
+@KERNELS.register("TridiagonalSolve")
+def _tridiagonal_solve(attrs, d, rhs):
+    d, rhs = np.asarray(d), np.asarray(rhs)
+    if d.shape[:-2] != rhs.shape[:-2] or d.shape[-1] != rhs.shape[-2]:
+        raise ValueError(f"Expected number of left-hand sided and right-hand sides to be "
+                         f"equal, with the same batch shape: {d.shape} and {rhs.shape}")
+    a, b = _matrices(tridiagonal_dense(d)), _matrices(rhs)
+    out = np.empty(b.shape, rhs.dtype)
+    for k in range(a.shape[0]):
+        try:
+            out[k] = np.linalg.solve(a[k], b[k])
+        except np.linalg.LinAlgError:             # singular: NaN, as TF
+            out[k] = np.nan
+    return out.reshape(rhs.shape)

@@ -11,12 +11,14 @@ on every device (as on TF's CPU), ``squeeze`` of a dimension that is not 1 is an
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
 from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
                              checked_axis, checked_dims, checked_multiples, checked_paddings,
-                             checked_permutation,
+                             checked_permutation, conv_geometry,
                              checked_range_length, checked_reshape, checked_slice_index,
                              checked_strided_slice_index, index_error, linspace_count,
                              split_even, split_sizes, strided_slice_index, unbroadcast_axes)
@@ -372,4 +374,214 @@ KERNELS.update({
 STRING_OPS = {"Identity", "StopGradient", "PlaceholderWithDefault", "Shape", "Size", "Rank",
               "Reshape", "BroadcastTo", "Pack", "Unpack", "Fill", "Transpose", "ExpandDims",
               "Squeeze", "ReverseV2", "ConcatV2", "Split", "SplitV", "Tile", "Slice",
-              "StridedSlice", "GatherV2", "GatherNd", "Select", "Pad", "PadV2", "ZerosLike"}
+              "StridedSlice", "GatherV2", "GatherNd", "Select", "Pad", "PadV2", "ZerosLike",
+              "SelectV2", "GuaranteeConst", "Roll", "ParallelConcat", "ListDiff"}
+
+
+# --------------------------------------------------------------------------------------------
+# More array ops (flowkit/ops/array_more_ops.py and the families' later additions)
+# --------------------------------------------------------------------------------------------
+@KERNELS.register("Bitcast")
+def _bitcast(attrs, x):
+    out = tdtype(attrs["type"])
+    a, b = x.element_size(), torch.empty((), dtype=out).element_size()
+    shape = tuple(x.shape) if a == b else tuple(x.shape) + (a // b,) if a > b else \
+        tuple(x.shape[:-1])
+    return x.contiguous().reshape(-1).view(out).reshape(shape)
+
+
+@KERNELS.register("BroadcastArgs")
+def _broadcast_args(attrs, s0, s1):
+    a, b = host_ints(s0), host_ints(s1)
+    try:
+        out = np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes: {a} vs. {b}") from None
+    return small_int_tensor(out, np_dtype(s0.dtype), _device(s0))
+
+
+@KERNELS.register("Roll")
+def _roll(attrs, x, shift, axis):
+    shift, axis = host_ints(shift), host_ints(axis)
+    axis = [checked_axis(a, x.ndim) for a in axis]
+    return torch.roll(x, shift, axis) if axis else x.clone()
+
+
+def _block_args(block_shape, pads, ndim):
+    block = host_ints(block_shape)
+    pads = np.reshape(np.asarray(host_ints(pads), np.int64), [-1, 2])
+    if min(block, default=1) < 1 or (pads < 0).any() or ndim < len(block) + 1:
+        raise ValueError(f"block_shape must be positive ({block}), paddings/crops "
+                         f"non-negative ({pads.tolist()}), and the input of rank > {len(block)}")
+    return block, pads
+
+
+@KERNELS.register("SpaceToBatchND")
+def _space_to_batch_nd(attrs, x, block_shape, paddings):
+    block, pads = _block_args(block_shape, paddings, x.ndim)
+    m = len(block)
+    sizes = [d + int(a) + int(b) for d, (a, b) in zip(x.shape[1:1 + m], pads)]
+    padded = x.new_zeros([x.shape[0]] + sizes + list(x.shape[1 + m:]))
+    padded[(slice(None),) + tuple(slice(int(a), int(a) + d)
+                                  for d, (a, _) in zip(x.shape[1:1 + m], pads))] = x
+    for i, b in enumerate(block):
+        if sizes[i] % b:
+            raise ValueError(f"padded dimension {1 + i} ({sizes[i]}) is not divisible by "
+                             f"block size {b}")
+    split = [x.shape[0]] + [v for d, b in zip(sizes, block) for v in (d // b, b)]
+    y = padded.reshape(split + list(x.shape[1 + m:]))
+    perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)] + \
+        list(range(1 + 2 * m, y.ndim))
+    y = y.permute(perm)
+    return y.reshape([-1] + [d // b for d, b in zip(sizes, block)] + list(x.shape[1 + m:]))
+
+
+@KERNELS.register("BatchToSpaceND")
+def _batch_to_space_nd(attrs, x, block_shape, crops):
+    block, crops = _block_args(block_shape, crops, x.ndim)
+    m, prod = len(block), int(np.prod(block))
+    if x.shape[0] % prod:
+        raise ValueError(f"the batch size {x.shape[0]} is not divisible by the product of "
+                         f"block_shape {prod}")
+    y = x.reshape(list(block) + [x.shape[0] // prod] + list(x.shape[1:]))
+    perm = [m] + [v for i in range(m) for v in (m + 1 + i, i)] + list(range(2 * m + 1, y.ndim))
+    y = y.permute(perm)
+    spatial = [x.shape[1 + i] * block[i] for i in range(m)]
+    y = y.reshape([y.shape[0]] + spatial + list(x.shape[1 + m:]))
+    if (crops.sum(1) > spatial).any():
+        raise ValueError(f"crops {crops.tolist()} are larger than the dimensions {spatial}")
+    index = (slice(None),) + tuple(slice(int(a), d - int(b)) for (a, b), d in zip(crops, spatial))
+    return y[index].clone()
+
+
+def _search_sorted(right, attrs, seq, values):
+    rows = seq.reshape(-1, seq.shape[-1]).contiguous()
+    vals = values.reshape(-1, values.shape[-1]).contiguous()
+    if rows.shape[0] != vals.shape[0]:
+        raise ValueError(f"sorted_sequence {list(seq.shape)} and values {list(values.shape)} "
+                         "must have the same leading dimensions")
+    out = torch.searchsorted(rows, vals, right=right)
+    return out.to(tdtype(attrs["out_type"])).reshape(values.shape)
+
+
+@KERNELS.register("LowerBound")
+def _lower_bound(attrs, seq, values):
+    return _search_sorted(False, attrs, seq, values)
+
+
+@KERNELS.register("UpperBound")
+def _upper_bound(attrs, seq, values):
+    return _search_sorted(True, attrs, seq, values)
+
+
+@KERNELS.register("UnravelIndex")
+def _unravel_index(attrs, indices, dims):
+    dims = host_ints(dims)
+    n = int(np.prod(dims))
+    if min(dims, default=1) < 1:
+        raise ValueError(f"dims must be positive, got {dims}")
+    bad = (indices < 0) | (indices >= n)
+    if bool(bad.any()):
+        raise ValueError(f"index {int(indices[bad].reshape(-1)[0])} is out of bound as with "
+                         f"dims {dims} (it must be in [0, {n}))")
+    coords, rest = [], indices
+    for d in reversed(dims):
+        coords.append(torch.remainder(rest, d))
+        rest = torch.div(rest, d, rounding_mode="floor")
+    return torch.stack(coords[::-1], 0)
+
+
+@KERNELS.register("ListDiff")
+def _list_diff(attrs, x, y):
+    keep = torch.nonzero(~torch.isin(x, y)).reshape(-1)
+    return x[keep], keep.to(tdtype(attrs["out_idx"]))
+
+
+@KERNELS.register("DynamicPartition")
+def _dynamic_partition(attrs, data, partitions):
+    n = attrs["num_partitions"]
+    bad = (partitions < 0) | (partitions >= n)
+    if bool(bad.any()):
+        i = torch.nonzero(bad)[0].tolist()
+        raise IndexError(f"partitions{i} = {int(partitions[tuple(i)])} is not in [0, {n})")
+    if tuple(data.shape[:partitions.ndim]) != tuple(partitions.shape):
+        raise ValueError(f"data.shape {list(data.shape)} must start with partitions.shape "
+                         f"{list(partitions.shape)}")
+    return [data[partitions == i] for i in range(n)]
+
+
+@KERNELS.register("DynamicStitch")
+def _dynamic_stitch(attrs, *args):
+    n = len(args) // 2
+    indices, data = args[:n], args[n:]
+    rest = tuple(data[0].shape[indices[0].ndim:])
+    for k, (idx, d) in enumerate(zip(indices, data)):
+        if tuple(d.shape) != tuple(idx.shape) + rest:
+            raise ValueError(f"data[{k}].shape {list(d.shape)} must be indices[{k}].shape "
+                             f"{list(idx.shape)} + {list(rest)}")
+        if idx.numel() and int(idx.min()) < 0:
+            raise IndexError(f"indices[{k}] holds {int(idx.min())}, which is negative")
+    flat = torch.cat([i.reshape(-1).long() for i in indices])
+    rows = torch.cat([d.reshape((-1,) + rest) for d in data])
+    size = int(flat.max()) + 1 if flat.numel() else 0
+    out = rows.new_zeros((size,) + rest)
+    # Where an index repeats, the last piece wins (as in TF), on every device.
+    order = torch.arange(flat.numel(), device=flat.device)
+    last = torch.full((size,), -1, dtype=torch.long, device=flat.device)
+    last = last.scatter_reduce(0, flat, order, reduce="amax")
+    hit = last >= 0
+    out[hit] = rows[last[hit]]
+    return out
+
+
+def _patch_windows(h, w, attrs):
+    _, kh, kw, _ = attrs["ksizes"]
+    _, rh, rw, _ = attrs["rates"]
+    oh, ow, pt, pl = conv_geometry(h, w, kh, kw, attrs, attrs["rates"])
+    return oh, ow, (pt, pl), [(i * rh, j * rw) for i in range(kh) for j in range(kw)]
+
+
+@KERNELS.register("ExtractImagePatches")
+def _extract_patches(attrs, x):
+    b, h, w, c = x.shape
+    oh, ow, (pt, pl), taps = _patch_windows(h, w, attrs)
+    _, sh, sw, _ = attrs["strides"]
+    if not oh or not ow:
+        return x.new_zeros((b, oh, ow, len(taps) * c))
+    xp = x.new_zeros((b, h + sum(pt), w + sum(pl), c))
+    xp[:, pt[0]:pt[0] + h, pl[0]:pl[0] + w] = x
+    cols = [xp[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] for r, q in taps]
+    return torch.stack(cols, 3).reshape(b, oh, ow, len(taps) * c)
+
+
+@KERNELS.register("ExtractImagePatchesGrad")
+def _extract_patches_grad(attrs, g, shape):
+    b, h, w, c = host_ints(shape)
+    oh, ow, (pt, pl), taps = _patch_windows(h, w, attrs)
+    _, sh, sw, _ = attrs["strides"]
+    out = g.new_zeros((b, h + sum(pt), w + sum(pl), c))
+    g = g.reshape(b, oh, ow, len(taps), c)
+    for k, (r, q) in enumerate(taps):
+        out[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += g[:, :, :, k]
+    return out[:, pt[0]:pt[0] + h, pl[0]:pl[0] + w].clone()
+
+
+@KERNELS.register("HistogramFixedWidth")
+def _histogram(attrs, values, value_range, nbins):
+    n = int(host_scalar(nbins))
+    lo, hi = host_values(value_range)
+    if n <= 0 or not lo < hi:
+        raise ValueError(f"nbins should be a positive number ({n}) and value_range increasing "
+                         f"({[lo, hi]})")
+    step = (float(hi) - float(lo)) / n
+    diff = (values.clamp(min=lo) - lo).double()
+    bins = torch.clamp(diff / step, max=n - 1).long()
+    return torch.bincount(bins.reshape(-1), minlength=n).to(tdtype(attrs["dtype"]))
+
+
+KERNELS.update({
+    "SelectV2": lambda attrs, cond, x, y: torch.where(cond, x, y),
+    "GuaranteeConst": lambda attrs, x: x,
+    "ParallelConcat": lambda attrs, *values: torch.cat(values, 0),
+    "Timestamp": lambda attrs: torch.tensor(time.time(), dtype=torch.float64),
+})

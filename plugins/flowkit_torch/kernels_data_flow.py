@@ -1,4 +1,4 @@
-"""PyTorch kernels of :mod:`flowkit.ops.data_flow_ops`: the queues.
+"""PyTorch kernels of :mod:`flowkit.ops.data_flow_ops`: the queues and the file ops.
 
 Queues move arrays without computing on them, so the torch backend runs the NumPy backend's
 queue kernels (asked of the plugin manager: plugins never import each other) with its own
@@ -47,6 +47,15 @@ class TorchArrays:
     def scalar(self, value, dtype):
         return torch.tensor(value, dtype=tdtype(dtype), device=self.device)
 
+    @staticmethod
+    def padded(x, shape):
+        if isinstance(x, np.ndarray):
+            out = np.full(shape, "" if x.dtype == object else 0, dtype=x.dtype)
+        else:
+            out = torch.zeros(shape, dtype=x.dtype, device=x.device)
+        out[tuple(slice(0, d) for d in x.shape)] = x
+        return out
+
 
 _NUMPY_KERNELS: dict = {}
 
@@ -72,10 +81,15 @@ def _delegate(op_type):
     return kernel
 
 
-for _t in ("FIFOQueueV2", "RandomShuffleQueueV2"):
+for _t in ("FIFOQueueV2", "RandomShuffleQueueV2", "PaddingFIFOQueueV2", "PriorityQueueV2",
+           "TextLineReaderV2", "WholeFileReaderV2", "FixedLengthRecordReaderV2",
+           "IdentityReaderV2"):
     KERNELS[_t] = _handle_kernel(_t)
+# String tensors are NumPy object arrays on this backend too: the file ops are NumPy's.
 for _t in ("QueueEnqueueV2", "QueueEnqueueManyV2", "QueueDequeueV2", "QueueDequeueManyV2",
-           "QueueDequeueUpToV2", "QueueCloseV2", "QueueSizeV2", "QueueIsClosedV2"):
+           "QueueDequeueUpToV2", "QueueCloseV2", "QueueSizeV2", "QueueIsClosedV2",
+           "ReadFile", "WriteFile", "MatchingFiles", "ReaderReadV2", "ReaderReadUpToV2",
+           "ReaderNumRecordsProducedV2", "ReaderNumWorkUnitsCompletedV2", "ReaderResetV2"):
     KERNELS[_t] = _delegate(_t)
 
 
@@ -84,3 +98,25 @@ def _count_up_to(attrs, ref, limit):
     if int(ref) >= int(limit):
         raise flowkit.errors.OutOfRangeError(None, None, f"Reached limit of {int(limit)}")
     return ref + 1
+
+
+def _to_device(op_type):
+    """The NumPy kernel, with its number outputs moved to the session's device (string
+    outputs stay NumPy object arrays)."""
+    def kernel(attrs, *xs):
+        xs = [x.cpu().numpy() if isinstance(x, torch.Tensor) else x for x in xs]
+        outs = _numpy_kernel(op_type)(attrs, *xs)
+        device = attrs["rng"].device
+
+        def move(o):
+            if o.dtype == object:
+                return o
+            return torch.from_numpy(np.array(o, order="C")).to(device=device,
+                                                                 dtype=tdtype(o.dtype))
+        return tuple(move(o) for o in outs) if isinstance(outs, tuple) else move(outs)
+    kernel.__name__ = op_type
+    return kernel
+
+
+for _t in ("DecodeCSV", "DecodeRaw"):
+    KERNELS[_t] = _to_device(_t)

@@ -59,3 +59,23 @@ def _resize_nearest_grad(attrs, grads, size):
     wh = _w(h, grads.shape[1], attrs, True, grads, grads.dtype)
     ww = _w(w, grads.shape[2], attrs, True, grads, grads.dtype)
     return _apply(grads, wh.T, ww.T).contiguous()
+
+
+@KERNELS.register("NonMaxSuppressionWithOverlaps")
+def _nms(attrs, overlaps, scores, max_output_size, threshold, score_threshold):
+    """Greedy selection (see the NumPy kernel), on the host: the loop is sequential."""
+    k, thr = host_ints(max_output_size)[0], float(threshold)
+    if k < 0:
+        raise ValueError(f"max_output_size must be >= 0, got {k}")
+    n = scores.shape[0]
+    if tuple(overlaps.shape) != (n, n):
+        raise ValueError(f"overlaps must be a square matrix with one row per score, got "
+                         f"shape {tuple(overlaps.shape)} for {n} scores")
+    ov, sc = overlaps.detach().cpu(), scores.detach().cpu()
+    kept = []
+    for i in torch.sort(-sc, stable=True).indices.tolist():
+        if len(kept) >= k:
+            break
+        if float(sc[i]) > float(score_threshold) and all(float(ov[i, j]) <= thr for j in kept):
+            kept.append(i)
+    return torch.tensor(kept, dtype=torch.int32, device=scores.device)

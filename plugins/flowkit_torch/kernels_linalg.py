@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from flowkit.backend import KernelTable
-from flowkit_torch._common import host_int
+from flowkit_torch._common import host_int, tdtype
 
 KERNELS = KernelTable()
 
@@ -125,3 +125,79 @@ def _cross(attrs, a, b):
         raise ValueError(f"Both inputs must be of same shape: {tuple(a.shape)} vs. "
                          f"{tuple(b.shape)}")
     return torch.linalg.cross(a, b, dim=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# Kernels of flowkit.ops.linalg_more_ops
+# --------------------------------------------------------------------------------------------
+_EIG_FAILED = ("Self-adjoint eigen decomposition was not successful. The input might not be "
+               "valid.")
+
+
+@KERNELS.register("SelfAdjointEigV2")
+def _self_adjoint_eig(attrs, x):
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(_EIG_FAILED)
+    if not attrs["compute_v"]:
+        return torch.linalg.eigvalsh(x), torch.zeros((0,), dtype=x.dtype, device=x.device)
+    e, v = torch.linalg.eigh(x)
+    return e, v
+
+
+@KERNELS.register("MatrixSquareRoot")
+def _matrix_square_root(attrs, x):
+    if x.numel() == 0:
+        return x.clone()
+    a = x.to(torch.float64)
+    w, v = torch.linalg.eig(a)
+    scale = w.abs().amax(-1, keepdim=True).clamp(min=1.0)
+    tol = 100 * torch.finfo(torch.float64).eps * scale
+    negative = ((w.imag.abs() <= tol) & (w.real < -tol)).any(-1)
+    root = torch.sqrt(w)
+    # X = V diag(root) V^-1, solved as X V = V diag(root)
+    out, info = torch.linalg.solve_ex(v.transpose(-1, -2), (v * root.unsqueeze(-2))
+                                      .transpose(-1, -2))
+    out = out.transpose(-1, -2).real
+    bad = (negative | (info != 0))[..., None, None]
+    out = torch.where(bad, torch.full_like(out, float("nan")), out)
+    return out.to(x.dtype)
+
+
+@KERNELS.register("MatrixExponential")
+def _matrix_exponential(attrs, x):
+    return torch.linalg.matrix_exp(x)
+
+
+@KERNELS.register("Lu")
+def _lu(attrs, x):
+    lu, pivots, info = torch.linalg.lu_factor_ex(x)
+    if bool((info != 0).any()):
+        raise ValueError("Input is not invertible.")
+    p_mat = torch.lu_unpack(lu, pivots, unpack_data=False)[0]   # x = P L U
+    perm = p_mat.argmax(-2)                                        # P[perm[i], i] = 1
+    return lu, perm.to(tdtype(attrs["output_idx_type"]))
+
+
+@KERNELS.register("MatrixSolveLs")
+def _matrix_solve_ls(attrs, a, b, l2):
+    if a.shape[:-2] != b.shape[:-2] or a.shape[-2] != b.shape[-2]:
+        raise ValueError(f"Input matrix and right-hand side must have the same number of "
+                         f"rows and batch shape: {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.numel() == 0:
+        return torch.zeros(a.shape[:-2] + (a.shape[-1], b.shape[-1]), dtype=a.dtype,
+                           device=a.device)
+    rtol = torch.finfo(a.dtype).eps * max(a.shape[-2:])
+    return torch.linalg.pinv(a, rtol=rtol) @ b
+
+
+@KERNELS.register("TridiagonalSolve")
+def _tridiagonal_solve(attrs, d, rhs):
+    if d.shape[:-2] != rhs.shape[:-2] or d.shape[-1] != rhs.shape[-2]:
+        raise ValueError(f"Expected number of left-hand sided and right-hand sides to be "
+                         f"equal, with the same batch shape: {tuple(d.shape)} and "
+                         f"{tuple(rhs.shape)}")
+    a = (torch.diag_embed(d[..., 1, :]) + torch.diag_embed(d[..., 0, :-1], offset=1) +
+         torch.diag_embed(d[..., 2, 1:], offset=-1))
+    out, info = torch.linalg.solve_ex(a, rhs)
+    bad = (info != 0)[..., None, None]
+    return torch.where(bad, torch.full_like(out, float("nan")), out)

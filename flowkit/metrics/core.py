@@ -1,26 +1,7 @@
-"""``tf.metrics``: streaming metrics, as TF1 computes them.
-
-Each metric returns ``(value, update_op)``. Its running totals are *local variables* (in
-``tf.GraphKeys.LOCAL_VARIABLES`` and ``METRIC_VARIABLES``, named ``accuracy/total``,
-``accuracy/count``...), set to zero by ``tf.local_variables_initializer()``. Running
-``update_op`` on a batch adds the batch to the totals and returns the updated metric;
-``value`` reads the metric without changing it.
-
-Example:
-    >>> import flowkit as tf
-    >>> import flowkit.metrics
-    >>> labels = tf.placeholder(tf.int64, [None])
-    >>> predictions = tf.placeholder(tf.int64, [None])
-    >>> acc, acc_update = tf.metrics.accuracy(labels, predictions)
-    >>> [v.name for v in tf.local_variables()]
-    ['accuracy/total:0', 'accuracy/count:0']
-    >>> with tf.Session() as sess:
-    ...     sess.run(tf.local_variables_initializer())
-    ...     _ = sess.run(acc_update, {labels: [1, 2, 3], predictions: [1, 2, 0]})
-    ...     _ = sess.run(acc_update, {labels: [4], predictions: [4]})
-    ...     print(sess.run(acc))
-    0.75
-"""
+"""The basic streaming metrics (``mean``, ``accuracy``, the confusion counts, ``precision``,
+``recall``, ``auc``, the mean errors) and the helpers the other metric modules share:
+:func:`metric_variable`, the weights and shape helpers, and the confusion counts at
+thresholds."""
 from __future__ import annotations
 
 from flowkit.framework import dtypes
@@ -207,7 +188,11 @@ def recall(labels, predictions, weights=None, metrics_collections=None,
                          metrics_collections, updates_collections, name)
 
 
-def _confusion_at_thresholds(labels, predictions, thresholds, weights):
+def _confusion_at_thresholds(labels, predictions, thresholds, weights,
+                             includes=("tp", "fn", "tn", "fp")):
+    """The counts (``tp``, ``fn``, ``tn``, ``fp``, those in ``includes``) of the predictions
+    above each threshold: ``({key: value}, {key: update_op})`` over ``[len(thresholds)]``
+    float32 variables named ``true_positives``, ``false_negatives``..."""
     predictions = array_ops.cast(predictions, dtypes.float32)
     in_range = math_ops.logical_and(math_ops.reduce_all(math_ops.greater_equal(predictions, 0.0)),
                                     math_ops.reduce_all(math_ops.less_equal(predictions, 1.0)))
@@ -234,6 +219,8 @@ def _confusion_at_thresholds(labels, predictions, thresholds, weights):
                                 ("fn", "false_negatives", label_pos, pred_neg),
                                 ("tn", "true_negatives", label_neg, pred_neg),
                                 ("fp", "false_positives", label_neg, pred_pos)):
+        if key not in includes:
+            continue
         var = metric_variable([n], dtypes.float32, name=var_name)
         hits = array_ops.cast(math_ops.logical_and(a, b), dtypes.float32)
         if weights_tiled is not None:
