@@ -166,18 +166,27 @@ class Scratch:
     same memory, which is safe because a temporary dies before its kernel returns and a
     plan's buffered runs never overlap.
 
+    A kernel may also leave a result in its own key for a later kernel of the plan (the
+    forward convolution's im2col matrix, for the filter gradient): ``keep(key, tag)`` notes
+    what the memory holds, ``kept(key)`` returns that note (``None`` when nothing is kept),
+    ``keep(key, None)`` forgets it. The later kernel must check the note before it trusts
+    the memory (the same input bits, say): the plan's steps know nothing of it.
+
     Example:
         >>> s = Scratch()
         >>> a = s.array("cols", (4, 2), np.float32)
         >>> b = s.array("cols", (2, 2), np.float32)
         >>> np.shares_memory(a, b), s.nbytes()
         (True, 32)
+        >>> s.keep("cols", "columns of x"); s.kept("cols"), s.kept("pad")
+        ('columns of x', None)
     """
 
-    __slots__ = ("_memory",)
+    __slots__ = ("_memory", "_kept")
 
     def __init__(self) -> None:
         self._memory = {}
+        self._kept = {}
 
     def array(self, key, shape, dtype):
         dtype = np.dtype(dtype)
@@ -188,6 +197,17 @@ class Scratch:
         if mem is None or mem.nbytes < n:
             mem = self._memory[key] = np.empty(n, np.uint8)
         return mem[:n].view(dtype).reshape(shape)
+
+    def keep(self, key, tag) -> None:
+        """Notes what the memory of ``key`` holds for a later kernel (``None``: nothing)."""
+        if tag is None:
+            self._kept.pop(key, None)
+        else:
+            self._kept[key] = tag
+
+    def kept(self, key):
+        """The note :meth:`keep` left for ``key``, or ``None``."""
+        return self._kept.get(key)
 
     def nbytes(self) -> int:
         """The bytes held."""

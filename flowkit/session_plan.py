@@ -351,7 +351,7 @@ def _build_plan(session, elements, fed):
         for _, alias in lst:
             all_alias |= alias
     if not dead_aware and os.environ.get("FLOWKIT_INPLACE", "1") != "0":
-        _donate(steps, step_ops, session, consumers, producer, all_alias)
+        _donate(steps, step_ops, session, consumers, producer, all_alias | fetched)
     plan.out_steps = () if dead_aware or os.environ.get("FLOWKIT_PLANNED_BUFFERS", "1") == \
         "0" else _out_candidates(steps, step_ops, session, consumers, fetched, all_alias)
     # Fetched values never alias the caller's feeds, the plan's constants or variables: a
@@ -421,13 +421,19 @@ def _donate(steps, step_ops, session, consumers, producer, aliased):
     An input slot is donated to step ``i`` when step ``i`` is its only reader (and reads it
     once), the slot is freed right after it (so it is not fetched), it may not share memory
     with a variable, and it was made by a normal kernel of this plan: not a feed, a constant,
-    a variable read, an assignment or a view op, so its memory belongs to this run. The
-    output must have the input's dtype and a compatible shape; the in-place kernel checks
-    the rest (the exact shape, that the memory is writable) when it runs.
+    a variable read, an assignment or a view op, so its memory belongs to this run. An output
+    of a step with several outputs (a loss and its backprop) qualifies when the step's other
+    outputs are neither fetched nor read at or after step ``i``: even if a kernel returned
+    one array for two outputs, nothing could see the write. The output must have the input's
+    dtype and a compatible shape; the in-place kernel checks the rest (the exact shape, that
+    the memory is writable) when it runs. (Where the backend has an out= kernel for the op,
+    such a step is left to :func:`plan_buffers`: a buffer kept across runs allocates nothing
+    at all.) ``aliased``: slots that may share a variable's memory, and the fetched slots.
     """
     kernels = getattr(session.backend, "inplace_kernels", None)
     if not kernels:
         return
+    out_kernels = getattr(session.backend, "out_kernels", None) or {}
     for i, s in enumerate(steps):
         op = step_ops[id(s)]
         kernel = kernels.get(op.type)
@@ -439,9 +445,13 @@ def _donate(steps, step_ops, session, consumers, producer, aliased):
                 continue
             src = steps[producer[slot]]
             src_op = step_ops[id(src)]
-            if src.multi or src_op.op_def.view or src_op.op_def.writes_ref or \
+            if src_op.op_def.view or src_op.op_def.writes_ref or \
                     src_op.type in ("VariableV2", "Const"):
                 continue
+            if src.multi and (op.type in out_kernels or any(
+                    o in aliased or max(consumers.get(o, [-1])) >= i
+                    for o in src.out if o != slot)):
+                continue        # a sibling is still to be read, or a planned buffer is better
             t = op.inputs[j]
             if t.dtype != out.dtype or not t.shape.is_compatible_with(out.shape) or \
                     (t.shape.is_fully_defined() and t.shape.num_elements() < _DONATE_MIN):
@@ -497,7 +507,9 @@ def _recording(call, i, shapes):
     return record
 
 
-#: Outputs known to hold fewer elements get no buffer (see _DONATE_MIN).
+#: Outputs known to hold fewer elements get no buffer (see _DONATE_MIN), unless the out=
+#: kernel says ``any_size`` (its inputs are big: it reads the plan's scratch, say, as the
+#: NumPy filter gradient reads the forward convolution's im2col matrix kept there).
 _BUFFER_MIN = 1024
 
 
@@ -514,7 +526,8 @@ def plan_buffers(plan, session):
     key_of, free_at, assign = [], [], {}
     for i, kernel, last in plan.out_steps:
         key = plan.shapes.get(i)
-        if key is None or math.prod(key[0]) < _BUFFER_MIN:
+        if key is None or (math.prod(key[0]) < _BUFFER_MIN and
+                           not getattr(kernel, "any_size", False)):
             continue
         for b, (k, until) in enumerate(zip(key_of, free_at)):
             if k == key and until < i:

@@ -197,6 +197,31 @@ INPLACE = {
 }
 
 
+def _broadcast_shape(a, b):
+    """``np.broadcast_shapes(a, b)`` without its cost (about 4 us) in the common cases:
+    equal shapes, one shape the other's last dimensions (a bias), a dimension of 1 against
+    the other's (``[N, 1] * [N, 10]``, a loss gradient). Other shapes, and shapes that do not
+    broadcast (the error), go to NumPy.
+
+    Example:
+        >>> _broadcast_shape((64, 10), (10,)), _broadcast_shape((128, 1), (128, 10))
+        ((64, 10), (128, 10))
+    """
+    if a == b:
+        return a
+    n, m = len(a), len(b)
+    if m <= n and a[n - m:] == b:
+        return a
+    if n <= m and b[m - n:] == a:
+        return b
+    if n == m:
+        if all(p == q or q == 1 for p, q in zip(a, b)):
+            return a
+        if all(p == q or p == 1 for p, q in zip(a, b)):
+            return b
+    return np.broadcast_shapes(a, b)
+
+
 def _out_ufunc(ufunc, kernel_of):
     """The out= form of an elementwise kernel (see :mod:`flowkit.backend`): the result goes
     into the plan's buffer ``out`` when it fits the broadcast shape and the inputs' common
@@ -204,8 +229,7 @@ def _out_ufunc(ufunc, kernel_of):
     def kernel(attrs, out, x, y):
         if type(x) is np.ndarray and type(y) is np.ndarray and y.dtype == x.dtype and \
                 x.dtype.kind in "iufc":
-            shape = x.shape if x.shape == y.shape else np.broadcast_shapes(x.shape, y.shape)
-            return ufunc(x, y, out=out_array(out, shape, x.dtype))
+            return ufunc(x, y, out=out_array(out, _broadcast_shape(x.shape, y.shape), x.dtype))
         return out_result(out, KERNELS[kernel_of](attrs, x, y))
     return kernel
 

@@ -1,15 +1,19 @@
 """NumPy kernels of the neural-network ops (flowkit/ops/nn_ops.py).
 
 Convolutions use im2col: a strided *view* of the padded input holds every window
-(``[N, OH, OW, KH, KW, C]``, no copy), and one large matrix product with the filter does the
-work. Both backward ops are one matrix product too; the input gradient then adds the columns
+(``[N, OH, OW, KH, KW, C]``, no copy), copied once into a matrix, and a large matrix product
+with the filter does the work, chunk of images after chunk (the chunk's columns are still in
+the cache when the product reads them). The filter gradient is one product of the whole
+im2col matrix; the input gradient is one product per chunk, whose columns are then added
 back into place with one strided slice per filter tap.
 
-The out= kernels (``OUT``, see :mod:`flowkit.backend`) do the same arithmetic in the same
-order into the plan's buffers: the padded input and the im2col matrix go to the plan's
-scratch memory (one copy from the strided view), each product goes straight into its
-buffer, and the input gradient's taps are added into the buffer clipped to the input (no
-padded copy), so a training step allocates almost nothing.
+The out= kernels (``OUT``, see :mod:`flowkit.backend`) are the same functions, writing into
+the plan's buffers: the padded input and the im2col matrix go to the plan's scratch memory,
+each product goes straight into its buffer, and the input gradient's taps are added into the
+buffer clipped to the input (no padded copy), so a training step allocates almost nothing.
+Once a filter gradient has asked for it, the forward convolution keeps its whole im2col
+matrix in the scratch memory, with a copy of its input; the filter gradient uses it when its
+input has the same bits, instead of copying the windows again.
 """
 from __future__ import annotations
 
@@ -117,40 +121,203 @@ def _tap(i, j, oh, ow, strides, dilations=(1, 1, 1, 1)):
 # --------------------------------------------------------------------------------------------
 # Convolution
 # --------------------------------------------------------------------------------------------
-def _im2col(x, kh, kw, attrs):
-    """``(columns [N*OH*OW, KH*KW*C], oh, ow)`` for a conv with filter ``kh x kw``."""
-    d = attrs["dilations"]
-    oh, ow, ph, pw = conv_geometry(x.shape[1], x.shape[2], kh, kw, attrs, d)
-    cols = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs["strides"], d)
-    return cols.reshape(x.shape[0] * oh * ow, kh * kw * x.shape[3]), oh, ow
+#: A convolution makes and multiplies its im2col matrix in chunks of whole images, about this
+#: many bytes of columns each: a chunk is still in the cache when its product reads it (W4's
+#: second convolution, 64 images of 14x14x32 and a 5x5 filter: a chunk of 8 images; the input
+#: gradient took 15 ms instead of 23 ms, docs/performance.md). The chunks depend on the
+#: shapes only, so the op's kernel and its out= form compute the same products, bit for bit.
+_CHUNK_BYTES = 4 << 20
+
+
+def _chunk(n, rows, cols, itemsize):
+    """Images per chunk, for ``rows`` rows of ``cols`` columns of the im2col matrix each."""
+    return max(1, min(n, _CHUNK_BYTES // max(rows * cols * itemsize, 1)))
+
+
+def _temp(attrs, key, shape, dtype):
+    """A temporary array: the plan's scratch memory when there is one, else new memory."""
+    scratch = attrs.get("scratch")
+    return np.empty(shape, dtype) if scratch is None else scratch.array(key, shape, dtype)
+
+
+def _contiguous(res):
+    """``res``, or a new array of its shape when it is not C-contiguous (a product cannot
+    be written through a reshaped copy); :func:`_settle` copies it back."""
+    return res if res.flags.c_contiguous else np.empty(res.shape, res.dtype)
+
+
+def _settle(res, target):
+    if target is not res:
+        np.copyto(res, target)
+    return res
+
+
+def _padded(attrs, x, ph, pw):
+    """``x`` with ``ph``/``pw`` rows/columns of zeros around it (scratch memory when there
+    is a scratch), or ``x`` itself when there is nothing to pad."""
+    if ph == (0, 0) and pw == (0, 0):
+        return x
+    n, h, w, c = x.shape
+    xp = _temp(attrs, "pad", (n, h + sum(ph), w + sum(pw), c), x.dtype)
+    xp[:, :ph[0]] = 0
+    xp[:, ph[0] + h:] = 0
+    xp[:, ph[0]:ph[0] + h, :pw[0]] = 0
+    xp[:, ph[0]:ph[0] + h, pw[0] + w:] = 0
+    xp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w] = x
+    return xp
+
+
+def _columns_into(attrs, cols, x, kh, kw, geometry):
+    """Writes the im2col matrix of the images ``x`` (``[N*OH*OW, KH*KW*C]``) into ``cols``:
+    one copy from the strided view of every window of the padded input."""
+    oh, ow, ph, pw = geometry
+    np.copyto(cols.reshape(x.shape[0], oh, ow, kh, kw, x.shape[3]),
+              _windows(_padded(attrs, x, ph, pw), kh, kw, oh, ow, attrs["strides"],
+                       attrs["dilations"]))
+
+
+def _columns_key(x, kh, kw, attrs):
+    """The scratch key of the im2col matrix of an input of ``x``'s shape and dtype."""
+    return ("columns", x.shape, x.dtype.str, kh, kw, tuple(attrs["strides"]),
+            tuple(attrs["dilations"]), str(attrs["padding"]))
+
+
+def _same_bits(a, b):
+    u = np.dtype(f"u{a.dtype.itemsize}")
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a.view(u), b.view(u))
+
+
+def _kept_columns(attrs, x, kh, kw, rows):
+    """The forward convolution's im2col matrix of ``x`` when the plan's scratch still holds
+    it (``Conv2D`` keeps it there, with a copy of its input, once a filter gradient has asked
+    for it; the copy must equal ``x`` bit for bit), else ``None``."""
+    scratch = attrs.get("scratch")
+    if scratch is None or x.dtype.itemsize not in (1, 2, 4, 8):
+        return None
+    key = _columns_key(x, kh, kw, attrs)
+    saved = scratch.kept(key)
+    if saved is None:
+        scratch.keep(("wanted",) + key, True)       # the forward keeps them from now on
+        return None
+    if not _same_bits(saved, x):
+        return None
+    return scratch.array(key, (rows, kh * kw * x.shape[3]), x.dtype)
+
+
+def _conv2d_out(attrs, out, x, f):
+    """Conv2D into ``out`` when it fits: per chunk of images (see :data:`_CHUNK_BYTES`),
+    im2col as one copy from a strided view, then one product. With a plan's scratch, the
+    columns of all the images are kept there for the filter gradient once it asked."""
+    kh, kw, _, co = f.shape
+    n, h, w, c = x.shape
+    geometry = conv_geometry(h, w, kh, kw, attrs, attrs["dilations"])
+    oh, ow = geometry[:2]
+    res = out_array(out, (n, oh, ow, co), np.result_type(x.dtype, f.dtype))
+    target = _contiguous(res)
+    rows, k = oh * ow, kh * kw * c
+    step = _chunk(n, rows, k, x.dtype.itemsize)
+    scratch = attrs.get("scratch")
+    key = _columns_key(x, kh, kw, attrs)
+    keep = scratch is not None and scratch.kept(("wanted",) + key) is not None
+    if keep:
+        scratch.keep(key, None)                     # being overwritten
+        cols = scratch.array(key, (n * rows, k), x.dtype)
+    else:
+        cols = _temp(attrs, "cols", (step * rows, k), x.dtype)
+    fm = f.reshape(-1, co)
+    for b0 in range(0, n, step):
+        b1 = min(n, b0 + step)
+        part = cols[b0 * rows:b1 * rows] if keep else cols[:(b1 - b0) * rows]
+        _columns_into(attrs, part, x[b0:b1], kh, kw, geometry)
+        np.matmul(part, fm, out=target[b0:b1].reshape(-1, co))
+    if keep:
+        copy = scratch.array(key + ("input",), x.shape, x.dtype)
+        np.copyto(copy, x)
+        scratch.keep(key, copy)
+    return _settle(res, target)
+
+
+def _conv2d_backprop_filter_out(attrs, out, x, sizes, dy):
+    """The filter gradient: one product of the im2col matrix (the forward's, when the plan's
+    scratch kept it for this very input) with the output gradient."""
+    kh, kw, ci, co = (int(v) for v in sizes)
+    n, h, w, c = x.shape
+    geometry = conv_geometry(h, w, kh, kw, attrs, attrs["dilations"])
+    rows = n * geometry[0] * geometry[1]
+    res = out_array(out, (kh, kw, ci, co), np.result_type(x.dtype, dy.dtype))
+    target = _contiguous(res)
+    cols = _kept_columns(attrs, x, kh, kw, rows)
+    if cols is None:
+        scratch = attrs.get("scratch")
+        key = _columns_key(x, kh, kw, attrs)
+        if scratch is not None:
+            scratch.keep(key, None)
+        cols = _temp(attrs, key, (rows, kh * kw * c), x.dtype)
+        _columns_into(attrs, cols, x, kh, kw, geometry)
+    np.matmul(cols.T, dy.reshape(-1, co), out=target.reshape(-1, co))
+    return _settle(res, target)
+
+
+def _clipped(k, d, s, pad, size, o):
+    """For filter tap ``k`` along one axis: ``(input slice, output range)`` of the outputs
+    whose window puts this tap inside the input (not on the padding)."""
+    start = k * d - pad
+    lo = 0 if start >= 0 else -(start // s)        # the first o with start + o*s >= 0
+    hi = min(o, (size - 1 - start) // s + 1) if size - 1 >= start else 0
+    if hi <= lo:
+        return None, None
+    first = start + lo * s
+    return slice(first, first + s * (hi - lo - 1) + 1, s), slice(lo, hi)
+
+
+def _conv2d_backprop_input_out(attrs, out, sizes, f, dy):
+    """The input gradient, per chunk of images: one product gives each output's columns,
+    whose taps are then added into the input cells they came from (clipped to the input:
+    padding cells are never written), tap after tap, each cell summed from 0."""
+    shape = tuple(int(v) for v in sizes)
+    kh, kw, ci, co = f.shape
+    d, s = attrs["dilations"], attrs["strides"]
+    n = shape[0]
+    oh, ow, ph, pw = conv_geometry(shape[1], shape[2], kh, kw, attrs, d)
+    dtype = np.result_type(f.dtype, dy.dtype)
+    res = out_array(out, shape, dtype)
+    target = _contiguous(res)
+    target.fill(0)
+    taps = []
+    for i in range(kh):
+        rs, ro = _clipped(i, d[1], s[1], ph[0], shape[1], oh)
+        for j in range(kw):
+            cs, oc = _clipped(j, d[2], s[2], pw[0], shape[2], ow)
+            if rs is not None and cs is not None:
+                taps.append((i, j, rs, ro, cs, oc))
+    rows = oh * ow
+    step = _chunk(n, rows, kh * kw * ci, dtype.itemsize)
+    cols = _temp(attrs, "cols", (step * rows, kh * kw * ci), dtype)
+    dy2, ft = dy.reshape(n * rows, co), f.reshape(-1, co).T
+    for b0 in range(0, n, step):
+        b1 = min(n, b0 + step)
+        part = cols[:(b1 - b0) * rows]
+        np.matmul(dy2[b0 * rows:b1 * rows], ft, out=part)
+        part = part.reshape(b1 - b0, oh, ow, kh, kw, ci)
+        cells = target[b0:b1]
+        for i, j, rs, ro, cs, oc in taps:
+            cells[:, rs, cs, :] += part[:, ro, oc, i, j, :]
+    return _settle(res, target)
 
 
 @KERNELS.register("Conv2D")
 def _conv2d(attrs, x, f):
-    kh, kw, _, co = f.shape
-    cols, oh, ow = _im2col(x, kh, kw, attrs)
-    return (cols @ f.reshape(-1, co)).reshape(x.shape[0], oh, ow, co)
+    return _conv2d_out(attrs, None, x, f)
 
 
 @KERNELS.register("Conv2DBackpropFilter")
 def _conv2d_backprop_filter(attrs, x, sizes, dy):
-    kh, kw, ci, co = (int(v) for v in sizes)
-    cols, _, _ = _im2col(x, kh, kw, attrs)
-    return (cols.T @ dy.reshape(-1, co)).reshape(kh, kw, ci, co)
+    return _conv2d_backprop_filter_out(attrs, None, x, sizes, dy)
 
 
 @KERNELS.register("Conv2DBackpropInput")
 def _conv2d_backprop_input(attrs, sizes, f, dy):
-    shape = tuple(int(v) for v in sizes)
-    kh, kw, ci, co = f.shape
-    d, s = attrs["dilations"], attrs["strides"]
-    oh, ow, ph, pw = conv_geometry(shape[1], shape[2], kh, kw, attrs, d)
-    cols = (dy.reshape(-1, co) @ f.reshape(-1, co).T).reshape(shape[0], oh, ow, kh, kw, ci)
-    dxp = np.zeros((shape[0], shape[1] + sum(ph), shape[2] + sum(pw), ci), dtype=f.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dxp[_tap(i, j, oh, ow, s, d)] += cols[:, :, :, i, j, :]
-    return dxp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
+    return _conv2d_backprop_input_out(attrs, None, sizes, f, dy)
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,89 +506,6 @@ KERNELS.update({
 # --------------------------------------------------------------------------------------------
 # out= kernels: the same results, into the plan's buffers (see the module docstring)
 # --------------------------------------------------------------------------------------------
-def _temp(attrs, key, shape, dtype):
-    """A temporary array: the plan's scratch memory when there is one, else new memory."""
-    scratch = attrs.get("scratch")
-    return np.empty(shape, dtype) if scratch is None else scratch.array(key, shape, dtype)
-
-
-def _cols_into(attrs, x, kh, kw):
-    """``(columns [N*OH*OW, KH*KW*C] in scratch memory, oh, ow)``: :func:`_im2col`, copied
-    once from the strided view of the input, padded in scratch memory too."""
-    d = attrs["dilations"]
-    n, h, w, c = x.shape
-    oh, ow, ph, pw = conv_geometry(h, w, kh, kw, attrs, d)
-    xp = x
-    if ph != (0, 0) or pw != (0, 0):
-        xp = _temp(attrs, "pad", (n, h + sum(ph), w + sum(pw), c), x.dtype)
-        xp[:, :ph[0]] = 0
-        xp[:, ph[0] + h:] = 0
-        xp[:, ph[0]:ph[0] + h, :pw[0]] = 0
-        xp[:, ph[0]:ph[0] + h, pw[0] + w:] = 0
-        xp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w] = x
-    cols = _temp(attrs, "cols", (n * oh * ow, kh * kw * c), x.dtype)
-    np.copyto(cols.reshape(n, oh, ow, kh, kw, c),
-              _windows(xp, kh, kw, oh, ow, attrs["strides"], d))
-    return cols, oh, ow
-
-
-def _conv2d_out(attrs, out, x, f):
-    kh, kw, _, co = f.shape
-    if x.dtype != f.dtype:
-        return out_result(out, _conv2d(attrs, x, f))
-    cols, oh, ow = _cols_into(attrs, x, kh, kw)
-    res = out_array(out, (x.shape[0], oh, ow, co), x.dtype)
-    np.matmul(cols, f.reshape(-1, co), out=res.reshape(-1, co))
-    return res
-
-
-def _conv2d_backprop_filter_out(attrs, out, x, sizes, dy):
-    kh, kw, ci, co = (int(v) for v in sizes)
-    if x.dtype != dy.dtype:
-        return out_result(out, _conv2d_backprop_filter(attrs, x, sizes, dy))
-    cols, _, _ = _cols_into(attrs, x, kh, kw)
-    res = out_array(out, (kh, kw, ci, co), x.dtype)
-    np.matmul(cols.T, dy.reshape(-1, co), out=res.reshape(-1, co))
-    return res
-
-
-def _clipped(k, d, s, pad, size, o):
-    """For filter tap ``k`` along one axis: ``(input slice, output range)`` of the outputs
-    whose window puts this tap inside the input (not on the padding)."""
-    start = k * d - pad
-    lo = 0 if start >= 0 else -(start // s)        # the first o with start + o*s >= 0
-    hi = min(o, (size - 1 - start) // s + 1) if size - 1 >= start else 0
-    if hi <= lo:
-        return None, None
-    first = start + lo * s
-    return slice(first, first + s * (hi - lo - 1) + 1, s), slice(lo, hi)
-
-
-def _conv2d_backprop_input_out(attrs, out, sizes, f, dy):
-    shape = tuple(int(v) for v in sizes)
-    kh, kw, ci, co = f.shape
-    if f.dtype != dy.dtype:
-        return out_result(out, _conv2d_backprop_input(attrs, sizes, f, dy))
-    d, s = attrs["dilations"], attrs["strides"]
-    oh, ow, ph, pw = conv_geometry(shape[1], shape[2], kh, kw, attrs, d)
-    cols = _temp(attrs, "cols", (shape[0] * oh * ow, kh * kw * ci), f.dtype)
-    np.matmul(dy.reshape(-1, co), f.reshape(-1, co).T, out=cols)
-    cols = cols.reshape(shape[0], oh, ow, kh, kw, ci)
-    res = out_array(out, shape, f.dtype)
-    res.fill(0)
-    # The taps in the same order as _conv2d_backprop_input, each cell summed from 0 in that
-    # order (the padding's cells, dropped there at the end, are simply not written here).
-    for i in range(kh):
-        rows, ro = _clipped(i, d[1], s[1], ph[0], shape[1], oh)
-        if rows is None:
-            continue
-        for j in range(kw):
-            cs, co_ = _clipped(j, d[2], s[2], pw[0], shape[2], ow)
-            if cs is not None:
-                res[:, rows, cs, :] += cols[:, ro, co_, i, j, :]
-    return res
-
-
 def _max_pool_out(attrs, out, x):
     kh, kw, oh, ow, ph, pw = pool_geometry(x.shape[1], x.shape[2], attrs)
     xp = _pad(x, ph, pw, _lowest(x.dtype))
@@ -458,15 +542,18 @@ def _max_pool_grad_out(attrs, out, x, y, g):
     if np.isnan(best).any():
         return out_result(out, _max_pool_grad(attrs, x, y, g))
     res = out_array(out, x.shape, g.dtype)
-    free = _temp(attrs, "free", g.shape, bool)
-    free.fill(True)                     # windows whose max has no tap yet
+    free = _temp(attrs, "free", g.shape, bool)      # windows whose max has no tap yet
     hit = _temp(attrs, "hit", g.shape, bool)
     u = np.dtype(f"u{g.dtype.itemsize}")
     gu = g.view(u)
     for k, v in enumerate(taps):
         np.equal(v, best, out=hit)
-        hit &= free
-        free ^= hit
+        if k == 0:
+            np.logical_not(hit, out=free)
+        else:
+            hit &= free
+            if k < len(taps) - 1:
+                free ^= hit
         np.multiply(gu, hit, dtype=u, out=res[_tap(k // kw, k % kw, oh, ow, s)].view(u))
     return res
 
@@ -493,6 +580,10 @@ def _bias_add_out(attrs, out, x, b):
         return out_result(out, x + b)
     return np.add(x, b, out=out_array(out, x.shape, x.dtype))
 
+
+#: The filter gradient's output is small (a 5x5x1x32 filter: 800 values) but it reads the
+#: plan's scratch (the forward's im2col matrix): it asks for its out= call whatever the size.
+_conv2d_backprop_filter_out.any_size = True
 
 #: out= kernels (see flowkit.backend and the module docstring).
 OUT = {

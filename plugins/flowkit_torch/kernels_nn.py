@@ -334,7 +334,7 @@ def _sparse_xent(attrs, logits, labels):
     logp = torch.log_softmax(logits, dim=-1)
     idx = labels.long().unsqueeze(-1)
     loss = -logp.gather(-1, idx).squeeze(-1)
-    backprop = torch.exp(logp)
+    backprop = logp.exp_()     # loss is already gathered: reuse the buffer
     backprop.scatter_add_(-1, idx, torch.full(idx.shape, -1, dtype=logp.dtype,
                                               device=logp.device))
     return loss, backprop
