@@ -31,6 +31,11 @@ ENV_VARS = [
     ("FLOWKIT_PLANNED_BUFFERS", "1", "`0`: never give a plan's steps buffers of their own "
      "(out= kernels writing into memory reused across runs, after a plan's first run; for "
      "comparing and debugging)."),
+    ("FLOWKIT_TF32", "0", "`1`: let a torch session on CUDA compute float32 convolutions in "
+     "TensorFloat-32 (PyTorch's default, and TF's on recent GPUs: faster, about three "
+     "significant digits). By default such a session turns it off when it starts "
+     "(`torch.backends.cudnn.allow_tf32 = False`, process-wide), so that its results match "
+     "the NumPy backend's to float32 precision."),
     ("FLOWKIT_WARNINGS", "", "`0`: no flowkit warnings (`tf.warnings`); `-name,-name`: not "
      "those (`graph_growth`, `broadcast`, `non_finite`, `integer_variable`, "
      "`initializer_order`)."),

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 
 import numpy as np
@@ -128,11 +129,17 @@ class TorchBackend(Backend):
 
     def configure_session(self, settings, device) -> None:
         """``intra_op_parallelism_threads`` sets PyTorch's CPU thread count (process-wide in
-        PyTorch); ``per_process_gpu_memory_fraction`` caps the CUDA device's memory."""
+        PyTorch); ``per_process_gpu_memory_fraction`` caps the CUDA device's memory. A session
+        on CUDA turns cuDNN's TensorFloat-32 off (process-wide) unless ``FLOWKIT_TF32=1``:
+        float32 convolutions then agree with the NumPy backend to float32 precision, not to
+        TF32's three digits."""
         threads, fraction = settings.get("intra_op_threads"), settings.get("gpu_memory_fraction")
-        if threads is None and fraction is None:
+        cuda = device.startswith("cuda")
+        if threads is None and fraction is None and not cuda:
             return                                 # nothing asked: torch is not imported
         torch = self._load().torch
+        if cuda and os.environ.get("FLOWKIT_TF32", "0") != "1":
+            torch.backends.cudnn.allow_tf32 = False
         if threads:
             torch.set_num_threads(int(threads))
         if fraction and device.startswith("cuda"):
