@@ -58,6 +58,7 @@ def summary_iterator(path):
     ``file_version``; the others a ``summary``, a ``graph_def``, a ``session_log``...).
 
     Example:
+        >>> import pytest; _ = pytest.importorskip("tensorboard")
         >>> import glob, tempfile
         >>> import flowkit as tf
         >>> folder = tempfile.mkdtemp()
