@@ -64,6 +64,7 @@ _NUMERIC = {np.dtype(d.as_numpy_dtype): d for d in dtypes.ALL if d is not dtypes
 _DTYPE_NAMES = {d.name for d in dtypes.ALL if d is not dtypes.string}
 #: The dataset attribute holding the :func:`checksum` of its bytes.
 CHECKSUM_ATTR = "xxh3_64"
+_CHECKSUM_ATTR_B = CHECKSUM_ATTR.encode()
 #: The file attribute saying that every dataset carries one (its value names the algorithm).
 CHECKSUM_FILE_ATTR = "flowkit_checksum"
 CHECKSUM_NAME = "xxh3_64"
@@ -412,23 +413,30 @@ class CheckpointReader:
     # -- the structure ---------------------------------------------------------------------------
     def _member(self, group, key, full):
         """The object ``group[key]`` if it is reached by one plain hard link, else ``None``
-        (the problem recorded). Nothing behind a refused link is opened."""
+        (the problem recorded). Nothing behind a refused link is opened. (HDF5's low-level
+        calls: the high-level ones cost several times more, for every dataset of a restore.)"""
         h5py = _h5py()
-        link = group.get(key, getlink=True)
-        if isinstance(link, h5py.SoftLink):
-            self._refused(f"'{full}'", f"is a soft link (to '{link.path}')")
-        elif isinstance(link, h5py.ExternalLink):
-            self._refused(f"'{full}'", f"is an external link (to "
-                          f"'{link.filename}:{link.path}')")
-        elif not isinstance(link, h5py.HardLink):
-            self._refused(f"'{full}'", "is a user-defined link")
-        else:
-            obj = group[key]
-            if h5py.h5o.get_info(obj.id).rc == 1:
-                return obj
+        bkey = key.encode("utf-8")
+        if group.id.links.get_info(bkey).type != h5py.h5l.TYPE_HARD:
+            link = group.get(key, getlink=True)
+            if isinstance(link, h5py.SoftLink):
+                self._refused(f"'{full}'", f"is a soft link (to '{link.path}')")
+            elif isinstance(link, h5py.ExternalLink):
+                self._refused(f"'{full}'", f"is an external link (to "
+                              f"'{link.filename}:{link.path}')")
+            else:
+                self._refused(f"'{full}'", "is a user-defined link")
+            return None
+        oid = h5py.h5o.open(group.id, bkey)
+        if h5py.h5o.get_info(oid).rc != 1:
             self._refused(f"'{full}'", "is reachable by more than one path (an aliased or "
                           "cyclic hard link)")
-        return None
+            return None
+        if isinstance(oid, h5py.h5d.DatasetID):
+            return h5py.Dataset(oid)
+        if isinstance(oid, h5py.h5g.GroupID):
+            return h5py.Group(oid)
+        return group[key]                       # a named datatype: refused by the caller
 
     def _scan(self) -> None:
         h5py = _h5py()
@@ -503,9 +511,9 @@ class CheckpointReader:
         h5py = _h5py()
         dt = d.dtype
         what = f"{kind} '{name}'"
-        if (h5py.check_dtype(vlen=dt) is not None or h5py.check_dtype(ref=dt) is not None
-                or h5py.check_dtype(enum=dt) is not None or dt.fields is not None
-                or dt.subdtype is not None or dt.kind not in "biuf"):
+        # h5py marks variable-length, reference and enum types in the dtype's metadata.
+        if (dt.metadata or dt.fields is not None or dt.subdtype is not None
+                or dt.kind not in "biuf"):
             return self._refused(what, f"has the non-numeric HDF5 type {dt}")
         native = dt.newbyteorder("=")
         if native not in _NUMERIC:
@@ -547,19 +555,21 @@ class CheckpointReader:
         """Records the dataset's checksum; ``False`` (the problem recorded) when it is not a
         plain unsigned 64-bit number, or is missing from a file that declares checksums."""
         h5py = _h5py()
-        if CHECKSUM_ATTR not in d.attrs:
+        if not h5py.h5a.exists(d.id, _CHECKSUM_ATTR_B):
             if self.checksum is None:
                 return True             # written before flowkit stored checksums
             self._damaged(what, f"has no '{CHECKSUM_ATTR}' attribute, though the file "
                           "declares a checksum for every dataset")
             return False
-        aid = d.attrs.get_id(CHECKSUM_ATTR)
+        aid = h5py.h5a.open(d.id, _CHECKSUM_ATTR_B)
         dt, shape = aid.dtype, aid.shape
-        if dt.kind not in "iu" or shape not in ((), None) or h5py.check_dtype(enum=dt):
+        if dt.kind not in "iu" or shape != () or dt.metadata:
             self._damaged(what, f"has a '{CHECKSUM_ATTR}' attribute of type {dt} and shape "
                           f"{shape}, not a number")
             return False
-        value = int(d.attrs[CHECKSUM_ATTR])
+        buf = np.empty((), dt)
+        aid.read(buf)
+        value = int(buf)
         if not 0 <= value < 2 ** 64:
             self._damaged(what, f"has a '{CHECKSUM_ATTR}' of {value}, not a 64-bit checksum")
             return False
