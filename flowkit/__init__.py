@@ -96,6 +96,7 @@ from flowkit.version import VERSION, GIT_VERSION, COMPILER_VERSION  # noqa: F401
 from flowkit.compat.behavior import *  # noqa: F401,F403
 from flowkit.compat import dimension_at_index, dimension_value  # noqa: F401
 from flowkit import compat  # noqa: F401
+from flowkit.compat import scope as _scope
 from flowkit.framework import graph_def as _graph_def
 from flowkit.framework import dtypes  # noqa: F401
 from flowkit.framework.dtypes import uint16, uint32, uint64  # noqa: F401
@@ -117,6 +118,8 @@ nn.dynamic_rnn, nn.static_rnn = rnn.dynamic_rnn, rnn.static_rnn
 nn.bidirectional_dynamic_rnn = rnn.bidirectional_dynamic_rnn
 nn.__all__ += ["rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn"]
 io.gfile = gfile
+# Unknown names say why when TF has them out of flowkit's scope (flowkit.compat.scope).
+_renames.explain_out_of_scope = _scope.explain
 
 #: TF1-like, so that version switches in learner code take their TF1 branch; the package's
 #: own version is ``flowkit.version.__version__`` (see flowkit/version.py).

@@ -25,6 +25,7 @@ from flowkit.framework import dtypes
 from flowkit.framework.graph import GraphKeys, get_default_graph
 from flowkit.ops import array_ops, math_ops, nn_ops
 from flowkit.ops.core import constant, convert_to_tensor
+from flowkit import renames as _renames
 
 __all__ = ["Reduction", "compute_weighted_loss", "absolute_difference", "mean_squared_error",
            "hinge_loss", "huber_loss", "log_loss", "sigmoid_cross_entropy",
@@ -388,3 +389,7 @@ def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None
                          "tf.losses.* (tf.GraphKeys.LOSSES) and the regularization losses; "
                          "none were created.")
     return math_ops.add_n(losses, name=name)
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.losses", "losses", name, __all__ + list(globals()))

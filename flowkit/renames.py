@@ -49,9 +49,15 @@ RENAMED = {
 }
 
 
+#: ``flowkit.compat.scope.explain``, set by ``flowkit/__init__.py``: the layers keep this module
+#: below ``flowkit.compat``, so the out-of-scope rules reach it this way.
+explain_out_of_scope = None
+
+
 def missing_attribute(module_name: str, namespace: str, name: str, names) -> AttributeError:
-    """The ``AttributeError`` for ``<module>.<name>``: the rename it is, or close names among
-    ``names`` (private names are never suggested)."""
+    """The ``AttributeError`` for ``<module>.<name>``: the rename it is, why it is out of scope
+    (and what to use instead), or close names among ``names`` (private names are never
+    suggested)."""
     base = f"module '{module_name}' has no attribute '{name}'"
     renamed = RENAMED.get(namespace, {}).get(name)
     if renamed is not None:
@@ -61,6 +67,10 @@ def missing_attribute(module_name: str, namespace: str, name: str, names) -> Att
                               f"Write {call}.")
     if name.startswith("__"):
         return AttributeError(base)
+    if explain_out_of_scope is not None:
+        why = explain_out_of_scope((namespace + "." if namespace else "") + name)
+        if why is not None:
+            return AttributeError(f"{base}. {why}")
     public = list(dict.fromkeys(n for n in names if not n.startswith("_") and
                                 n != "annotations"))
     close = difflib.get_close_matches(name, public, n=3, cutoff=0.7)

@@ -42,6 +42,7 @@ from flowkit.ops.image_ops import (  # noqa: F401
     transpose_image, yiq_to_rgb, yuv_to_rgb)
 from flowkit.ops.random_ops import random_crop, random_uniform  # noqa: F401
 from flowkit.ops.shape_ops import cast, reshape, reverse, shape
+from flowkit import renames as _renames
 
 resize = resize_images
 transpose = transpose_image
@@ -490,3 +491,7 @@ def draw_bounding_boxes(images, boxes, name=None, colors=None):
                 images.dtype.as_numpy_dtype))
             out = aops.where_v2(aops.expand_dims(mask, -1), color, out)
         return aops.identity(out, name=scope)
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.tf_image", "image", name, __all__ + list(globals()))

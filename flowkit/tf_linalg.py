@@ -32,6 +32,7 @@ from flowkit.ops.matrix_ops import matmul, tensordot  # noqa: F401
 from flowkit.ops.nn_ops import l2_normalize  # noqa: F401
 from flowkit.ops.shape_ops import matrix_transpose  # noqa: F401
 from flowkit.ops.shape_ops import matrix_transpose as transpose  # noqa: F401
+from flowkit import renames as _renames
 
 __all__ = ["adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det", "diag",
            "diag_part", "eigh", "eigh_tridiagonal", "eigvalsh", "einsum", "expm", "eye",
@@ -40,3 +41,7 @@ __all__ = ["adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det",
            "norm", "normalize", "pinv", "qr", "set_diag", "slogdet", "solve", "sqrtm", "svd",
            "tensor_diag", "tensor_diag_part", "tensordot", "trace", "transpose",
            "tridiagonal_matmul", "tridiagonal_solve", "triangular_solve"]
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.tf_linalg", "linalg", name, __all__ + list(globals()))

@@ -36,6 +36,7 @@ from flowkit.ops.special_math_ops import (  # noqa: F401
     expm1, is_finite, is_inf, is_nan, lgamma, log_sigmoid, polygamma, reduce_logsumexp,
     scalar_mul, sinh, tan, xdivy, xlogy, zeta)
 from flowkit.ops.special_math_ops import div_no_nan as divide_no_nan  # noqa: F401
+from flowkit import renames as _renames
 
 __all__ = sorted(set(_math_ops.__all__) | {
     "floormod", "bincount", "confusion_matrix", "segment_max", "segment_mean", "segment_min",
@@ -367,3 +368,7 @@ def ndtri(x, name=None):
     with _op_scope(name, "ndtri", [x]) as scope:
         x = _float(x, "x", "Ndtri")
         return _math_ops.multiply(erfcinv(2.0 * x), -_pymath.sqrt(2.0), name=scope)
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.tf_math", "math", name, __all__ + list(globals()))

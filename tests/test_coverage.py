@@ -182,6 +182,11 @@ def test_out_of_scope_rules_are_short_and_reasoned():
     ("linalg.LinearOperatorDiag", "TF Probability: distributions and linear operators"),
     ("get_session_handle", "TF's C++ runtime"), ("test", "TF's C++ runtime"),
     ("version", "TF's C++ runtime"),
+    # TF1's CTC loss takes its labels as a SparseTensor, and the decoders answer with one.
+    ("nn.ctc_loss", "sparse tensors"), ("nn.ctc_greedy_decoder", "sparse tensors"),
+    ("math.conj", "complex numbers and signal processing"),
+    ("math.igamma", "special functions beyond the gamma family"),
+    ("math.special", "special functions beyond the gamma family"),
 ])
 def test_out_of_scope_families(path, family):
     assert scope.out_of_scope(path).family == family
@@ -192,7 +197,7 @@ def test_out_of_scope_families(path, family):
     # Names TF1 courses use stay in scope, whatever their spelling.
     "nn.sparse_softmax_cross_entropy_with_logits", "losses.sparse_softmax_cross_entropy",
     "metrics.sparse_precision_at_k", "int8", "uint8", "int32", "uint16", "sparse_to_dense",
-    "sparse_segment_sum", "FIFOQueue", "train.shuffle_batch", "nn.ctc_loss", "ConfigProto",
+    "sparse_segment_sum", "FIFOQueue", "train.shuffle_batch", "nn.ctc_loss_v2", "ConfigProto",
     "data.experimental", "train.Coordinator", "nn.dynamic_rnn", "while_loop", "py_func",
     "tables_initializer", "argsort", "layers.InputSpec", "string", "Summary", "read_file",
     "TextLineReader", "WholeFileReader", "FixedLengthRecordReader", "PaddingFIFOQueue",

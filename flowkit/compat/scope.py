@@ -58,9 +58,11 @@ RULES: tuple[Rule, ...] = (
                 r"|split|tensor_\w+|to_indicator|transpose)",
                 r"Sparse\w*", r"(?:de)?serialize_(?:many_)?sparse",
                 r"convert_to_tensor_or_(?:sparse_tensor|indexed_slices)", r"IndexedSlices\w*",
-                r"edit_distance", r"nn\.(?:safe_)?embedding_lookup_sparse", r"sets"),
+                r"edit_distance", r"nn\.(?:safe_)?embedding_lookup_sparse", r"sets",
+                r"nn\.ctc_(?:loss|greedy_decoder|beam_search_decoder(?:_v2)?)"),
          "SparseTensor and IndexedSlices are a second tensor type with their own ops (tf.sets "
-         "answers with them too); flowkit's tensors (and gradients) are dense.",
+         "and TF1's CTC loss and decoders take or answer with them too); flowkit's tensors "
+         "(and gradients) are dense.",
          "a dense tensor (tf.scatter_nd, tf.gather, tf.nn.embedding_lookup, "
          "tf.unsorted_segment_sum)"),
     Rule("ragged tensors",
@@ -159,11 +161,20 @@ RULES: tuple[Rule, ...] = (
          "write the density with tf ops (tf.log, tf.lgamma, tf.random_normal...); dense "
          "matrices with tf.matmul and tf.linalg's functions"),
     Rule("complex numbers and signal processing",
-         _names(r"complex(?:64|128)?", r"to_complex(?:64|128)", r"conj", r"real", r"imag",
-                r"angle", r"i?r?fft\w*", r"signal", r"spectral"),
+         _names(r"complex(?:64|128)?", r"to_complex(?:64|128)",
+                r"(?:math\.)?(?:conj|real|imag|angle)", r"i?r?fft\w*", r"signal", r"spectral",
+                r"linalg\.logm"),
          "complex dtypes and FFTs need complex kernels in every backend; flowkit's dtypes "
          "are real.",
          "carry real and imaginary parts as two float tensors"),
+    Rule("special functions beyond the gamma family",
+         _names(r"(?:math\.)?(?:betainc|igammac?)", r"math\.bessel_\w+", r"math\.special",
+                r"math\.sobol_sample"),
+         "the incomplete gamma and beta functions, Bessel functions and Sobol sequences need "
+         "a numerical library (SciPy's special functions, tables of direction numbers) that "
+         "NumPy lacks; flowkit depends on NumPy alone and has the gamma family (lgamma, "
+         "digamma, polygamma, zeta).",
+         "tf.py_func around scipy.special (values; a gradient through gradient_override_map)"),
     Rule("TF's C++ runtime",
          _names(r"COMPILER_VERSION", r"CXX11_ABI_FLAG", r"CXX_VERSION", r"GIT_VERSION",
                 r"MONOLITHIC_BUILD", r"GRAPH_DEF_VERSION\w*", r"sysconfig",
@@ -193,6 +204,10 @@ ALTERNATIVES: dict[str, str] = {
     "keras": "tf.layers",
     "config": "tf.ConfigProto and tf.Session(backend=..., device=...)",
     "nn.embedding_lookup_sparse": "tf.nn.embedding_lookup and tf.reduce_sum/mean",
+    "nn.ctc_loss": "tf.nn.ctc_loss_v2 with dense labels and label_length",
+    "nn.ctc_greedy_decoder": "tf.argmax over the classes, then drop repeats and blanks",
+    "nn.ctc_beam_search_decoder": "tf.argmax over the classes, then drop repeats and blanks",
+    "nn.ctc_beam_search_decoder_v2": "tf.argmax over the classes, then drop repeats and blanks",
     "data.TFRecordDataset": "tf.data.Dataset.from_tensor_slices over NumPy arrays",
     "import_graph_def": "tf.train.import_meta_graph (a graph flowkit saved as JSON)",
     "get_session_handle": "a tf.Variable (its value stays in the session between runs)",

@@ -67,8 +67,13 @@ from flowkit.data.iterator_ops import (Iterator, get_output_classes, get_output_
                                        make_one_shot_iterator)
 from flowkit.data.options import AUTOTUNE, Options, ThreadingOptions
 from flowkit.data.readers import FixedLengthRecordDataset, TextLineDataset
+from flowkit import renames as _renames
 
 __all__ = ["Dataset", "Iterator", "make_one_shot_iterator", "make_initializable_iterator",
            "get_output_types", "get_output_shapes", "get_output_classes", "TextLineDataset",
            "FixedLengthRecordDataset", "Options", "ThreadingOptions", "AUTOTUNE",
            "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "experimental"]
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.data", "data", name, __all__ + list(globals()))

@@ -30,6 +30,7 @@ from flowkit.layers.conv_more import (AveragePooling3D, Conv2DTranspose, Conv3D,
                                       separable_conv2d)
 from flowkit.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
 from flowkit.layers.normalization import BatchNormalization, batch_normalization
+from flowkit import renames as _renames
 
 # TF1's aliases.
 Convolution1D, Convolution2D = Conv1D, Conv2D
@@ -50,3 +51,7 @@ __all__ = ["Layer", "Dense", "Dropout", "Flatten", "Conv1D", "Conv2D", "MaxPooli
            "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D",
            "MaxPool3D", "AvgPool3D", "conv3d", "conv2d_transpose", "conv3d_transpose",
            "separable_conv1d", "separable_conv2d", "max_pooling3d", "average_pooling3d"]
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.layers", "layers", name, __all__ + list(globals()))

@@ -43,6 +43,7 @@ from flowkit.metrics.more import (false_negatives_at_thresholds, false_positives
                                   precision_at_thresholds, recall_at_thresholds,
                                   sensitivity_at_specificity, specificity_at_sensitivity,
                                   true_negatives_at_thresholds, true_positives_at_thresholds)
+from flowkit import renames as _renames
 
 __all__ = ["accuracy", "mean", "precision", "recall", "auc", "true_positives",
            "false_positives", "true_negatives", "false_negatives", "mean_absolute_error",
@@ -54,3 +55,7 @@ __all__ = ["accuracy", "mean", "precision", "recall", "auc", "true_positives",
            "sensitivity_at_specificity", "specificity_at_sensitivity", "recall_at_k",
            "precision_at_k", "precision_at_top_k", "recall_at_top_k", "average_precision_at_k",
            "sparse_precision_at_k", "sparse_average_precision_at_k"]
+
+
+def __getattr__(name):
+    raise _renames.missing_attribute("flowkit.metrics", "metrics", name, __all__ + list(globals()))
