@@ -38,6 +38,7 @@ from flowkit.variable_scope import *  # noqa: F401,F403
 from flowkit.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
 from flowkit.ops.scatter_ops import *  # noqa: F401,F403
 from flowkit.ops.linalg_more_ops import *  # noqa: F401,F403
+from flowkit.ops.sparse_more_ops import *  # noqa: F401,F403
 from flowkit.ops.nn_impl import (  # noqa: F401
     rint, accumulate_n, is_non_decreasing, is_strictly_increasing, lbeta)
 from flowkit.ops.control_flow_ops import no_op, group  # noqa: F401
@@ -51,6 +52,7 @@ from flowkit.gradients import gradients  # noqa: F401
 from flowkit.gradients import (  # noqa: F401
     hessians, RegisterGradient, NotDifferentiable, no_gradient, AggregationMethod,
     UnconnectedGradients)
+from flowkit.gradients import NotDifferentiable as NoGradient  # noqa: F401
 from flowkit.session import (  # noqa: F401
     Session, InteractiveSession, get_default_session)
 from flowkit import nn, train, warnings  # noqa: F401

@@ -21,7 +21,7 @@ import numpy as np
 import flowkit as tf
 from flowkit.cases import (Case, array_extra, candidate_sampling, conv, custom_gradient,
                            data_flow, debug, image, linalg, linalg_more, nn_impl, scatter,
-                           segment, special_math)
+                           segment, sparse_more, special_math)
 
 
 _r = np.random.default_rng(1234)
@@ -611,4 +611,5 @@ PENDING_CASES = []
 # The families with a case module of their own:
 CASES += (special_math.CASES + linalg.CASES + segment.CASES + image.CASES + debug.CASES +
           data_flow.CASES + candidate_sampling.CASES + scatter.CASES + nn_impl.CASES + conv.CASES +
-          custom_gradient.CASES + array_extra.CASES + linalg_more.CASES)
+          custom_gradient.CASES + array_extra.CASES + linalg_more.CASES +
+          sparse_more.CASES)

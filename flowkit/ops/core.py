@@ -122,6 +122,45 @@ def register_list_packer(fn) -> None:
     _list_packer = fn
 
 
+#: ``(priority, order, base_type, fn)`` of ``tf.register_tensor_conversion_function``, sorted:
+#: :func:`convert_to_tensor` tries them, lowest priority first, on instances of ``base_type``.
+_conversion_functions: list = []
+
+
+def add_conversion_function(base_type, fn, priority=100) -> None:
+    """Registers ``fn(value, dtype=None, name=None, as_ref=False) -> Tensor`` for instances of
+    ``base_type`` (the checks on the arguments are in ``register_tensor_conversion_function``)."""
+    _conversion_functions.append((priority, len(_conversion_functions), base_type, fn))
+    _conversion_functions.sort(key=lambda entry: entry[:2])
+
+
+def _convert_registered(value, dtype, name, preferred_dtype):
+    """The first registered function's tensor for ``value`` (one that returns
+    ``NotImplemented`` passes to the next), or None when none applies."""
+    for _, _, base_type, fn in _conversion_functions:
+        if not isinstance(value, base_type):
+            continue
+        ret = None
+        if dtype is None and preferred_dtype is not None:
+            try:
+                ret = fn(value, dtype=dtypes.as_dtype(preferred_dtype), name=name, as_ref=False)
+            except (TypeError, ValueError):
+                ret = None
+        if ret is None:
+            ret = fn(value, dtype=dtype, name=name, as_ref=False)
+        if ret is NotImplemented:
+            continue
+        if not isinstance(ret, Tensor):
+            raise RuntimeError(f"Conversion function {fn!r} for type {base_type} returned "
+                               f"non-Tensor: {ret!r}")
+        if dtype is not None and ret.dtype is not dtype:
+            raise RuntimeError(f"Conversion function {fn!r} for type {base_type} returned "
+                               f"incompatible dtype: requested = {dtype.name}, "
+                               f"actual = {ret.dtype.name}")
+        return ret
+    return None
+
+
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:
     """Returns ``value`` as a Tensor: tensors pass through (their dtype checked), variables give
     their value, Python and NumPy values become ``Const`` ops, lists holding tensors are packed.
@@ -145,6 +184,11 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
             raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} "
                              f"for Tensor with dtype {t.dtype.name}: {t!r}")
         return t
+    if _conversion_functions:
+        t = _convert_registered(value, None if dtype is None else dtypes.as_dtype(dtype), name,
+                                preferred_dtype)
+        if t is not None:
+            return t
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         # A list holding tensors is packed into one (TF1's auto-packing): the family that
         # defines ``stack`` installs it here (see register_list_packer).
