@@ -6,9 +6,11 @@ op; its gradient is a ``WhileGrad`` op).
 """
 from flowkit.rnn import rnn_cell
 from flowkit.rnn.functional import foldl, foldr, map_fn, scan
-from flowkit.rnn.rnn import bidirectional_dynamic_rnn, dynamic_rnn, reverse_sequence, static_rnn
+from flowkit.rnn.rnn import (bidirectional_dynamic_rnn, dynamic_rnn, reverse_sequence,
+                             static_bidirectional_rnn, static_rnn)
 from flowkit.rnn.tensor_array import TensorArray
 from flowkit.rnn.while_ops import while_loop
 
 __all__ = ["TensorArray", "while_loop", "scan", "map_fn", "foldl", "foldr", "rnn_cell",
-           "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "reverse_sequence"]
+           "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "reverse_sequence",
+           "static_bidirectional_rnn"]

@@ -1,8 +1,9 @@
-"""``tf.nn.static_rnn``, ``tf.nn.dynamic_rnn`` and ``tf.nn.bidirectional_dynamic_rnn``, as
-TF1 builds them: ``dynamic_rnn`` is a ``while_loop`` over time that reads each step's input
-from a ``TensorArray`` and writes each step's output to another; with ``sequence_length``,
-outputs past a sequence's end are zero and its state is copied through
-(``tf.where(time >= sequence_length, ...)``), and the loop stops after the longest sequence.
+"""``tf.nn.static_rnn``, ``tf.nn.dynamic_rnn``, ``tf.nn.bidirectional_dynamic_rnn`` and
+``tf.nn.static_bidirectional_rnn``, as TF1 builds them: ``dynamic_rnn`` is a ``while_loop``
+over time that reads each step's input from a ``TensorArray`` and writes each step's output to
+another; with ``sequence_length``, outputs past a sequence's end are zero and its state is
+copied through (``tf.where(time >= sequence_length, ...)``), and the loop stops after the
+longest sequence.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from flowkit.rnn.tensor_array import TensorArray
 from flowkit.rnn.while_ops import while_loop
 from flowkit.variable_scope import variable_scope
 
-__all__ = ["dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "reverse_sequence"]
+__all__ = ["dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "reverse_sequence",
+           "static_bidirectional_rnn"]
 
 
 def _transpose_batch_time(x):
@@ -255,3 +257,65 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
                 scope=bw_scope)
     output_bw = nest.map_structure(_reverse, tmp)
     return (output_fw, output_bw), (state_fw, state_bw)
+
+
+def _reverse_seq(seq, lengths):
+    """The list ``seq`` (one ``[batch, ...]`` structure per step) in reverse order, each batch
+    row reversed only over its first ``lengths[b]`` steps when ``lengths`` is given."""
+    if lengths is None:
+        return list(reversed(seq))
+    flat_steps = [nest.flatten(x) for x in seq]
+    columns = []
+    for k in range(len(flat_steps[0])):
+        steps = [convert_to_tensor(s[k]) for s in flat_steps]
+        stacked = array_ops.stack(steps)                       # [time, batch, ...]
+        rev = reverse_sequence(stacked, lengths, seq_axis=0, batch_axis=1)
+        out = array_ops.unstack(rev, num=len(steps))
+        for o, s in zip(out, steps):
+            o.set_shape(s.shape)
+        columns.append(out)
+    return [nest.pack_sequence_as(seq[t], [col[t] for col in columns])
+            for t in range(len(seq))]
+
+
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
+                             initial_state_bw=None, dtype=None, sequence_length=None,
+                             scope=None):
+    """``static_rnn`` forwards (scope ``bidirectional_rnn/fw``) and over the reversed list of
+    steps (scope ``bidirectional_rnn/bw``; each batch row reversed over its first
+    ``sequence_length`` steps only); returns ``(outputs, output_state_fw, output_state_bw)``,
+    ``outputs`` a list of the forward and backward outputs of each step concatenated along
+    their depth (the backward ones put back in input order).
+
+    Example:
+        >>> import flowkit as tf
+        >>> from flowkit.rnn import rnn_cell, static_bidirectional_rnn
+        >>> steps = [tf.placeholder(tf.float32, [2, 4]) for _ in range(3)]
+        >>> outs, fw, bw = static_bidirectional_rnn(rnn_cell.GRUCell(5), rnn_cell.GRUCell(6),
+        ...                                         steps, dtype=tf.float32)
+        >>> len(outs), outs[0].shape.as_list(), fw.shape.as_list(), bw.shape.as_list()
+        (3, [2, 11], [2, 5], [2, 6])
+    """
+    for arg, cell in (("cell_fw", cell_fw), ("cell_bw", cell_bw)):
+        if not callable(cell) or not all(hasattr(cell, a) for a in ("output_size",
+                                                                      "state_size")):
+            raise TypeError(f"The argument {arg!r} ({cell!r}) is not an RNNCell: it needs "
+                            "output_size, state_size and to be callable")
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError("inputs must be a list")
+    if not inputs:
+        raise ValueError("inputs must not be empty")
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(cell_fw, inputs, initial_state_fw, dtype,
+                                             sequence_length, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            lengths = None if sequence_length is None else \
+                math_ops.cast(sequence_length, dtypes.int32)
+            tmp, state_bw = static_rnn(cell_bw, _reverse_seq(inputs, lengths),
+                                       initial_state_bw, dtype, sequence_length,
+                                       scope=bw_scope)
+    output_bw = _reverse_seq(tmp, lengths)
+    outputs = [nest.pack_sequence_as(fw, [array_ops.concat([a, b], 1) for a, b in zip(
+        nest.flatten(fw), nest.flatten(bw))]) for fw, bw in zip(output_fw, output_bw)]
+    return outputs, state_fw, state_bw
