@@ -376,3 +376,13 @@ def test_namespaces():
     assert tf.nn.space_to_batch is tf.space_to_batch
     assert tf.image.extract_image_patches is am.extract_image_patches
     assert tf.image.extract_patches is am.extract_patches
+
+
+def test_space_to_batch_of_an_empty_channel_axis(session):
+    # -1 in a reshape cannot be inferred when a dimension is 0: the kernels spell it out.
+    x = tf.zeros([1, 4, 4, 0])
+    y = tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]])
+    back = tf.batch_to_space_nd(y, [2, 2], [[0, 0], [0, 0]])
+    with session() as sess:
+        yv, bv = sess.run([y, back])
+    assert yv.shape == (4, 2, 2, 0) and bv.shape == (1, 4, 4, 0)

@@ -6,6 +6,7 @@ update never changes an earlier result.
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -298,7 +299,8 @@ def _space_to_batch_nd(attrs, x, block_shape, paddings):
     perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)] + \
         list(range(1 + 2 * m, x.ndim))
     x = x.transpose(perm)
-    return np.ascontiguousarray(x).reshape([-1] + list(x.shape[m + 1:]))
+    # The batch size spelled out: -1 cannot be inferred when a dimension is 0.
+    return np.ascontiguousarray(x).reshape([math.prod(x.shape[:m + 1])] + list(x.shape[m + 1:]))
 
 
 @KERNELS.register("BatchToSpaceND")

@@ -11,6 +11,7 @@ on every device (as on TF's CPU), ``squeeze`` of a dimension that is not 1 is an
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -433,7 +434,9 @@ def _space_to_batch_nd(attrs, x, block_shape, paddings):
     perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)] + \
         list(range(1 + 2 * m, y.ndim))
     y = y.permute(perm)
-    return y.reshape([-1] + [d // b for d, b in zip(sizes, block)] + list(x.shape[1 + m:]))
+    # The batch size spelled out: -1 cannot be inferred when a dimension is 0.
+    return y.reshape([x.shape[0] * math.prod(block)] + [d // b for d, b in zip(sizes, block)] +
+                     list(x.shape[1 + m:]))
 
 
 @KERNELS.register("BatchToSpaceND")
