@@ -120,7 +120,8 @@ nn.dynamic_rnn, nn.static_rnn = rnn.dynamic_rnn, rnn.static_rnn
 nn.bidirectional_dynamic_rnn = rnn.bidirectional_dynamic_rnn
 nn.__all__ += ["rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn"]
 nn.static_bidirectional_rnn = rnn.static_bidirectional_rnn
-nn.__all__ += ["static_bidirectional_rnn"]
+nn.raw_rnn, nn.static_state_saving_rnn = rnn.raw_rnn, rnn.static_state_saving_rnn
+nn.__all__ += ["static_bidirectional_rnn", "raw_rnn", "static_state_saving_rnn"]
 io.gfile = gfile
 # Unknown names say why when TF has them out of flowkit's scope (flowkit.compat.scope).
 _renames.explain_out_of_scope = _scope.explain

@@ -29,6 +29,8 @@ from flowkit.ops import array_ops as aops
 from flowkit.ops import math_ops as mops
 from flowkit.ops.array_more_ops import extract_image_patches, extract_patches  # noqa: F401
 from flowkit.ops.conv_ops import depthwise_conv2d
+from flowkit.ops.image_detect_ops import (  # noqa: F401
+    combined_non_max_suppression, extract_glimpse, generate_bounding_box_proposals)
 from flowkit.ops.core import constant, constant_value, convert_to_tensor, op_scope
 from flowkit.ops.image_more_ops import (  # noqa: F401
     crop_and_resize, hsv_to_rgb, non_max_suppression, non_max_suppression_overlaps,
@@ -61,7 +63,8 @@ __all__ = ["ResizeMethod", "central_crop", "convert_image_dtype", "crop_to_bound
            "adjust_saturation", "random_brightness", "random_contrast", "random_hue",
            "random_saturation", "random_flip_left_right", "random_flip_up_down", "ssim",
            "ssim_multiscale", "sample_distorted_bounding_box", "draw_bounding_boxes",
-           "extract_image_patches", "extract_patches"]
+           "extract_image_patches", "extract_patches", "combined_non_max_suppression",
+           "extract_glimpse", "generate_bounding_box_proposals"]
 
 
 # --------------------------------------------------------------------------------------------

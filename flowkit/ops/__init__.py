@@ -12,4 +12,5 @@ from flowkit.ops import (core, shape_ops, constant_ops, math_ops, join_ops,  # n
                          random_ops, state_ops, linalg_ops, segment_ops, image_ops,
                          image_more_ops, data_flow_ops, nn_ops, conv_ops, nn_impl, nn_more_ops,
                          candidate_sampling_ops, scatter_ops, linalg_more_ops, clip_ops,
-                         control_flow_ops, debug_ops, sparse_more_ops)
+                         control_flow_ops, debug_ops, sparse_more_ops, image_detect_ops,
+                         fractional_pool_ops)

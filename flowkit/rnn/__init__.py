@@ -6,6 +6,7 @@ op; its gradient is a ``WhileGrad`` op).
 """
 from flowkit.rnn import rnn_cell
 from flowkit.rnn.functional import foldl, foldr, map_fn, scan
+from flowkit.rnn.raw_rnn import raw_rnn, static_state_saving_rnn
 from flowkit.rnn.rnn import (bidirectional_dynamic_rnn, dynamic_rnn, reverse_sequence,
                              static_bidirectional_rnn, static_rnn)
 from flowkit.rnn.tensor_array import TensorArray
@@ -13,4 +14,4 @@ from flowkit.rnn.while_ops import while_loop
 
 __all__ = ["TensorArray", "while_loop", "scan", "map_fn", "foldl", "foldr", "rnn_cell",
            "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "reverse_sequence",
-           "static_bidirectional_rnn"]
+           "static_bidirectional_rnn", "raw_rnn", "static_state_saving_rnn"]

@@ -42,6 +42,13 @@ class TAValue(np.ndarray):
             return ta_add(inputs[0], inputs[1], _NUMPY)
         return NotImplemented
 
+    def __array_function__(self, func, types, args, kwargs):
+        # the gradient of a cond's branch that did not read the array is zeros_like of its
+        # flow: an array with no elements (zero gradients), not a copy of this one
+        if func is np.zeros_like:
+            return new_ta(self.length, {}, self.dynamic, self.clear)
+        return super().__array_function__(func, types, args, kwargs)
+
 
 def new_ta(size, items=None, dynamic=False, clear=False, cleared=frozenset()) -> TAValue:
     ta = np.zeros((), np.float32).view(TAValue)

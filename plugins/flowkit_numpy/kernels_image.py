@@ -81,3 +81,96 @@ def _nms(attrs, overlaps, scores, max_output_size, threshold, score_threshold):
         if scores[i] > score_threshold and all(overlaps[i, j] <= thr for j in kept):
             kept.append(int(i))
     return np.asarray(kept, np.int32)
+
+
+# --------------------------------------------------------------------------------------------
+# flowkit.ops.image_detect_ops
+# --------------------------------------------------------------------------------------------
+def _pairwise_iou(boxes):
+    """IoU of every pair of ``[n, 4]`` boxes (any corner order; 0 with an empty box)."""
+    ymin, ymax = np.minimum(boxes[:, 0], boxes[:, 2]), np.maximum(boxes[:, 0], boxes[:, 2])
+    xmin, xmax = np.minimum(boxes[:, 1], boxes[:, 3]), np.maximum(boxes[:, 1], boxes[:, 3])
+    area = (ymax - ymin) * (xmax - xmin)
+    ih = np.minimum(ymax[:, None], ymax[None]) - np.maximum(ymin[:, None], ymin[None])
+    iw = np.minimum(xmax[:, None], xmax[None]) - np.maximum(xmin[:, None], xmin[None])
+    inter = np.maximum(ih, 0) * np.maximum(iw, 0)
+    union = area[:, None] + area[None] - inter
+    valid = (area[:, None] > 0) & (area[None] > 0) & (union > 0)
+    return np.where(valid, inter / np.where(valid, union, 1), 0)
+
+
+def _greedy(iou, order, limit, threshold):
+    """Greedy NMS over ``order`` (best first): the kept positions, at most ``limit``."""
+    kept = []
+    for i in order:
+        if len(kept) >= limit:
+            break
+        if all(iou[i, j] <= threshold for j in kept):
+            kept.append(int(i))
+    return kept
+
+
+@KERNELS.register("CombinedNonMaxSuppression")
+def _combined_nms(attrs, boxes, scores, per_class, total, iou_threshold, score_threshold):
+    boxes, scores = np.asarray(boxes, np.float32), np.asarray(scores, np.float32)
+    per_class, total, thr = int(per_class), int(total), float(iou_threshold)
+    if not 0.0 <= thr <= 1.0:
+        raise ValueError(f"iou_threshold must be in [0, 1], got {thr}")
+    if per_class <= 0 or total <= 0:
+        raise ValueError(f"max_output_size_per_class ({per_class}) and max_total_size "
+                         f"({total}) must be > 0")
+    batch, _, q, _ = boxes.shape
+    classes = scores.shape[2]
+    size = min(per_class * classes, total) if attrs["pad_per_class"] else total
+    out = (np.zeros((batch, size, 4), np.float32), np.zeros((batch, size), np.float32),
+           np.zeros((batch, size), np.float32), np.zeros((batch,), np.int32))
+    for b in range(batch):
+        ious = [_pairwise_iou(boxes[b, :, j]) for j in range(q)]
+        found = []                                  # (score, class, box index)
+        for c in range(classes):
+            sc = scores[b, :, c]
+            order = [i for i in np.argsort(-sc, kind="stable") if sc[i] > score_threshold]
+            found += [(sc[i], c, i) for i in _greedy(ious[c if q > 1 else 0], order,
+                                                     per_class, thr)]
+        found.sort(key=lambda t: -t[0])             # stable: ties keep class order
+        found = found[:size]
+        for k, (s, c, i) in enumerate(found):
+            out[0][b, k] = boxes[b, i, c if q > 1 else 0]
+            out[1][b, k], out[2][b, k] = s, c
+        out[3][b] = len(found)
+    if attrs["clip_boxes"]:
+        np.clip(out[0], 0.0, 1.0, out=out[0])
+    return out
+
+
+@KERNELS.register("GenerateBoundingBoxProposals")
+def _proposals(attrs, scores, deltas, info, anchors, nms_threshold, pre_nms_topn, min_size):
+    scores, deltas = np.asarray(scores, np.float32), np.asarray(deltas, np.float32)
+    info, anchors = np.asarray(info, np.float32), np.asarray(anchors, np.float32)
+    thr, pre, post = float(nms_threshold), int(pre_nms_topn), attrs["post_nms_topn"]
+    if not 0.0 <= thr <= 1.0:
+        raise ValueError(f"nms_threshold must be in [0, 1], got {thr}")
+    if pre <= 0:
+        raise ValueError(f"pre_nms_topn must be > 0, got {pre}")
+    n = scores.shape[0]
+    if anchors.size != 4 * scores[0].size or deltas.shape != scores.shape[:3] + (
+            4 * scores.shape[3],) or info.shape[0] < n:
+        raise ValueError(f"bbox_deltas {deltas.shape}, image_info {info.shape} and anchors "
+                         f"{anchors.shape} do not match scores {scores.shape}")
+    anchors = anchors.reshape(-1, 4)
+    clip = np.float32(np.log(1000.0 / 16.0))
+    rois, probs = np.zeros((n, post, 4), np.float32), np.zeros((n, post), np.float32)
+    for b in range(n):
+        sc = scores[b].reshape(-1)
+        order = np.argsort(-sc, kind="stable")[:pre]
+        a, d = anchors[order], deltas[b].reshape(-1, 4)[order]
+        sides = a[:, 2:] - a[:, :2]                                   # h, w
+        centre = a[:, :2] + np.float32(0.5) * sides + sides * d[:, :2]
+        sides = sides * np.exp(np.minimum(d[:, 2:], clip))
+        lo = np.maximum(np.minimum(centre - np.float32(0.5) * sides, info[b, :2]), 0)
+        hi = np.maximum(np.minimum(centre + np.float32(0.5) * sides, info[b, :2]), 0)
+        keep = np.min(hi - lo, axis=1) >= np.float32(min_size) * info[b, 2]
+        boxes, kept_sc = np.concatenate([lo, hi], 1)[keep], sc[order][keep]
+        sel = _greedy(_pairwise_iou(boxes), range(len(boxes)), post, thr)
+        rois[b, :len(sel)], probs[b, :len(sel)] = boxes[sel], kept_sc[sel]
+    return rois, probs

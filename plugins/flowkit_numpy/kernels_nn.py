@@ -603,3 +603,114 @@ INPLACE = {
     "Relu": _relu_into,
     "ReluGrad": _relu_grad_into,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Fractional pooling (flowkit/ops/fractional_pool_ops.py)
+# --------------------------------------------------------------------------------------------
+import flowkit  # noqa: E402 - appended family; kernels raise TF's run-time errors
+
+
+def _fractional_sequence(rng, n, out, pseudo_random):
+    """Boundaries ``0 = a[0] < ... < a[out] = n`` with steps of ``n // out`` or one more."""
+    if pseudo_random:
+        alpha, u = n / out, rng.uniform(0.0, 1.0)
+        seq = np.ceil(alpha * (np.arange(out + 1) + u)).astype(np.int64)
+        seq -= seq[0]
+    else:
+        steps = np.full(out, n // out, np.int64)
+        steps[rng.permutation(out)[:n - (n // out) * out]] += 1
+        seq = np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
+    seq[-1] = n
+    return seq
+
+
+@KERNELS.register("FractionalPoolSequences")
+def _fractional_pool_sequences(attrs, shape):
+    dims, ratio = [int(d) for d in np.asarray(shape)], attrs["pooling_ratio"]
+    kind = "max" if attrs["op_type"] == "FractionalMaxPool" else "average"
+    if ratio[0] != 1.0 or ratio[3] != 1.0:
+        raise flowkit.errors.UnimplementedError(
+            None, None, f"Fractional {kind} pooling is not yet supported on the batch nor "
+            f"channel dimension (pooling_ratio={list(ratio)}).")
+    if not attrs["deterministic"] and (attrs["seed"] or attrs["seed2"]):
+        raise flowkit.errors.InvalidArgumentError(
+            None, None, "Both seed and seed2 should be 0 if deterministic is false (got "
+            f"seed={attrs['seed']}, seed2={attrs['seed2']}).")
+    for k in (1, 2):
+        if dims[k] < ratio[k]:
+            raise flowkit.errors.InvalidArgumentError(
+                None, None, f"Pooling ratio is higher than input dimension size for dimension "
+                f"{k}. Input dim size: {dims[k]} pooling ratio: {ratio[k]:g}")
+    key = (dims[1], dims[2])
+    if attrs["deterministic"] and key in attrs["state"]:
+        return [s.copy() for s in attrs["state"][key]]
+    seqs = [_fractional_sequence(attrs["rng"], dims[k], int(np.floor(dims[k] / ratio[k])),
+                                 attrs["pseudo_random"]) for k in (1, 2)]
+    if attrs["deterministic"]:
+        attrs["state"][key] = [s.copy() for s in seqs]
+    return seqs
+
+
+def _fractional_regions(seq, n, overlapping):
+    """``(start, stop)`` of each pooling interval of a length-``n`` axis."""
+    seq = [int(v) for v in np.asarray(seq)]
+    extra = 1 if overlapping else 0
+    return [(a, min(b + extra, n)) for a, b in zip(seq[:-1], seq[1:])]
+
+
+def _fractional_pool(attrs, x, rows, cols, reduce):
+    ov = attrs["overlapping"]
+    rr, cc = _fractional_regions(rows, x.shape[1], ov), _fractional_regions(cols, x.shape[2], ov)
+    out = np.empty((x.shape[0], len(rr), len(cc), x.shape[3]), x.dtype)
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            out[:, i, j] = reduce(x[:, r0:r1, c0:c1].reshape(x.shape[0], -1, x.shape[3]))
+    return out
+
+
+def _region_mean(region):
+    # integers: the sum divided by the count, truncated (as TF's integer division)
+    if region.dtype.kind in "iu":
+        return np.trunc(region.sum(1) / region.shape[1]).astype(region.dtype)
+    return region.mean(1)
+
+
+@KERNELS.register("FractionalMaxPoolWithSequences")
+def _fractional_max_pool(attrs, x, rows, cols):
+    return _fractional_pool(attrs, x, rows, cols, lambda region: region.max(1))
+
+
+@KERNELS.register("FractionalAvgPoolWithSequences")
+def _fractional_avg_pool(attrs, x, rows, cols):
+    return _fractional_pool(attrs, x, rows, cols, _region_mean)
+
+
+@KERNELS.register("FractionalMaxPoolGrad")
+def _fractional_max_pool_grad(attrs, x, y, g, rows, cols):
+    """Each output's gradient to the first maximum of its region (row-major order)."""
+    ov = attrs["overlapping"]
+    n, h, w, c = x.shape
+    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    dx = np.zeros((n, h * w, c), g.dtype)
+    batch, chan = np.arange(n)[:, None], np.arange(c)[None, :]
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            k = x[:, r0:r1, c0:c1].reshape(n, -1, c).argmax(1)          # [n, c]
+            flat = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)
+            np.add.at(dx, (batch, flat, chan), g[:, i, j])
+    return dx.reshape(x.shape)
+
+
+@KERNELS.register("FractionalAvgPoolGrad")
+def _fractional_avg_pool_grad(attrs, shape, g, rows, cols):
+    """Each output's gradient divided evenly over its region."""
+    ov = attrs["overlapping"]
+    n, h, w, c = (int(d) for d in np.asarray(shape))
+    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    dx = np.zeros((n, h, w, c), g.dtype)
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            share = g[:, i, j] / ((r1 - r0) * (c1 - c0))
+            dx[:, r0:r1, c0:c1] += share.astype(g.dtype)[:, None, None]
+    return dx

@@ -113,17 +113,20 @@ def is_strings(x) -> bool:
 
 
 def numpy_fallback(op_type: str, numpy_table: dict, fn):
-    """Runs ``op_type`` with the NumPy kernel when an input is a string (object) array.
+    """Runs ``op_type`` with the NumPy kernel when an input is a NumPy array: a string (object)
+    array, or a plugin's own value type derived from ``np.ndarray`` (a TensorArray's flow).
 
     String tensors stay NumPy object arrays on every device; this is how the ops that move
-    data around without computing on it (identity, reshape, stack...) handle them.
+    data around without computing on it (identity, reshape, stack...) handle them. A plugin's
+    array type comes back as it is: it may answer NumPy's functions its own way (the zeros
+    of a TensorArray's flow are an empty TensorArray, the sum of two flows merges them).
     """
     np_fn = numpy_table.get(op_type)
     if np_fn is None:
         return fn
 
     def kernel(attrs, *xs):
-        if any(type(x) is np.ndarray for x in xs):
+        if any(isinstance(x, np.ndarray) for x in xs):
             args = [x if not isinstance(x, torch.Tensor) else x.detach().cpu().numpy()
                     for x in xs]
             out = np_fn(attrs, *args)
@@ -137,6 +140,8 @@ def numpy_fallback(op_type: str, numpy_table: dict, fn):
 
 
 def _back(v):
+    if isinstance(v, np.ndarray) and type(v) is not np.ndarray:
+        return v                    # a plugin's own array type (see numpy_fallback)
     v = np.asarray(v)
     if v.dtype.kind == "O":
         return v

@@ -230,7 +230,7 @@ KERNELS.update({
 })
 
 #: Op types whose kernels also accept string tensors (NumPy object arrays), via NumPy.
-STRING_OPS = {"Add", "Equal", "NotEqual"}
+STRING_OPS = {"Add", "Equal", "NotEqual", "AddN"}   # "AddN": also the sum of two TensorArray flows
 
 
 def _commutative_into(method):

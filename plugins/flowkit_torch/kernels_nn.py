@@ -382,3 +382,88 @@ INPLACE = {
     "Relu": _relu_into,
     "ReluGrad": _relu_grad_into,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Fractional pooling (flowkit/ops/fractional_pool_ops.py)
+# --------------------------------------------------------------------------------------------
+import numpy as np  # noqa: E402 - appended family
+
+from flowkit import plugins  # noqa: E402
+
+
+@KERNELS.register("FractionalPoolSequences")
+def _fractional_pool_sequences(attrs, shape):
+    """NumPy's kernel (the sequences are a few host integers), drawing from a NumPy generator
+    seeded by this op's torch generator, so a seeded graph repeats its sequences."""
+    gen = attrs["rng"]
+    seed = int(torch.randint(0, 2 ** 62, (1,), generator=gen, device=gen.device))
+    numpy_attrs = dict(attrs, rng=np.random.default_rng(seed))
+    seqs = plugins.get_backend("numpy").kernels["FractionalPoolSequences"](
+        numpy_attrs, np.asarray(host_ints(shape), np.int64))
+    return [torch.as_tensor(s, dtype=torch.int64, device=gen.device) for s in seqs]
+
+
+def _fractional_regions(seq, n, overlapping):
+    seq = host_ints(seq)
+    extra = 1 if overlapping else 0
+    return [(a, min(b + extra, n)) for a, b in zip(seq[:-1], seq[1:])]
+
+
+def _fractional_pool(attrs, x, rows, cols, reduce):
+    ov = attrs["overlapping"]
+    n, h, w, c = x.shape
+    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    out = torch.empty((n, len(rr), len(cc), c), dtype=x.dtype, device=x.device)
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            out[:, i, j] = reduce(x[:, r0:r1, c0:c1].reshape(n, -1, c))
+    return out
+
+
+def _region_mean(region):
+    if not region.dtype.is_floating_point:
+        return torch.div(region.sum(1), region.shape[1], rounding_mode="trunc").to(region.dtype)
+    return region.mean(1)
+
+
+@KERNELS.register("FractionalMaxPoolWithSequences")
+def _fractional_max_pool(attrs, x, rows, cols):
+    return _fractional_pool(attrs, x, rows, cols, lambda region: region.amax(1))
+
+
+@KERNELS.register("FractionalAvgPoolWithSequences")
+def _fractional_avg_pool(attrs, x, rows, cols):
+    return _fractional_pool(attrs, x, rows, cols, _region_mean)
+
+
+@KERNELS.register("FractionalMaxPoolGrad")
+def _fractional_max_pool_grad(attrs, x, y, g, rows, cols):
+    ov = attrs["overlapping"]
+    n, h, w, c = x.shape
+    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    index, values = [], []
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            region = x[:, r0:r1, c0:c1].reshape(n, -1, c)
+            # the first maximum, as NumPy's argmax (torch's argmax does not promise which)
+            first = (region == region.amax(1, keepdim=True)).to(torch.uint8).argmax(1)
+            index.append((r0 + first // (c1 - c0)) * w + c0 + first % (c1 - c0))
+            values.append(g[:, i, j])
+    dx = torch.zeros((n, h * w, c), dtype=g.dtype, device=g.device)
+    if index:
+        dx.scatter_add_(1, torch.stack(index, 1), torch.stack(values, 1))
+    return dx.reshape(n, h, w, c)
+
+
+@KERNELS.register("FractionalAvgPoolGrad")
+def _fractional_avg_pool_grad(attrs, shape, g, rows, cols):
+    ov = attrs["overlapping"]
+    n, h, w, c = host_ints(shape)
+    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    dx = torch.zeros((n, h, w, c), dtype=g.dtype, device=g.device)
+    for i, (r0, r1) in enumerate(rr):
+        for j, (c0, c1) in enumerate(cc):
+            share = g[:, i, j] / ((r1 - r0) * (c1 - c0))
+            dx[:, r0:r1, c0:c1] += share.to(g.dtype)[:, None, None]
+    return dx
