@@ -63,6 +63,7 @@ from flowkit import layers, losses, metrics, contrib, initializers  # noqa: F401
 from flowkit.initializers import keras  # noqa: F401
 from flowkit import data, app, flags, gfile, summary  # noqa: F401
 from flowkit import rnn  # noqa: F401
+from flowkit.rnn import ctc as _ctc
 from flowkit.custom_gradient import custom_gradient, grad_pass_through  # noqa: F401
 from flowkit.rnn import while_loop, TensorArray, scan, map_fn, foldl, foldr  # noqa: F401
 from flowkit.rnn import reverse_sequence  # noqa: F401
@@ -112,6 +113,8 @@ from flowkit.check_ops import (  # noqa: F401
 from flowkit.tf_logging import get_logger  # noqa: F401
 from flowkit.rnn import nest  # noqa: F401
 from flowkit import tf_io as io, tf_queue as queue  # noqa: F401
+from flowkit import tf_bitwise as bitwise, tf_manip as manip  # noqa: F401
+from flowkit.ops.misc_more_ops import conv, sparse_matmul  # noqa: F401
 from flowkit.errors import OpError  # noqa: F401
 
 # tf.nn's recurrent names live in flowkit.rnn, above tf.nn in the layers: attached here.
@@ -122,6 +125,8 @@ nn.__all__ += ["rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_r
 nn.static_bidirectional_rnn = rnn.static_bidirectional_rnn
 nn.raw_rnn, nn.static_state_saving_rnn = rnn.raw_rnn, rnn.static_state_saving_rnn
 nn.__all__ += ["static_bidirectional_rnn", "raw_rnn", "static_state_saving_rnn"]
+nn.ctc_loss_v2, nn.ctc_unique_labels = _ctc.ctc_loss_v2, _ctc.ctc_unique_labels
+nn.__all__ += _ctc.__all__
 io.gfile = gfile
 # Unknown names say why when TF has them out of flowkit's scope (flowkit.compat.scope).
 _renames.explain_out_of_scope = _scope.explain

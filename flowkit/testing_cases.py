@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 import flowkit as tf
-from flowkit.cases import (Case, array_extra, candidate_sampling, conv, custom_gradient,
+from flowkit.cases import (Case, array_extra, bitwise, candidate_sampling, conv, custom_gradient,
                            data_flow, debug, fractional_pool, image, image_detect, linalg,
                            linalg_more, nn_impl, nn_more, scatter, segment, sparse_more,
                            special_math)
@@ -613,4 +613,5 @@ PENDING_CASES = []
 CASES += (special_math.CASES + linalg.CASES + segment.CASES + image.CASES + debug.CASES +
           data_flow.CASES + candidate_sampling.CASES + scatter.CASES + nn_impl.CASES + conv.CASES +
           custom_gradient.CASES + array_extra.CASES + linalg_more.CASES +
-          sparse_more.CASES + nn_more.CASES + image_detect.CASES + fractional_pool.CASES)
+          sparse_more.CASES + nn_more.CASES + image_detect.CASES + fractional_pool.CASES +
+          bitwise.CASES)

@@ -36,9 +36,11 @@ from flowkit.ops.special_math_ops import (  # noqa: F401
     expm1, is_finite, is_inf, is_nan, lgamma, log_sigmoid, polygamma, reduce_logsumexp,
     scalar_mul, sinh, tan, xdivy, xlogy, zeta)
 from flowkit.ops.special_math_ops import div_no_nan as divide_no_nan  # noqa: F401
+from flowkit.ops.bitwise_ops import nextafter  # noqa: F401
 from flowkit import renames as _renames
 
 __all__ = sorted(set(_math_ops.__all__) | {
+    "nextafter",
     "floormod", "bincount", "confusion_matrix", "segment_max", "segment_mean", "segment_min",
     "segment_prod", "segment_sum", "top_k", "unsorted_segment_max", "unsorted_segment_mean",
     "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sqrt_n",

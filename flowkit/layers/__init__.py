@@ -29,6 +29,7 @@ from flowkit.layers.conv_more import (AveragePooling3D, Conv2DTranspose, Conv3D,
                                       conv3d, conv3d_transpose, max_pooling3d, separable_conv1d,
                                       separable_conv2d)
 from flowkit.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
+from flowkit.layers.input_spec import InputSpec
 from flowkit.layers.normalization import BatchNormalization, batch_normalization
 from flowkit import renames as _renames
 
@@ -41,7 +42,7 @@ Convolution3D, Convolution2DTranspose, Convolution3DTranspose = (Conv3D, Conv2DT
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 
-__all__ = ["Layer", "Dense", "Dropout", "Flatten", "Conv1D", "Conv2D", "MaxPooling1D",
+__all__ = ["Layer", "InputSpec", "Dense", "Dropout", "Flatten", "Conv1D", "Conv2D", "MaxPooling1D",
            "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
            "Convolution1D", "Convolution2D", "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D",
            "dense", "dropout", "flatten", "conv1d", "conv2d", "max_pooling1d", "max_pooling2d",

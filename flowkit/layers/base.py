@@ -26,6 +26,7 @@ import numpy as np
 
 from flowkit.framework import dtypes
 from flowkit.framework.graph import GraphKeys, Tensor, get_default_graph
+from flowkit.layers.input_spec import assert_input_compatibility, validate_input_spec
 from flowkit.ops import control_flow_ops, math_ops, nn_ops
 from flowkit.ops.core import constant_value, convert_to_tensor
 from flowkit.variable_scope import get_variable, variable_scope
@@ -175,6 +176,7 @@ class Layer:
             with variable_scope(_scope) as captured:
                 self._scope = captured
         self._current_scope = None
+        self._input_spec = None
 
     # -- properties ----------------------------------------------------------------------------
     name = property(lambda self: self._name)
@@ -183,6 +185,16 @@ class Layer:
                       doc="The regularization losses this layer created.")
     updates = property(lambda self: list(self._updates),
                        doc="The update ops its calls made (also in ``UPDATE_OPS``).")
+
+    @property
+    def input_spec(self):
+        """``None``, a ``tf.layers.InputSpec`` or a (nested) list of them, one per input:
+        every call checks its inputs against it, before building the layer."""
+        return self._input_spec
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._input_spec = validate_input_spec(value)
 
     @property
     def scope_name(self) -> str:
@@ -282,6 +294,7 @@ class Layer:
         else:
             inputs = convert_to_tensor(inputs)
             graph = inputs.graph
+        assert_input_compatibility(self.input_spec, inputs, self.name)
         with graph.as_default():
             self._set_scope(scope)
             reuse = True if self.built else self._reuse

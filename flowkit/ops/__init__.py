@@ -13,4 +13,4 @@ from flowkit.ops import (core, shape_ops, constant_ops, math_ops, join_ops,  # n
                          image_more_ops, data_flow_ops, nn_ops, conv_ops, nn_impl, nn_more_ops,
                          candidate_sampling_ops, scatter_ops, linalg_more_ops, clip_ops,
                          control_flow_ops, debug_ops, sparse_more_ops, image_detect_ops,
-                         fractional_pool_ops)
+                         fractional_pool_ops, bitwise_ops, misc_more_ops)

@@ -253,3 +253,26 @@ OUT = {
     "Sub": _out_ufunc(np.subtract, "Sub"),
     "Mul": _out_ufunc(np.multiply, "Mul"),
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Bitwise ops and NextAfter (flowkit/ops/bitwise_ops.py)
+# --------------------------------------------------------------------------------------------
+def _clamped_shift(fn):
+    """A shift whose amount is clamped into ``[0, bits - 1]``, as TF's kernels clamp it."""
+    def kernel(attrs, x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        amount = np.clip(y, 0, x.dtype.itemsize * 8 - 1).astype(y.dtype, copy=False)
+        return fn(x, amount)
+    return kernel
+
+
+KERNELS.update({
+    "BitwiseAnd": lambda attrs, x, y: np.bitwise_and(x, y),
+    "BitwiseOr": lambda attrs, x, y: np.bitwise_or(x, y),
+    "BitwiseXor": lambda attrs, x, y: np.bitwise_xor(x, y),
+    "Invert": lambda attrs, x: np.invert(x),
+    "LeftShift": _clamped_shift(np.left_shift),
+    "RightShift": _clamped_shift(np.right_shift),
+    "NextAfter": lambda attrs, x, y: np.nextafter(x, y),
+})

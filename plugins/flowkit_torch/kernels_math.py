@@ -254,3 +254,24 @@ INPLACE = {
     "Add": _commutative_into("add_"),
     "Mul": _commutative_into("mul_"),
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Bitwise ops and NextAfter (flowkit/ops/bitwise_ops.py)
+# --------------------------------------------------------------------------------------------
+def _clamped_shift(fn):
+    """A shift whose amount is clamped into ``[0, bits - 1]``, as TF's kernels clamp it."""
+    def kernel(attrs, x, y):
+        return fn(x, torch.clamp(y, 0, torch.iinfo(x.dtype).bits - 1))
+    return kernel
+
+
+KERNELS.update({
+    "BitwiseAnd": lambda attrs, x, y: torch.bitwise_and(x, y),
+    "BitwiseOr": lambda attrs, x, y: torch.bitwise_or(x, y),
+    "BitwiseXor": lambda attrs, x, y: torch.bitwise_xor(x, y),
+    "Invert": lambda attrs, x: torch.bitwise_not(x),
+    "LeftShift": _clamped_shift(torch.bitwise_left_shift),
+    "RightShift": _clamped_shift(torch.bitwise_right_shift),
+    "NextAfter": lambda attrs, x, y: torch.nextafter(x, y),
+})
