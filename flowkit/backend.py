@@ -477,6 +477,25 @@ def checked_paddings(paddings, ndim: int) -> list:
     return [(vals[i], vals[i + 1]) for i in range(0, len(vals), 2)]
 
 
+def checked_block_args(block, pads, ndim: int):
+    """``SpaceToBatchND``/``BatchToSpaceND``'s ``block_shape`` (ints > 0) and paddings or crops
+    (an ``[m, 2]`` int64 array of values >= 0), for an input of rank ``ndim`` > ``m``."""
+    block = [int(b) for b in block]
+    pads = np.reshape(np.asarray(pads, np.int64), [-1, 2])
+    if min(block, default=1) < 1 or (pads < 0).any() or ndim < len(block) + 1:
+        raise ValueError(f"block_shape must be positive ({block}), paddings/crops "
+                         f"non-negative ({pads.tolist()}), and the input of rank > {len(block)}")
+    return block, pads
+
+
+def pooling_intervals(seq, n: int, overlapping: bool) -> list:
+    """``(start, stop)`` of each interval of a fractional pool's ``seq`` (boundaries along a
+    length-``n`` axis); ``overlapping`` intervals also take the next boundary's element."""
+    seq = [int(v) for v in seq]
+    extra = 1 if overlapping else 0
+    return [(a, min(b + extra, n)) for a, b in zip(seq[:-1], seq[1:])]
+
+
 def check_non_negative(values, what: str) -> list:
     """The ints of ``values`` (``Tile``'s multiples, ``Pad``'s paddings, ``OneHot``'s
     depth...), each of which must be >= 0."""

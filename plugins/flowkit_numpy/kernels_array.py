@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
-                             checked_axis, checked_dims, checked_multiples, checked_paddings,
-                             checked_permutation, conv_geometry,
+                             checked_axis, checked_block_args, checked_dims, checked_multiples,
+                             checked_paddings, checked_permutation, conv_geometry,
                              checked_range_length, checked_reshape, checked_slice_index,
                              checked_strided_slice_index, index_error, linspace_count,
                              split_even, split_sizes, string_zero, strided_slice_index,
@@ -276,18 +276,9 @@ def _parallel_concat(attrs, *values):
     return np.concatenate(values, axis=0)
 
 
-def _block_args(block_shape, pads, ndim):
-    block = _ints(block_shape)
-    pads = np.reshape(np.asarray(pads, np.int64), [-1, 2])
-    if min(block, default=1) < 1 or (pads < 0).any() or ndim < len(block) + 1:
-        raise ValueError(f"block_shape must be positive ({list(block)}), paddings/crops "
-                         f"non-negative ({pads.tolist()}), and the input of rank > {len(block)}")
-    return block, pads
-
-
 @KERNELS.register("SpaceToBatchND")
 def _space_to_batch_nd(attrs, x, block_shape, paddings):
-    block, pads = _block_args(block_shape, paddings, x.ndim)
+    block, pads = checked_block_args(_ints(block_shape), paddings, x.ndim)
     m = len(block)
     x = np.pad(x, [(0, 0)] + pads.tolist() + [(0, 0)] * (x.ndim - 1 - m))
     for i, b in enumerate(block):
@@ -305,7 +296,7 @@ def _space_to_batch_nd(attrs, x, block_shape, paddings):
 
 @KERNELS.register("BatchToSpaceND")
 def _batch_to_space_nd(attrs, x, block_shape, crops):
-    block, crops = _block_args(block_shape, crops, x.ndim)
+    block, crops = checked_block_args(_ints(block_shape), crops, x.ndim)
     m, prod = len(block), int(np.prod(block))
     if x.shape[0] % prod:
         raise ValueError(f"the batch size {x.shape[0]} is not divisible by the product of "

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from flowkit.backend import (KernelTable, conv_geometry, label_error, out_array, out_result,
-                             pool_geometry)
+                             pool_geometry, pooling_intervals)
 
 KERNELS = KernelTable()
 
@@ -652,16 +652,9 @@ def _fractional_pool_sequences(attrs, shape):
     return seqs
 
 
-def _fractional_regions(seq, n, overlapping):
-    """``(start, stop)`` of each pooling interval of a length-``n`` axis."""
-    seq = [int(v) for v in np.asarray(seq)]
-    extra = 1 if overlapping else 0
-    return [(a, min(b + extra, n)) for a, b in zip(seq[:-1], seq[1:])]
-
-
 def _fractional_pool(attrs, x, rows, cols, reduce):
     ov = attrs["overlapping"]
-    rr, cc = _fractional_regions(rows, x.shape[1], ov), _fractional_regions(cols, x.shape[2], ov)
+    rr, cc = pooling_intervals(rows, x.shape[1], ov), pooling_intervals(cols, x.shape[2], ov)
     out = np.empty((x.shape[0], len(rr), len(cc), x.shape[3]), x.dtype)
     for i, (r0, r1) in enumerate(rr):
         for j, (c0, c1) in enumerate(cc):
@@ -691,7 +684,7 @@ def _fractional_max_pool_grad(attrs, x, y, g, rows, cols):
     """Each output's gradient to the first maximum of its region (row-major order)."""
     ov = attrs["overlapping"]
     n, h, w, c = x.shape
-    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    rr, cc = pooling_intervals(rows, h, ov), pooling_intervals(cols, w, ov)
     dx = np.zeros((n, h * w, c), g.dtype)
     batch, chan = np.arange(n)[:, None], np.arange(c)[None, :]
     for i, (r0, r1) in enumerate(rr):
@@ -707,7 +700,7 @@ def _fractional_avg_pool_grad(attrs, shape, g, rows, cols):
     """Each output's gradient divided evenly over its region."""
     ov = attrs["overlapping"]
     n, h, w, c = (int(d) for d in np.asarray(shape))
-    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    rr, cc = pooling_intervals(rows, h, ov), pooling_intervals(cols, w, ov)
     dx = np.zeros((n, h, w, c), g.dtype)
     for i, (r0, r1) in enumerate(rr):
         for j, (c0, c1) in enumerate(cc):

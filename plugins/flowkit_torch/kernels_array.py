@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from flowkit.backend import (KernelTable, check_concat_shapes, check_non_negative,
-                             checked_axis, checked_dims, checked_multiples, checked_paddings,
-                             checked_permutation, conv_geometry,
+                             checked_axis, checked_block_args, checked_dims, checked_multiples,
+                             checked_paddings, checked_permutation, conv_geometry,
                              checked_range_length, checked_reshape, checked_slice_index,
                              checked_strided_slice_index, index_error, linspace_count,
                              split_even, split_sizes, strided_slice_index, unbroadcast_axes)
@@ -408,18 +408,9 @@ def _roll(attrs, x, shift, axis):
     return torch.roll(x, shift, axis) if axis else x.clone()
 
 
-def _block_args(block_shape, pads, ndim):
-    block = host_ints(block_shape)
-    pads = np.reshape(np.asarray(host_ints(pads), np.int64), [-1, 2])
-    if min(block, default=1) < 1 or (pads < 0).any() or ndim < len(block) + 1:
-        raise ValueError(f"block_shape must be positive ({block}), paddings/crops "
-                         f"non-negative ({pads.tolist()}), and the input of rank > {len(block)}")
-    return block, pads
-
-
 @KERNELS.register("SpaceToBatchND")
 def _space_to_batch_nd(attrs, x, block_shape, paddings):
-    block, pads = _block_args(block_shape, paddings, x.ndim)
+    block, pads = checked_block_args(host_ints(block_shape), host_ints(paddings), x.ndim)
     m = len(block)
     sizes = [d + int(a) + int(b) for d, (a, b) in zip(x.shape[1:1 + m], pads)]
     padded = x.new_zeros([x.shape[0]] + sizes + list(x.shape[1 + m:]))
@@ -441,7 +432,7 @@ def _space_to_batch_nd(attrs, x, block_shape, paddings):
 
 @KERNELS.register("BatchToSpaceND")
 def _batch_to_space_nd(attrs, x, block_shape, crops):
-    block, crops = _block_args(block_shape, crops, x.ndim)
+    block, crops = checked_block_args(host_ints(block_shape), host_ints(crops), x.ndim)
     m, prod = len(block), int(np.prod(block))
     if x.shape[0] % prod:
         raise ValueError(f"the batch size {x.shape[0]} is not divisible by the product of "

@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from flowkit.backend import KernelTable, conv_geometry, label_error, pool_geometry
+from flowkit.backend import (KernelTable, conv_geometry, label_error, pool_geometry,
+                             pooling_intervals)
 from flowkit_torch._common import host_int, host_ints
 
 KERNELS = KernelTable()
@@ -404,16 +405,10 @@ def _fractional_pool_sequences(attrs, shape):
     return [torch.as_tensor(s, dtype=torch.int64, device=gen.device) for s in seqs]
 
 
-def _fractional_regions(seq, n, overlapping):
-    seq = host_ints(seq)
-    extra = 1 if overlapping else 0
-    return [(a, min(b + extra, n)) for a, b in zip(seq[:-1], seq[1:])]
-
-
 def _fractional_pool(attrs, x, rows, cols, reduce):
     ov = attrs["overlapping"]
     n, h, w, c = x.shape
-    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    rr, cc = pooling_intervals(host_ints(rows), h, ov), pooling_intervals(host_ints(cols), w, ov)
     out = torch.empty((n, len(rr), len(cc), c), dtype=x.dtype, device=x.device)
     for i, (r0, r1) in enumerate(rr):
         for j, (c0, c1) in enumerate(cc):
@@ -441,7 +436,7 @@ def _fractional_avg_pool(attrs, x, rows, cols):
 def _fractional_max_pool_grad(attrs, x, y, g, rows, cols):
     ov = attrs["overlapping"]
     n, h, w, c = x.shape
-    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    rr, cc = pooling_intervals(host_ints(rows), h, ov), pooling_intervals(host_ints(cols), w, ov)
     index, values = [], []
     for i, (r0, r1) in enumerate(rr):
         for j, (c0, c1) in enumerate(cc):
@@ -460,7 +455,7 @@ def _fractional_max_pool_grad(attrs, x, y, g, rows, cols):
 def _fractional_avg_pool_grad(attrs, shape, g, rows, cols):
     ov = attrs["overlapping"]
     n, h, w, c = host_ints(shape)
-    rr, cc = _fractional_regions(rows, h, ov), _fractional_regions(cols, w, ov)
+    rr, cc = pooling_intervals(host_ints(rows), h, ov), pooling_intervals(host_ints(cols), w, ov)
     dx = torch.zeros((n, h, w, c), dtype=g.dtype, device=g.device)
     for i, (r0, r1) in enumerate(rr):
         for j, (c0, c1) in enumerate(cc):
