@@ -165,3 +165,25 @@ def test_print_formats_against_tf1(tf1, tmp_path):
                if ln.startswith(("msg: ", "[[[")) and "absl" not in ln]
         outs[lib] = (p.stdout, err)
     assert outs["fk"] == outs["tf"]
+
+
+@pytest.mark.tf
+def test_py_func_gets_scalars_as_tf_passes_them(session, tf1):
+    """A 0-d value reaches the function as a NumPy scalar (a scalar string as ``bytes``), an
+    array as an array, in TF and in flowkit alike."""
+    def build(mod, seen):
+        def f(x, y, z):
+            seen.extend([type(x), type(y), type(z), x, list(y), z])
+            return np.int64(0)
+        return mod.py_func(f, [mod.constant(b"ab"), mod.constant([b"a", b"b"]),
+                               mod.constant(3.0)], mod.int64)
+    theirs, ours = [], []
+    g = tf1.Graph()
+    with g.as_default():
+        out = build(tf1, theirs)
+        with tf1.Session(graph=g) as s:
+            s.run(out)
+    with session() as sess:
+        sess.run(build(tf, ours))
+    assert ours == theirs
+    assert ours[:3] == [bytes, np.ndarray, np.float32]

@@ -180,7 +180,9 @@ def call_py_func(attrs, args):
     if func is None:
         raise ValueError(f"callback {token} is not found: the Python function of a py_func "
                          "exists only in the process that built the graph")
-    ret = func(*args)
+    # As TF: a 0-d value arrives as a NumPy scalar (a scalar string as ``bytes``), not as a
+    # 0-d array.
+    ret = func(*[a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args])
     types = attrs["Tout"]
     if isinstance(ret, bytes):
         ret = [ret]
