@@ -3,8 +3,10 @@ resize is ``Wh @ image @ Ww^T`` with per-axis interpolation matrices, computed o
 in float32 with TF's coordinate mapping)."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
+from flowkit import plugins
 from flowkit.backend import KernelTable, resize_weights
 from flowkit_torch._common import host_ints
 
@@ -82,101 +84,19 @@ def _nms(attrs, overlaps, scores, max_output_size, threshold, score_threshold):
 
 
 # --------------------------------------------------------------------------------------------
-# flowkit.ops.image_detect_ops (see the NumPy kernels; greedy, so on the host)
+# flowkit.ops.image_detect_ops: greedy loops over boxes in Python, on the host either way, so
+# these run the NumPy backend's kernels (asked of the plugin manager: plugins never import
+# each other) and bring the results back to the inputs' device.
 # --------------------------------------------------------------------------------------------
-def _pairwise_iou(boxes):
-    """IoU of every pair of ``[n, 4]`` boxes (any corner order; 0 with an empty box)."""
-    ymin, ymax = torch.minimum(boxes[:, 0], boxes[:, 2]), torch.maximum(boxes[:, 0], boxes[:, 2])
-    xmin, xmax = torch.minimum(boxes[:, 1], boxes[:, 3]), torch.maximum(boxes[:, 1], boxes[:, 3])
-    area = (ymax - ymin) * (xmax - xmin)
-    ih = torch.minimum(ymax[:, None], ymax[None]) - torch.maximum(ymin[:, None], ymin[None])
-    iw = torch.minimum(xmax[:, None], xmax[None]) - torch.maximum(xmin[:, None], xmin[None])
-    inter = ih.clamp(min=0) * iw.clamp(min=0)
-    union = area[:, None] + area[None] - inter
-    valid = (area[:, None] > 0) & (area[None] > 0) & (union > 0)
-    return torch.where(valid, inter / torch.where(valid, union, torch.ones_like(union)),
-                       torch.zeros_like(inter))
+def _on_numpy(op_type):
+    def kernel(attrs, *xs):
+        dev = next(x.device for x in xs if isinstance(x, torch.Tensor))
+        out = plugins.get_backend("numpy").kernels[op_type](
+            attrs, *[x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x for x in xs])
+        return tuple(torch.from_numpy(np.ascontiguousarray(o)).to(dev) for o in out)
+    kernel.__name__ = f"_{op_type}_on_numpy"
+    return kernel
 
 
-def _greedy(iou, order, limit, threshold):
-    """Greedy NMS over ``order`` (best first): the kept positions, at most ``limit``."""
-    kept = []
-    rows = iou.tolist()
-    for i in order:
-        if len(kept) >= limit:
-            break
-        if all(rows[i][j] <= threshold for j in kept):
-            kept.append(int(i))
-    return kept
-
-
-@KERNELS.register("CombinedNonMaxSuppression")
-def _combined_nms(attrs, boxes, scores, per_class, total, iou_threshold, score_threshold):
-    dev = boxes.device
-    boxes, scores = boxes.detach().cpu().float(), scores.detach().cpu().float()
-    per_class, total = host_ints(per_class)[0], host_ints(total)[0]
-    thr, sthr = float(iou_threshold), float(score_threshold)
-    if not 0.0 <= thr <= 1.0:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {thr}")
-    if per_class <= 0 or total <= 0:
-        raise ValueError(f"max_output_size_per_class ({per_class}) and max_total_size "
-                         f"({total}) must be > 0")
-    batch, _, q, _ = boxes.shape
-    classes = scores.shape[2]
-    size = min(per_class * classes, total) if attrs["pad_per_class"] else total
-    out_boxes, out_scores = torch.zeros(batch, size, 4), torch.zeros(batch, size)
-    out_classes, valid = torch.zeros(batch, size), torch.zeros(batch, dtype=torch.int32)
-    for b in range(batch):
-        ious = [_pairwise_iou(boxes[b, :, j]) for j in range(q)]
-        found = []                                  # (score, class, box index)
-        for c in range(classes):
-            sc = scores[b, :, c].tolist()
-            order = [i for i in torch.sort(-scores[b, :, c], stable=True).indices.tolist()
-                     if sc[i] > sthr]
-            found += [(sc[i], c, i) for i in _greedy(ious[c if q > 1 else 0], order,
-                                                     per_class, thr)]
-        found.sort(key=lambda t: -t[0])             # stable: ties keep class order
-        found = found[:size]
-        for k, (_, c, i) in enumerate(found):
-            out_boxes[b, k] = boxes[b, i, c if q > 1 else 0]
-            out_scores[b, k], out_classes[b, k] = scores[b, i, c], float(c)
-        valid[b] = len(found)
-    if attrs["clip_boxes"]:
-        out_boxes = out_boxes.clamp(0.0, 1.0)
-    return tuple(t.to(dev) for t in (out_boxes, out_scores, out_classes, valid))
-
-
-@KERNELS.register("GenerateBoundingBoxProposals")
-def _proposals(attrs, scores, deltas, info, anchors, nms_threshold, pre_nms_topn, min_size):
-    dev = scores.device
-    scores, deltas = scores.detach().cpu().float(), deltas.detach().cpu().float()
-    info, anchors = info.detach().cpu().float(), anchors.detach().cpu().float()
-    thr, pre, post = float(nms_threshold), host_ints(pre_nms_topn)[0], attrs["post_nms_topn"]
-    if not 0.0 <= thr <= 1.0:
-        raise ValueError(f"nms_threshold must be in [0, 1], got {thr}")
-    if pre <= 0:
-        raise ValueError(f"pre_nms_topn must be > 0, got {pre}")
-    n = scores.shape[0]
-    if anchors.numel() != 4 * scores[0].numel() or tuple(deltas.shape) != tuple(
-            scores.shape[:3]) + (4 * scores.shape[3],) or info.shape[0] < n:
-        raise ValueError(f"bbox_deltas {tuple(deltas.shape)}, image_info {tuple(info.shape)} "
-                         f"and anchors {tuple(anchors.shape)} do not match scores "
-                         f"{tuple(scores.shape)}")
-    anchors = anchors.reshape(-1, 4)
-    clip = torch.tensor(1000.0 / 16.0, dtype=torch.float64).log().float()
-    min_size = min_size.detach().cpu().float()
-    rois, probs = torch.zeros(n, post, 4), torch.zeros(n, post)
-    for b in range(n):
-        sc = scores[b].reshape(-1)
-        order = torch.sort(-sc, stable=True).indices[:pre]
-        a, d = anchors[order], deltas[b].reshape(-1, 4)[order]
-        sides = a[:, 2:] - a[:, :2]                                   # h, w
-        centre = a[:, :2] + 0.5 * sides + sides * d[:, :2]
-        sides = sides * torch.exp(torch.minimum(d[:, 2:], clip))
-        lo = torch.clamp(torch.minimum(centre - 0.5 * sides, info[b, :2]), min=0)
-        hi = torch.clamp(torch.minimum(centre + 0.5 * sides, info[b, :2]), min=0)
-        keep = torch.min(hi - lo, dim=1).values >= min_size * info[b, 2]
-        boxes, kept_sc = torch.cat([lo, hi], 1)[keep], sc[order][keep]
-        sel = _greedy(_pairwise_iou(boxes), range(len(boxes)), post, thr)
-        rois[b, :len(sel)], probs[b, :len(sel)] = boxes[sel], kept_sc[sel]
-    return rois.to(dev), probs.to(dev)
+KERNELS.update({op_type: _on_numpy(op_type) for op_type in
+                ("CombinedNonMaxSuppression", "GenerateBoundingBoxProposals")})
