@@ -424,14 +424,20 @@ class _Map(Dataset):
             yield tuple(ctx.run(self._fn, elem))
 
 
+def _predicate(input_ds, predicate, what) -> TracedFunction:
+    """``predicate`` traced over ``input_ds``'s elements; it must return a scalar bool."""
+    fn = TracedFunction(predicate, input_ds._specs, what, what)
+    out = fn.output_specs
+    if nest.is_nested(out) or out.dtype is not dtypes.bool or \
+            not out.shape.is_compatible_with([]):
+        raise ValueError(f"`predicate` return type must be convertible to a scalar boolean "
+                         f"tensor. Was {nest.describe(out)}.")
+    return fn
+
+
 class _Filter(Dataset):
     def __init__(self, input_ds, predicate) -> None:
-        self._fn = TracedFunction(predicate, input_ds._specs, "filter", "filter")
-        out = self._fn.output_specs
-        if nest.is_nested(out) or out.dtype is not dtypes.bool or \
-                not out.shape.is_compatible_with([]):
-            raise ValueError(f"`predicate` return type must be convertible to a scalar boolean "
-                             f"tensor. Was {nest.describe(out)}.")
+        self._fn = _predicate(input_ds, predicate, "filter")
         super().__init__(input_ds._specs, inputs=[input_ds], functions=[self._fn])
 
     def _iterate(self, ctx):

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from flowkit.data import structure as nest
-from flowkit.data.dataset_ops import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, _arg
-from flowkit.data.functions import TracedFunction
+from flowkit.data.dataset_ops import (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, _arg,
+                                      _predicate)
 from flowkit.data.options import (AUTOTUNE, AutotuneOptions, DistributeOptions,
                                   OptimizationOptions, ThreadingOptions)
 from flowkit.framework import dtypes, errors
@@ -114,12 +114,7 @@ class Counter(Dataset):
 
 class _TakeWhile(Dataset):
     def __init__(self, input_ds, predicate) -> None:
-        self._fn = TracedFunction(predicate, input_ds._specs, "take_while", "take_while")
-        out = self._fn.output_specs
-        if nest.is_nested(out) or out.dtype is not dtypes.bool or \
-                not out.shape.is_compatible_with([]):
-            raise ValueError(f"`predicate` return type must be convertible to a scalar boolean "
-                             f"tensor. Was {nest.describe(out)}.")
+        self._fn = _predicate(input_ds, predicate, "take_while")
         super().__init__(input_ds._specs, inputs=[input_ds], functions=[self._fn])
 
     def _iterate(self, ctx):
