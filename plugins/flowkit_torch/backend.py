@@ -132,7 +132,9 @@ class TorchBackend(Backend):
         PyTorch); ``per_process_gpu_memory_fraction`` caps the CUDA device's memory. A session
         on CUDA turns cuDNN's TensorFloat-32 off (process-wide) unless ``FLOWKIT_TF32=1``:
         float32 convolutions then agree with the NumPy backend to float32 precision, not to
-        TF32's three digits."""
+        TF32's three digits. Host memory is kept as for every backend
+        (:func:`flowkit.backend.keep_freed_host_memory`)."""
+        super().configure_session(settings, device)
         threads, fraction = settings.get("intra_op_threads"), settings.get("gpu_memory_fraction")
         cuda = device.startswith("cuda")
         if threads is None and fraction is None and not cuda:
