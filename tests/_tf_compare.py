@@ -16,6 +16,23 @@ if HAVE_TF_KERAS:
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 
+def run_tf1(tf1, build, feed=None, initialize=False, rewrite=True):
+    """Builds ``build()``'s fetches in a new tf.compat.v1 graph and runs them once (after the
+    variables' initializers with ``initialize``; with Grappler's rewrites off unless
+    ``rewrite``: it rewrites FusedBatchNorm of known inputs and then loses its other outputs).
+    """
+    g = tf1.Graph()
+    with g.as_default():
+        out = build()
+        config = tf1.ConfigProto()
+        if not rewrite:
+            config.graph_options.rewrite_options.disable_meta_optimizer = True
+        with tf1.Session(graph=g, config=config) as s:
+            if initialize:
+                s.run(tf1.global_variables_initializer())
+            return s.run(out, feed)
+
+
 def legacy_layers(tf1):
     """``tf1`` with ``tf1.layers`` usable, else skip."""
     if not HAVE_TF_KERAS:

@@ -13,19 +13,12 @@ from flowkit.layers.input_spec import InputSpec, assert_input_compatibility
 from flowkit.ops import bitwise_ops as bw
 from flowkit.ops import misc_more_ops as mm
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 RNG = np.random.default_rng(31)
 BINARY = ["bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"]
 TORCH_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8]
 WIDE_UNSIGNED = [np.uint16, np.uint32, np.uint64]
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
 
 
 def _same(got, want, rtol=0.0, atol=0.0):
@@ -58,14 +51,14 @@ def _operands(dtype):
 def test_bitwise_binary_against_tf1(tf1, session, name, dtype):
     x, y = _operands(dtype)
     got = session().run(getattr(tf.bitwise, name)(tf.constant(x), y))
-    want = _run_tf(tf1, lambda: getattr(tf1.bitwise, name)(tf1.constant(x), y))
+    want = run_tf1(tf1, lambda: getattr(tf1.bitwise, name)(tf1.constant(x), y))
     _same(got, want)
 
 
 @pytest.mark.parametrize("dtype", TORCH_DTYPES)
 def test_invert_against_tf1(tf1, session, dtype):
     x = _operands(dtype)[0]
-    _same(session().run(tf.bitwise.invert(x)), _run_tf(tf1, lambda: tf1.bitwise.invert(x)))
+    _same(session().run(tf.bitwise.invert(x)), run_tf1(tf1, lambda: tf1.bitwise.invert(x)))
 
 
 @pytest.mark.parametrize("dtype", WIDE_UNSIGNED)
@@ -76,7 +69,7 @@ def test_wide_unsigned_against_tf1_on_numpy(tf1, dtype):
     outs = [getattr(bw, n)(x, y) for n in BINARY] + [bw.invert(x)]
     with tf.Session(backend="numpy") as sess:
         got = sess.run(outs)
-    want = _run_tf(tf1, lambda: [getattr(tf1.bitwise, n)(x, y) for n in BINARY]
+    want = run_tf1(tf1, lambda: [getattr(tf1.bitwise, n)(x, y) for n in BINARY]
                    + [tf1.bitwise.invert(x)])
     for g, w in zip(got, want):
         _same(g, w)
@@ -153,7 +146,7 @@ def test_manip_against_tf1(tf1, session):
                 m.batch_to_space_nd(m.space_to_batch_nd(c, [2, 2], [[0, 0], [0, 0]]), [2, 2],
                                     [[0, 0], [0, 0]])]
     got = session().run(build(tf.manip, tf.constant))
-    want = _run_tf(tf1, lambda: build(tf1.manip, tf1.constant))
+    want = run_tf1(tf1, lambda: build(tf1.manip, tf1.constant))
     for g, w in zip(got, want):
         _same(g, w)
 
@@ -169,7 +162,7 @@ def test_nextafter_against_tf1(tf1, session, dtype):
     b = RNG.standard_normal((3, 1)).astype(dtype)
     c = RNG.standard_normal(4).astype(dtype)
     got = session().run([tf.math.nextafter(x, y), tf.math.nextafter(b, c)])
-    want = _run_tf(tf1, lambda: [tf1.math.nextafter(x, y), tf1.math.nextafter(b, c)])
+    want = run_tf1(tf1, lambda: [tf1.math.nextafter(x, y), tf1.math.nextafter(b, c)])
     for g, w in zip(got, want):
         _same(g, w)
     assert np.array_equal(np.signbit(got[0]), np.signbit(want[0]))
@@ -194,7 +187,7 @@ def test_nextafter_gradient_against_tf1(tf1, session):
         a, b = t.constant(x), t.constant(y)
         return t.gradients(t.math.nextafter(a, b) * w, [a, b])
     got = session().run(build(tf))
-    want = _run_tf(tf1, lambda: build(tf1))
+    want = run_tf1(tf1, lambda: build(tf1))
     for g, w_ in zip(got, want):
         _same(g, w_, rtol=1e-6)
     assert check_gradients(tf.math.nextafter, [RNG.standard_normal(3),
@@ -213,7 +206,7 @@ def test_sparse_matmul_against_tf1(tf1, session, ta, tb):
         m = t.sparse_matmul(ca, cb, transpose_a=ta, transpose_b=tb, a_is_sparse=True)
         return [m] + t.gradients(t.reduce_sum(m * m), [ca, cb])
     got = session().run(build(tf))
-    want = _run_tf(tf1, lambda: build(tf1))
+    want = run_tf1(tf1, lambda: build(tf1))
     for g, w in zip(got, want):
         _same(g, w, rtol=1e-5, atol=1e-6)
 
@@ -260,7 +253,7 @@ def test_conv_against_tf1(tf1, session, index):
     ours = tf.conv(cx, cw, **kw)
     with tf1.Graph().as_default():
         assert ours.shape.as_list() == tf1.conv(x, w, **kw).shape.as_list()
-    _same(session().run(ours), _run_tf(tf1, lambda: tf1.conv(x, w, **kw)), rtol=1e-4,
+    _same(session().run(ours), run_tf1(tf1, lambda: tf1.conv(x, w, **kw)), rtol=1e-4,
           atol=1e-4)
     # TF registers no gradient for its raw Conv op; flowkit's conv is made of Conv2D/Conv3D
     # (and Pad, Reshape), so it has theirs.
@@ -306,7 +299,7 @@ def test_conv_errors_match_tf1(tf1):
                     for k, v in kw.items()}
             return tf1.conv(**conv)
         with pytest.raises(err):
-            _run_tf(tf1, tf_build)
+            run_tf1(tf1, tf_build)
 
 
 def test_conv_unsupported_like_tf_cpu():

@@ -6,16 +6,9 @@ import numpy as np
 import pytest
 
 import flowkit as tf
+from tests._tf_compare import run_tf1
 
 TRUE = np.array([[0, 3], [7, 7], [2, 19]], np.int64)
-
-
-def _run_tf(tf1, build, feed=None):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out, feed)
 
 
 def _chi2_ok(counts, probs, n):
@@ -130,7 +123,7 @@ def test_expected_counts_against_tf1(tf1, session, kind):
         a = fn(true, seed=3, **kw)
         b = fn(cands.reshape(-1, 1), **dict(kw, num_true=1))   # P of our sampled classes
         return a.true_expected_count, b.true_expected_count
-    want_true, want_sampled = _run_tf(tf1, build)
+    want_true, want_sampled = run_tf1(tf1, build)
     np.testing.assert_allclose(true_ec, want_true, rtol=1e-6)
     np.testing.assert_allclose(sampled_ec, want_sampled.ravel(), rtol=1e-6)
 
@@ -161,7 +154,7 @@ def test_all_candidate_sampler_against_tf1(tf1, session):
     s = tf.nn.all_candidate_sampler(TRUE, 2, 20, True)
     with session() as sess:
         got = sess.run(tuple(s))
-    want = _run_tf(tf1, lambda: tuple(tf1.nn.all_candidate_sampler(TRUE, 2, 20, True)))
+    want = run_tf1(tf1, lambda: tuple(tf1.nn.all_candidate_sampler(TRUE, 2, 20, True)))
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
@@ -181,7 +174,7 @@ def test_compute_accidental_hits_against_tf1(tf1, session, sampled):
     h = tf.nn.compute_accidental_hits(true, np.array(sampled, np.int64), num_true=2)
     with session() as sess:
         got = sess.run(tuple(h))
-    want = _run_tf(tf1, lambda: tuple(tf1.nn.compute_accidental_hits(
+    want = run_tf1(tf1, lambda: tuple(tf1.nn.compute_accidental_hits(
         true, np.array(sampled, np.int64), num_true=2)))
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and a.shape == b.shape
@@ -254,7 +247,7 @@ def test_sampled_losses_against_tf1(tf1, session, loss_name, num_true, remove):
     with session() as sess:
         got = sess.run(_loss_and_grads(tf, loss_name, w, b, x, labels, sv,
                                        remove_accidental_hits=remove))
-    want = _run_tf(tf1, lambda: _loss_and_grads(tf1, loss_name, w, b, x, labels, sv,
+    want = run_tf1(tf1, lambda: _loss_and_grads(tf1, loss_name, w, b, x, labels, sv,
                                                 remove_accidental_hits=remove))
     assert got[0].shape == (BATCH,) and got[0].dtype == np.float32
     for what, a, c in zip(["loss", "d weights", "d biases", "d inputs"], got, want):
@@ -275,7 +268,7 @@ def test_sharded_weights_against_tf1(tf1, session, strategy):
     with session() as sess:
         got = sess.run(_loss_and_grads(tf, "nce_loss", shards, b, x, labels, sv,
                                        partition_strategy=strategy))
-    want = _run_tf(tf1, lambda: _loss_and_grads(tf1, "nce_loss", shards, b, x, labels, sv,
+    want = run_tf1(tf1, lambda: _loss_and_grads(tf1, "nce_loss", shards, b, x, labels, sv,
                                                 partition_strategy=strategy))
     for a, c in zip(got, want):
         np.testing.assert_allclose(a, c, rtol=2e-5, atol=2e-5)

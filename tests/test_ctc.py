@@ -9,14 +9,7 @@ import pytest
 import flowkit as tf
 from flowkit.rnn.ctc import ctc_loss_v2, ctc_unique_labels
 from flowkit.testing import check_gradients
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
+from tests._tf_compare import run_tf1
 
 
 def _problem(seed, batch, frames, classes, max_len, time_major=True):
@@ -51,7 +44,7 @@ def _tf_loss_and_grad(tf1, labels, logits, label_length, logit_length, **kw):
         x = tf1.constant(logits)
         loss = tf1.nn.ctc_loss_v2(labels, x, label_length, logit_length, **kw)
         return loss, tf1.gradients(tf1.reduce_sum(loss), x)[0]
-    return _run_tf(tf1, build)
+    return run_tf1(tf1, build)
 
 
 @pytest.mark.parametrize("batch,frames,classes,max_len,time_major", [
@@ -257,7 +250,7 @@ def test_unique_labels_against_tf1(tf1, session, case, dtype):
     got = ctc_unique_labels(labels)
     with session() as s:
         u, idx = s.run(got)
-    want_u, want_idx = _run_tf(tf1, lambda: tf1.nn.ctc_unique_labels(labels))
+    want_u, want_idx = run_tf1(tf1, lambda: tf1.nn.ctc_unique_labels(labels))
     assert u.dtype == want_u.dtype and idx.dtype == want_idx.dtype
     np.testing.assert_array_equal(u, want_u)
     np.testing.assert_array_equal(idx, want_idx)

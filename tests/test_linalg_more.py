@@ -5,6 +5,7 @@ import pytest
 
 import flowkit as tf
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 RNG = np.random.default_rng(31)
 
@@ -48,11 +49,7 @@ def _signless(v):
 
 
 def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build(tf1)
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
+    return run_tf1(tf1, lambda: build(tf1))
 
 
 def _both(tf1, session, build):

@@ -8,6 +8,7 @@ import pytest
 import flowkit as tf
 from flowkit.ops import nn_impl
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 _r = np.random.default_rng(1234)
 X = _r.standard_normal((2, 3, 4, 5)).astype(np.float32)
@@ -18,14 +19,7 @@ C5 = np.linspace(0.5, 1.5, 5).astype(np.float32)
 
 
 def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        config = tf1.ConfigProto()
-        # Grappler rewrites FusedBatchNorm of known inputs and then loses its other outputs.
-        config.graph_options.rewrite_options.disable_meta_optimizer = True
-        with tf1.Session(graph=g, config=config) as s:
-            return s.run(out)
+    return run_tf1(tf1, build, rewrite=False)
 
 
 def _v(m, x):

@@ -6,14 +6,7 @@ import pytest
 
 import flowkit as tf
 from flowkit import tf_random
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
+from tests._tf_compare import run_tf1
 
 
 # ------------------------------------------------------------------------------ multinomial
@@ -58,7 +51,7 @@ def test_multinomial_seed_repeats_and_errors(session):
 
 
 def test_multinomial_against_tf1_shapes(tf1):
-    want = _run_tf(tf1, lambda: tf1.multinomial([[0.0, 1.0]], 4, output_dtype=tf1.int32))
+    want = run_tf1(tf1, lambda: tf1.multinomial([[0.0, 1.0]], 4, output_dtype=tf1.int32))
     got = tf.multinomial([[0.0, 1.0]], 4, output_dtype=tf.int32)
     with tf.Session() as sess:
         v = sess.run(got)
@@ -91,7 +84,7 @@ def test_random_gamma_float64_gradient_to_beta(session):
 
 
 def test_random_gamma_against_tf1_shapes(tf1):
-    want = _run_tf(tf1, lambda: tf1.random_gamma([3, 2], [[1.0, 2.0]], beta=[[1.0], [3.0]]))
+    want = run_tf1(tf1, lambda: tf1.random_gamma([3, 2], [[1.0, 2.0]], beta=[[1.0], [3.0]]))
     with tf.Session() as sess:
         v = sess.run(tf.random_gamma([3, 2], [[1.0, 2.0]], beta=[[1.0], [3.0]]))
     assert v.dtype == want.dtype and v.shape == want.shape
@@ -111,7 +104,7 @@ def test_random_poisson_moments(session, dtype):
 
 
 def test_random_poisson_against_tf1_shapes(tf1):
-    want = _run_tf(tf1, lambda: tf1.random.poisson([[1.0, 2.0]], [5], dtype=tf1.int64))
+    want = run_tf1(tf1, lambda: tf1.random.poisson([[1.0, 2.0]], [5], dtype=tf1.int64))
     with tf.Session() as sess:
         v = sess.run(tf_random.poisson([[1.0, 2.0]], [5], dtype=tf.int64))
     assert v.dtype == want.dtype and v.shape == want.shape

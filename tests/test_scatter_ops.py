@@ -6,6 +6,7 @@ import pytest
 
 import flowkit as tf
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 _r = np.random.default_rng(31)
 REF = _r.normal(size=(5, 3))
@@ -16,12 +17,7 @@ SLICES = np.array([[3], [0], [3]], np.int32)                  # row 3 twice
 
 
 def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            s.run(tf1.global_variables_initializer())
-            return s.run(out)
+    return run_tf1(tf1, build, initialize=True)
 
 
 def _same(got, want, rtol=1e-6):

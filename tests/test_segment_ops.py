@@ -7,18 +7,11 @@ import pytest
 import flowkit as tf
 from flowkit.ops import segment_ops as so
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 DATA = np.array([[4.0, -3.0], [7.0, 2.0], [-5.0, 9.0], [-6.0, 1.0], [0.0, 8.0], [3.0, -2.0]])
 IDS = np.array([0, 0, 2, 2, 2, 3], np.int32)
 UIDS = np.array([3, -1, 0, 3, 1, 0], np.int64)
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
 
 
 def _same(got, want):
@@ -39,7 +32,7 @@ def test_segments_against_tf1(tf1, session, name, dtype):
     x = DATA.astype(dtype)
     out = getattr(so, name)(tf.constant(x), IDS)
     assert out.shape.as_list() == [4, 2]
-    want = _run_tf(tf1, lambda x=x, name=name: getattr(tf1, name)(tf1.constant(x), IDS))
+    want = run_tf1(tf1, lambda x=x, name=name: getattr(tf1, name)(tf1.constant(x), IDS))
     _same(session().run(out), want)
 
 
@@ -50,7 +43,7 @@ def test_unsorted_segments_against_tf1(tf1, session, name, dtype):
     for ids, n in ((UIDS, 5), (np.array([[1, 0, -1], [1, 2, 1]], np.int32), 4)):
         xs = x if ids.ndim == 1 else x.reshape(2, 3, 2)
         got = session().run(getattr(so, name)(tf.constant(xs), ids, n))
-        want = _run_tf(tf1, lambda xs=xs, ids=ids, n=n:
+        want = run_tf1(tf1, lambda xs=xs, ids=ids, n=n:
                        getattr(tf1.math, name)(tf1.constant(xs), ids, n))
         _same(got, want)
 
@@ -99,14 +92,14 @@ def test_gradients_against_tf1(tf1, session):
         def build(name=name, args=args):
             c = tf1.constant(x)
             return tf1.gradients(getattr(tf1.math, name)(c, *args), c)[0]
-        _same(got, _run_tf(tf1, build))
+        _same(got, run_tf1(tf1, build))
     t = tf.constant(x)
     got = session().run(tf.gradients(so.top_k(t, 2)[0] * [[1.0, 2.0]], t)[0])
 
     def build_top_k():
         c = tf1.constant(x)
         return tf1.gradients(tf1.nn.top_k(c, 2)[0] * [[1.0, 2.0]], c)[0]
-    _same(got, _run_tf(tf1, build_top_k))
+    _same(got, run_tf1(tf1, build_top_k))
 
 
 def test_top_k_against_tf1(tf1, session):
@@ -114,7 +107,7 @@ def test_top_k_against_tf1(tf1, session):
                  (np.array([[[2.0, -1.0, 7.0, 2.0]]], np.float32), 2),
                  (np.array([4.0, 1.0]), 0)):
         got = session().run(list(so.top_k(tf.constant(x), k)))
-        want = _run_tf(tf1, lambda x=x, k=k: list(tf1.nn.top_k(tf1.constant(x), k)))
+        want = run_tf1(tf1, lambda x=x, k=k: list(tf1.nn.top_k(tf1.constant(x), k)))
         for a, b in zip(got, want):
             _same(a, b)
     with pytest.raises(ValueError, match="last dimension >= k = 5 but is 4"):
@@ -131,7 +124,7 @@ def test_sort_and_argsort_against_tf1(tf1, session, dtype):
         for direction in ("ASCENDING", "DESCENDING"):
             got = session().run([so.sort(tf.constant(x), axis, direction),
                                  so.argsort(tf.constant(x), axis, direction, stable=True)])
-            want = _run_tf(tf1, lambda axis=axis, direction=direction: [
+            want = run_tf1(tf1, lambda axis=axis, direction=direction: [
                 tf1.sort(tf1.constant(x), axis, direction),
                 tf1.argsort(tf1.constant(x), axis, direction, True)])
             _same(got[0], want[0])
@@ -143,7 +136,7 @@ def test_sort_and_argsort_against_tf1(tf1, session, dtype):
 def test_unique_against_tf1(tf1, session):
     x = np.array([1, 4, 1, 3, 4, -2], np.int64)
     got = session().run(list(so.unique_with_counts(tf.constant(x), out_idx=tf.int64)))
-    want = _run_tf(tf1, lambda x=x: list(tf1.unique_with_counts(tf1.constant(x), tf1.int64)))
+    want = run_tf1(tf1, lambda x=x: list(tf1.unique_with_counts(tf1.constant(x), tf1.int64)))
     for a, b in zip(got, want):
         _same(a, b)
     y, idx = so.unique(tf.constant(["b", "a", "b"]))
@@ -160,7 +153,7 @@ def test_bincount_against_tf1(tf1, session):
                {"weights": np.array([0.5, 1.0, 1.0, 2.0], np.float32)}, {"dtype": tf.float64}):
         tf1_kw = dict(kw, dtype=tf1.float64) if "dtype" in kw else kw
         got = session().run(so.bincount(arr, **kw))
-        want = _run_tf(tf1, lambda tf1_kw=tf1_kw: tf1.bincount(arr, **tf1_kw))
+        want = run_tf1(tf1, lambda tf1_kw=tf1_kw: tf1.bincount(arr, **tf1_kw))
         _same(got, want)
     assert session().run(so.bincount(np.zeros([0], np.int32))).tolist() == []
     with pytest.raises(tf.errors.InvalidArgumentError, match="non-negative"):
@@ -174,7 +167,7 @@ def test_confusion_matrix_against_tf1(tf1, session):
         tf1_kw = dict(kw, dtype=tf1.float32) if "dtype" in kw else kw
         fk_kw = dict(kw, dtype=tf.float32) if "dtype" in kw else kw
         got = session().run(so.confusion_matrix(labels, preds, **fk_kw))
-        want = _run_tf(tf1, lambda tf1_kw=tf1_kw: tf1.confusion_matrix(labels, preds, **tf1_kw))
+        want = run_tf1(tf1, lambda tf1_kw=tf1_kw: tf1.confusion_matrix(labels, preds, **tf1_kw))
         _same(got, want)
     with pytest.raises(tf.errors.InvalidArgumentError):
         session().run(so.confusion_matrix(labels, preds, num_classes=2))

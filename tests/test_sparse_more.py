@@ -7,19 +7,12 @@ import pytest
 import flowkit as tf
 from flowkit.ops import sparse_more_ops as sm
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 _r = np.random.default_rng(2468)
 DATA = _r.standard_normal((5, 3))
 IDX = np.array([0, 3, 3, 1, 4, 0], np.int32)
 SEG = np.array([0, 0, 2, 2, 2, 4], np.int64)
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
 
 
 def _same(got, want, rtol=1e-6):
@@ -43,7 +36,7 @@ def test_sparse_segments_against_tf1(tf1, session, name, dtype, num):
     for data, idx, seg in ((x, IDX, SEG), (x[:, 0], IDX[:3], SEG[:3]),
                            (x.reshape(5, 3, 1), IDX.astype(np.int64), SEG.astype(np.int32))):
         got = session().run(getattr(sm, name)(tf.constant(data), idx, seg, num_segments=num))
-        want = _run_tf(tf1, lambda data=data, idx=idx, seg=seg: getattr(tf1, name)(
+        want = run_tf1(tf1, lambda data=data, idx=idx, seg=seg: getattr(tf1, name)(
             tf1.constant(data), idx, seg, num_segments=num))
         _same(got, want)
 
@@ -51,7 +44,7 @@ def test_sparse_segments_against_tf1(tf1, session, name, dtype, num):
 def test_sparse_segment_sum_int_and_fed(tf1, session):
     x = np.arange(15, dtype=np.int32).reshape(5, 3)
     got = session().run(sm.sparse_segment_sum(tf.constant(x), IDX, SEG))
-    _same(got, _run_tf(tf1, lambda: tf1.sparse_segment_sum(tf1.constant(x), IDX, SEG)))
+    _same(got, run_tf1(tf1, lambda: tf1.sparse_segment_sum(tf1.constant(x), IDX, SEG)))
     idx = tf.placeholder(tf.int32, [None])
     seg = tf.placeholder(tf.int32, [None])
     out = sm.sparse_segment_mean(tf.constant(DATA), idx, seg, num_segments=3)
@@ -98,7 +91,7 @@ def test_sparse_segment_gradients_against_tf1(tf1, session, name):
         c = tf1.constant(DATA)
         return tf1.convert_to_tensor(
             tf1.gradients(getattr(tf1, name)(c, IDX, SEG, num_segments=6) * w, c)[0])
-    _same(got, _run_tf(tf1, build))
+    _same(got, run_tf1(tf1, build))
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,7 +112,7 @@ S2D = [
 def test_sparse_to_dense_against_tf1(tf1, session, case, validate):
     idx, shp, vals, default = S2D[case]
     out = sm.sparse_to_dense(idx, shp, vals, default, validate_indices=validate)
-    want = _run_tf(tf1, lambda: tf1.sparse_to_dense(idx, shp, vals, default,
+    want = run_tf1(tf1, lambda: tf1.sparse_to_dense(idx, shp, vals, default,
                                                     validate_indices=validate))
     assert out.shape.as_list() == list(want.shape)
     _same(session().run(out), want)
@@ -128,7 +121,7 @@ def test_sparse_to_dense_against_tf1(tf1, session, case, validate):
 def test_sparse_to_dense_repeats_without_validation(tf1, session):
     idx, vals = [[1, 1], [0, 2], [1, 1]], [5.0, 6.0, 7.0]
     got = session().run(sm.sparse_to_dense(idx, [2, 3], vals, validate_indices=False))
-    _same(got, _run_tf(tf1, lambda: tf1.sparse_to_dense(idx, [2, 3], vals,
+    _same(got, run_tf1(tf1, lambda: tf1.sparse_to_dense(idx, [2, 3], vals,
                                                         validate_indices=False)))
 
 
@@ -173,7 +166,7 @@ def test_sparse_to_dense_gradients(backend, tf1):
     def build():
         v, dd = tf1.constant(np.array([1.0, 2.0, 3.0])), tf1.constant(0.5, tf1.float64)
         return tf1.gradients(tf1.sparse_to_dense(idx, [3, 4], v, dd) * w, [v, dd])
-    for a, b in zip(got, _run_tf(tf1, build)):
+    for a, b in zip(got, run_tf1(tf1, build)):
         _same(a, b)
 
 
@@ -188,7 +181,7 @@ CONV = [((2, 5, 6, 3), (3, 2, 3, 4), [1, 2, 1, 1], "SAME", [1, 1, 1, 1]),
 def test_conv2d_backprop_v2_against_tf1(tf1, session, case):
     xs, ks, strides, padding, dil = CONV[case]
     x, k = _r.standard_normal(xs), _r.standard_normal(ks)
-    ys = _run_tf(tf1, lambda: tf1.nn.conv2d(x, k, strides, padding, dilations=dil)).shape
+    ys = run_tf1(tf1, lambda: tf1.nn.conv2d(x, k, strides, padding, dilations=dil)).shape
     dy = _r.standard_normal(ys)
     kw = dict(strides=strides, padding=padding, dilations=dil)
     tx, tk, tdy = tf.constant(x), tf.constant(k), tf.constant(dy)
@@ -206,7 +199,7 @@ def test_conv2d_backprop_v2_against_tf1(tf1, session, case):
         i1 = tf1.nn.conv2d_backprop_input(xs, ck, cdy, **kw)
         g = tf1.gradients(tf1.reduce_sum(f1 * u) + tf1.reduce_sum(i1 * w), [cx, cdy, ck])
         return [f1, i1] + g
-    want = _run_tf(tf1, build)
+    want = run_tf1(tf1, build)
     for a, b in zip(got, want):
         _same(a, b, rtol=1e-5)
     with tf1.Graph().as_default():
@@ -250,7 +243,7 @@ def test_extract_volume_patches_against_tf1(tf1, session, case, dtype):
     xs, ks, st, pad = VOL[case]
     x = (_r.standard_normal(xs) * 10).astype(dtype)
     out = sm.extract_volume_patches(tf.constant(x), ks, st, pad)
-    want = _run_tf(tf1, lambda: tf1.extract_volume_patches(tf1.constant(x), ks, st, pad))
+    want = run_tf1(tf1, lambda: tf1.extract_volume_patches(tf1.constant(x), ks, st, pad))
     assert out.shape.as_list() == list(want.shape)
     _same(session().run(out), want)
     fed = tf.placeholder(tf.as_dtype(dtype), [None] * 5)
@@ -272,7 +265,7 @@ def test_extract_volume_patches_gradients(backend, tf1, case):
     def build():
         c = tf1.constant(x)
         return tf1.gradients(tf1.extract_volume_patches(c, ks, st, pad) * w, c)[0]
-    _same(got, _run_tf(tf1, build))
+    _same(got, run_tf1(tf1, build))
 
 
 def test_extract_volume_patches_errors():
@@ -324,7 +317,7 @@ def test_switch_case_against_tf1_and_gradients(tf1, session):
             out = tf1.switch_case(tf1.constant(v), [lambda f=f: f(c) for f in fns])
             return [out, tf1.gradients(out, c)[0]]
         got = sess.run([y, g], {i: v})
-        for a, b in zip(got, _run_tf(tf1, build)):
+        for a, b in zip(got, run_tf1(tf1, build)):
             _same(a, b)
 
 

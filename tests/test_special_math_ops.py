@@ -7,6 +7,7 @@ import pytest
 import flowkit as tf
 from flowkit.ops import special_math_ops as sm
 from flowkit.testing import check_gradients
+from tests._tf_compare import run_tf1
 
 EDGES = np.array([0.0, -1.0, -2.5, 1.0, 0.5, 3.7, 12.3, -0.3, np.inf, -np.inf, np.nan])
 UNIT = np.array([-1.5, -1.0, -0.3, 0.0, 0.4, 0.99, 1.0, 2.0])
@@ -20,14 +21,6 @@ B = np.array([0.0, -1.5, -1.0, -1.5, 2.0, 2.0, 0.3, 2.0, -2.0])
 
 def _tf_fn(tf1, name):
     return getattr(tf1, name, None) or getattr(tf1.math, name)
-
-
-def _run_tf(tf1, build):
-    g = tf1.Graph()
-    with g.as_default():
-        out = build()
-        with tf1.Session(graph=g) as s:
-            return s.run(out)
 
 
 def _close(got, want, rtol):
@@ -44,7 +37,7 @@ def test_unary_against_tf1(tf1, session, name, dtype):
             v = v[np.isfinite(v) | np.isnan(v)]   # TF's float64 erf(+-inf) is nan (a bug)
         x = v.astype(dtype)
         got = session().run(getattr(sm, name)(tf.constant(x)))
-        want = _run_tf(tf1, lambda x=x, name=name: _tf_fn(tf1, name)(tf1.constant(x)))
+        want = run_tf1(tf1, lambda x=x, name=name: _tf_fn(tf1, name)(tf1.constant(x)))
         _close(got, want, 2e-6 if dtype == np.float32 else 1e-11)
 
 
@@ -57,7 +50,7 @@ def test_erf_of_infinity_is_one(session):
 def test_binary_against_tf1(tf1, session, name):
     for x, y in ((A, B), (B, A)):
         got = session().run(getattr(sm, name)(tf.constant(x), tf.constant(y)))
-        want = _run_tf(tf1, lambda x=x, y=y:
+        want = run_tf1(tf1, lambda x=x, y=y:
                        _tf_fn(tf1, name)(tf1.constant(x), tf1.constant(y)))
         _close(got, want, 1e-11)
 
@@ -66,7 +59,7 @@ def test_integer_divisions_against_tf1(tf1, session):
     x, y = np.array([7, -7, 7, -7, 0], np.int32), np.array([2, 2, -2, -2, 3], np.int32)
     for name in ("truncatediv", "truncatemod", "div_no_nan"):
         got = session().run(getattr(sm, name)(tf.constant(x), tf.constant(y)))
-        want = _run_tf(tf1, lambda name=name:
+        want = run_tf1(tf1, lambda name=name:
                        _tf_fn(tf1, name)(tf1.constant(x), tf1.constant(y)))
         _close(got, want, 0)
     with pytest.raises(tf.errors.InvalidArgumentError, match="division by zero"):
@@ -110,7 +103,7 @@ def test_reduce_logsumexp_against_tf1(tf1, session):
     for kw in ({}, {"axis": 1}, {"axis": 0, "keepdims": True}, {"reduction_indices": [1],
                                                                   "keep_dims": True}):
         got = session().run(sm.reduce_logsumexp(tf.constant(x), **kw))
-        want = _run_tf(tf1, lambda x=x, kw=kw: tf1.reduce_logsumexp(tf1.constant(x), **kw))
+        want = run_tf1(tf1, lambda x=x, kw=kw: tf1.reduce_logsumexp(tf1.constant(x), **kw))
         _close(got, want, 1e-6)
     with tf.Graph().as_default():
         assert sm.reduce_logsumexp(tf.constant(x)).op.name == "ReduceLogSumExp"
@@ -128,7 +121,7 @@ def test_count_nonzero_against_tf1(tf1, session):
     x = np.array([[0, 1, 2], [0, 0, 3]], np.int32)
     for kw in ({}, {"axis": 1}, {"axis": 0, "keepdims": True}):
         got = session().run(sm.count_nonzero(tf.constant(x), **kw))
-        want = _run_tf(tf1, lambda x=x, kw=kw: tf1.count_nonzero(tf1.constant(x), **kw))
+        want = run_tf1(tf1, lambda x=x, kw=kw: tf1.count_nonzero(tf1.constant(x), **kw))
         _close(got, want, 0)
     got = session().run(sm.count_nonzero(input=tf.constant([0.0, 0.5]), dtype=tf.int32))
     assert got == 1 and got.dtype == np.int32
@@ -174,5 +167,5 @@ def test_gradients_against_tf1(tf1, session):
         def build(name=name, v=v):
             c = tf1.constant(v)
             return tf1.gradients(_tf_fn(tf1, name)(c), c)[0]
-        _close(got, _run_tf(tf1, build), 1e-11)
+        _close(got, run_tf1(tf1, build), 1e-11)
     assert tf.gradients(sm.is_nan(tf.constant(x)), tf.constant(x))[0] is None
