@@ -28,6 +28,10 @@ ENV_VARS = [
     ("FLOWKIT_INPLACE", "1", "`0`: never let a kernel write its result into the memory of an "
      "intermediate result that dies at its op (in-place kernels; for comparing and "
      "debugging)."),
+    ("FLOWKIT_KEEP_HOST_MEMORY", "1", "`0`: leave glibc's malloc as it is. By default the "
+     "first session asks it (`mallopt`, process-wide) to serve blocks up to 1 GiB from its "
+     "heap and keep up to 1 GiB of freed memory, so a training step's large arrays reuse "
+     "memory instead of faulting in fresh pages every run."),
     ("FLOWKIT_PLANNED_BUFFERS", "1", "`0`: never give a plan's steps buffers of their own "
      "(out= kernels writing into memory reused across runs, after a plan's first run; for "
      "comparing and debugging)."),

@@ -462,10 +462,41 @@ register_op("Log", shape=unary_shape("float"), grad=lambda op, g: [g / _x(op)])
 register_op("Log1p", shape=unary_shape("float"), grad=lambda op, g: [g / (1 + _x(op))])
 register_op("Sin", shape=unary_shape("float"), grad=lambda op, g: [g * cos(_x(op))])
 register_op("Cos", shape=unary_shape("float"), grad=lambda op, g: [negative(g) * sin(_x(op))])
+
+
+def _y_dy_shape(inputs, attrs):
+    """Shape rule of ``SigmoidGrad(y, dy)`` and ``TanhGrad(y, dy)``: like both inputs."""
+    y, dy = inputs
+    if y.dtype is not dy.dtype:
+        raise TypeError(f"y ({y.dtype.name}) and dy ({dy.dtype.name}) must have the same "
+                        "dtype")
+    return [(y.dtype, y.shape.merge_with(dy.shape))]
+
+
+def _grad_op(op_type, y, dy):
+    return make_tensor(op_type, (y, dy))
+
+
+# The gradients of Tanh and Sigmoid are one op each, as in TF (an LSTM cell's backward pass
+# runs five of them per step), with their own gradients for second derivatives.
 register_op("Tanh", shape=unary_shape("float"),
-            grad=lambda op, g: [g * (1 - _y(op) * _y(op))])
+            grad=lambda op, g: [_grad_op("TanhGrad", _y(op), g)])
 register_op("Sigmoid", shape=unary_shape("float"),
-            grad=lambda op, g: [g * (_y(op) * (1 - _y(op)))])
+            grad=lambda op, g: [_grad_op("SigmoidGrad", _y(op), g)])
+register_op("TanhGrad", shape=_y_dy_shape,
+            grad=lambda op, gg: [gg * -2.0 * op.inputs[1] * op.inputs[0],
+                                 _grad_op("TanhGrad", op.inputs[0], gg)],
+            doc="Gradient of Tanh from its output y: dy * (1 - y * y).")
+
+
+def _sigmoid_grad_grad(op, gg):
+    y, dy = op.inputs
+    gdy = gg * dy
+    return [gdy - 2.0 * gdy * y, _grad_op("SigmoidGrad", y, gg)]
+
+
+register_op("SigmoidGrad", shape=_y_dy_shape, grad=_sigmoid_grad_grad,
+            doc="Gradient of Sigmoid from its output y: dy * y * (1 - y).")
 register_op("Reciprocal", shape=unary_shape("signed"),
             grad=lambda op, g: [negative(g) * (_y(op) * _y(op))])
 # Piecewise constant: TF1 gives them no gradient at all (tf.gradients returns None).

@@ -150,6 +150,8 @@ KERNELS.update({
     "Log": _quiet(np.log),
     "Log1p": _quiet(np.log1p),
     "Sigmoid": lambda attrs, x: _sigmoid(np.asarray(x)),
+    "SigmoidGrad": lambda attrs, y, dy: np.multiply(dy, y) * (1 - y),    # TF's order
+    "TanhGrad": lambda attrs, y, dy: np.multiply(dy, 1 - np.multiply(y, y)),
     "Reciprocal": _reciprocal,
     # comparisons and logic
     "Equal": _equal(np.equal),
