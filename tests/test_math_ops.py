@@ -672,3 +672,17 @@ def test_gradients_against_tf1(tf1):
     assert meta == tmeta
     for got, want in zip(vals, tvals):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def _activation_grad_types(lib):
+    g = lib.Graph()
+    with g.as_default():
+        x = lib.constant([0.5, -1.0])
+        lib.gradients(lib.reduce_sum(lib.tanh(x) + lib.sigmoid(x)), [x])
+        return {op.type for op in g.get_operations() if op.name.startswith("gradients/")}
+
+
+def test_tanh_and_sigmoid_gradients_are_one_op_each_as_in_tf1(tf1):
+    ours, theirs = _activation_grad_types(tf), _activation_grad_types(tf1)
+    assert {"TanhGrad", "SigmoidGrad"} <= ours & theirs
+    assert "Mul" not in ours - theirs
