@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from flowkit.framework.graph import Tensor, name_scope
 from flowkit.ops import array_ops, math_ops
-from flowkit.ops.core import convert_to_tensor
+from flowkit.ops.core import convert_to_tensor, make_tensor
 
 __all__ = ["clip_by_norm", "global_norm", "clip_by_global_norm", "clip_by_average_norm"]
 
@@ -71,7 +71,11 @@ def global_norm(t_list, name=None) -> Tensor:
                    if t is not None]
         if not tensors:
             raise ValueError("global_norm needs at least one tensor that is not None")
-        squares = [math_ops.reduce_sum(t * t) for t in tensors]
+        squares = []
+        for t in tensors:
+            v = _gathered_values(t)
+            v = t if v is None else v
+            squares.append(math_ops.reduce_sum(v * v))
         total = math_ops.add_n(squares) if len(squares) > 1 else squares[0]
         return math_ops.sqrt(total, name="global_norm")
 
@@ -113,8 +117,26 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
                 continue
             t = convert_to_tensor(t, name=f"t_{i}")
             s = scale if t.dtype is scale.dtype else array_ops.cast(scale, t.dtype)
-            out.append(array_ops.identity(t * s, name=f"{scope}_{i}"))
+            values = _gathered_values(t)
+            if values is not None:      # stays rows: scale the rows, as TF's IndexedSlices
+                _, indices, shape = t.op.inputs
+                scaled = make_tensor("GatherGrad", (values * s, indices, shape), {"axis": 0})
+            else:
+                scaled = t * s
+            out.append(array_ops.identity(scaled, name=f"{scope}_{i}"))
         return out, norm
+
+
+def _gathered_values(t):
+    """The rows behind a gradient of ``tf.gather`` along axis 0 (``GatherGrad``, maybe behind
+    ``Identity`` ops), else ``None``. TF1 hands such a gradient over as ``tf.IndexedSlices``,
+    and its ``global_norm`` sums the squares of the rows as gathered: a row looked up twice
+    counts twice (``g1**2 + g2**2``, not ``(g1 + g2)**2``). flowkit's gradient is dense but
+    remembers its rows, so the norms, the clipping and the update agree with TF's."""
+    op = t.op
+    while op.type == "Identity":
+        op = op.inputs[0].op
+    return op.inputs[0] if op.type == "GatherGrad" and op.attrs["axis"] == 0 else None
 
 
 def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:

@@ -211,7 +211,9 @@ class Optimizer:
                 if g is None:
                     continue
                 with graph.name_scope("update_" + v.op.name):
-                    update_ops.append(_as_op(self._apply_dense(g, v)))
+                    rows = _gathered_rows(g, v) if self._has_sparse_update() else None
+                    update_ops.append(_as_op(self._apply_dense(g, v) if rows is None else
+                                             self._apply_sparse(*rows, v)))
             if global_step is None:
                 train_op = self._finish(update_ops, scope)
             else:
@@ -347,6 +349,19 @@ class Optimizer:
         """Returns the op (or tensor) that updates ``var`` given its gradient ``grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
 
+    def _apply_sparse(self, values, indices, var):
+        """Optional: the update of ``var`` when its gradient is rows of it, as from
+        ``tf.gather``/``tf.nn.embedding_lookup``: ``values[i]`` is the gradient of row
+        ``indices[i]`` (repeated rows accumulate), every other row's gradient is zero. TF1
+        hands such a gradient over as ``tf.IndexedSlices``; flowkit's ``tf.gradients`` gives
+        it dense, and :meth:`apply_gradients` calls this method (when a subclass defines it)
+        with the rows instead, so an embedding's update touches only the rows a batch used,
+        as TF's does."""
+        raise NotImplementedError
+
+    def _has_sparse_update(self) -> bool:
+        return type(self)._apply_sparse is not Optimizer._apply_sparse
+
     def _finish(self, update_ops, name_scope):
         """Groups the update ops into the one training op (subclasses add more updates)."""
         return control_flow_ops.group(*update_ops, name=name_scope)
@@ -375,6 +390,22 @@ def _warn_integer_variables(var_list) -> None:
             "float variables, so these will never change. Create them with a float dtype "
             "(tf.Variable(0.0) or dtype=tf.float32), or mark counters trainable=False and "
             "leave them out of var_list.", capture_user_frame())
+
+
+def _gathered_rows(grad, var):
+    """``(values, indices)`` when ``grad`` is the gradient of rows gathered from ``var`` along
+    axis 0 (a ``GatherGrad``, as ``tf.gradients`` makes for ``tf.gather`` of the variable or
+    of its value, maybe clipped by ``tf.clip_by_global_norm``), else ``None``."""
+    op = grad.op
+    while op.type == "Identity":        # tf.clip_by_global_norm's results
+        op = op.inputs[0].op
+    if op.type != "GatherGrad" or op.attrs["axis"] != 0 or var.shape.ndims in (None, 0):
+        return None
+    values, indices, _ = op.inputs
+    if values.shape.ndims is None or indices.shape.ndims is None or \
+            values.shape.ndims != indices.shape.ndims + var.shape.ndims - 1:
+        return None
+    return values, indices
 
 
 def _as_op(x):

@@ -33,3 +33,10 @@ class GradientDescentOptimizer(SlotOptimizer):
     def _apply_dense(self, grad, var):
         (lr,) = self._hypers(var.dtype, "learning_rate")
         return tf.assign_sub(var, lr * grad, name="ApplyGradientDescent")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update subtracts from the rows a batch used only (repeated rows
+        one after the other, as TF's scatter update does)."""
+        (lr,) = self._hypers(var.dtype, "learning_rate")
+        return tf.scatter_sub(var, indices, values * lr, use_locking=self._use_locking,
+                              name="ScatterSubGradientDescent")
