@@ -76,3 +76,25 @@ class AdagradDAOptimizer(SlotOptimizer):
             new_var = lr * -tf.sign(g_acc) * tf.maximum(
                 tf.abs(g_acc) - l1 * t, tf.zeros_like(g_acc)) / denom
         return tf.assign(var, new_var, name="ApplyAdagradDA")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used get their
+        accumulators added to and are recomputed."""
+        lr, l1, l2 = self._hypers(var.dtype, "learning_rate", "l1_regularization_strength",
+                                  "l2_regularization_strength")
+        t = tf.cast(self._global_step_on_worker, var.dtype)
+        grad, rows = self._unique_rows(values, indices, var)
+        g_slot = self.get_slot(var, "gradient_accumulator")
+        gg_slot = self.get_slot(var, "gradient_squared_accumulator")
+        g_acc = tf.gather(g_slot, rows) + grad
+        gg_acc = tf.gather(gg_slot, rows) + grad * grad
+        denom = l2 * t * lr + tf.sqrt(gg_acc)
+        if self._l1_regularization_strength == 0.0 and \
+                not isinstance(self._l1_regularization_strength, tf.Tensor):
+            new_rows = -lr * g_acc / denom
+        else:
+            new_rows = lr * -tf.sign(g_acc) * tf.maximum(
+                tf.abs(g_acc) - l1 * t, tf.zeros_like(g_acc)) / denom
+        return tf.group(tf.scatter_update(g_slot, rows, g_acc),
+                        tf.scatter_update(gg_slot, rows, gg_acc),
+                        tf.scatter_update(var, rows, new_rows, name="SparseApplyAdagradDA"))

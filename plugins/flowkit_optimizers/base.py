@@ -50,6 +50,14 @@ class SlotOptimizer(tf.train.Optimizer):
             for slot_name, initial_value in self._slot_specs():
                 self._make_slot(v, slot_name, initial_value)
 
+    def _unique_rows(self, values, indices, var):
+        """``(gradient rows, row indices)`` with each row of ``var`` once (a repeated row's
+        gradients summed), as TF1's optimizers see an embedding's ``IndexedSlices`` before
+        their sparse update (``_apply_sparse``)."""
+        unique, position = tf.unique(tf.reshape(indices, [-1]))
+        rows = tf.reshape(values, tf.concat([[-1], tf.shape(var)[1:]], 0))
+        return tf.unsorted_segment_sum(rows, position, tf.size(unique)), unique
+
     def _hypers(self, dtype, *names) -> list:
         """The settings ``names`` as tensors of ``dtype``, made in this order (each a constant
         named after the setting, or a cast of a tensor setting)."""

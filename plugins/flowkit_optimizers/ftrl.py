@@ -87,3 +87,28 @@ class FtrlOptimizer(SlotOptimizer):
         with tf.control_dependencies([var_t]):
             accum_t = tf.assign(accum, accum_new)
         return tf.group(var_t, accum_t)
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: the rule above on the rows a batch used only; the
+        other rows (and their slots) stay as they are."""
+        dt = var.dtype
+        lr, p, l1, l2, shrink, beta = self._hypers(
+            dt, "learning_rate", "learning_rate_power", "l1_regularization_strength",
+            "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")
+        l2 = l2 + beta / (2.0 * lr)
+        grad, rows = self._unique_rows(values, indices, var)
+        accum, linear = self.get_slot(var, "accum"), self.get_slot(var, "linear")
+        v = tf.gather(var, rows)
+        accum_old = tf.gather(accum, rows)
+        accum_new = accum_old + grad * grad
+        g_s = grad if self._l2_shrinkage_regularization_strength == 0.0 else \
+            grad + 2.0 * shrink * v
+        sigma = (tf.pow(accum_new, -p) - tf.pow(accum_old, -p)) / lr
+        linear_t = tf.gather(linear, rows) + (g_s - sigma * v)
+        quadratic = tf.pow(accum_new, -p) / lr + 2.0 * l2
+        new_rows = tf.where(tf.abs(linear_t) > l1,
+                            (tf.sign(linear_t) * l1 - linear_t) / quadratic,
+                            tf.zeros_like(linear_t))
+        return tf.group(tf.scatter_update(linear, rows, linear_t),
+                        tf.scatter_update(var, rows, new_rows, name="SparseApplyFtrl"),
+                        tf.scatter_update(accum, rows, accum_new))

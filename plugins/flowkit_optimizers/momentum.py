@@ -35,3 +35,14 @@ class MomentumOptimizer(SlotOptimizer):
         accum_t = tf.assign(accum, accum * mu + grad)
         step = lr * (grad + mu * accum_t) if self._use_nesterov else lr * accum_t
         return tf.assign_sub(var, step, name="ApplyMomentum")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used get their
+        accumulation decayed and added to, and only they move."""
+        lr, mu = self._hypers(var.dtype, "learning_rate", "momentum")
+        grad, rows = self._unique_rows(values, indices, var)
+        accum = self.get_slot(var, "momentum")
+        accum_t = tf.gather(accum, rows) * mu + grad
+        with tf.control_dependencies([tf.scatter_update(accum, rows, accum_t)]):
+            step = lr * (grad + mu * accum_t) if self._use_nesterov else lr * accum_t
+            return tf.scatter_sub(var, rows, step, name="SparseApplyMomentum")

@@ -50,3 +50,16 @@ class ProximalAdagradOptimizer(SlotOptimizer):
         step = lr * tf.rsqrt(accum_t)
         return tf.assign(var, proximal_step(var - step * grad, step, l1, l2),
                          name="ApplyProximalAdagrad")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used get their accumulator
+        added to, take the step and the shrinkage."""
+        lr, l1, l2 = self._hypers(var.dtype, "learning_rate", "l1_regularization_strength",
+                                  "l2_regularization_strength")
+        grad, rows = self._unique_rows(values, indices, var)
+        accum = self.get_slot(var, "accumulator")
+        accum_t = tf.gather(accum, rows) + grad * grad
+        step = lr * tf.rsqrt(accum_t)
+        new_rows = proximal_step(tf.gather(var, rows) - step * grad, step, l1, l2)
+        with tf.control_dependencies([tf.scatter_update(accum, rows, accum_t)]):
+            return tf.scatter_update(var, rows, new_rows, name="SparseApplyProximalAdagrad")

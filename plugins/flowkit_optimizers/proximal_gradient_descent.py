@@ -50,3 +50,13 @@ class ProximalGradientDescentOptimizer(SlotOptimizer):
                                   "l2_regularization_strength")
         return tf.assign(var, proximal_step(var - lr * grad, lr, l1, l2),
                          name="ApplyProximalGradientDescent")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used take the step and the
+        shrinkage (the others are not pulled towards zero)."""
+        lr, l1, l2 = self._hypers(var.dtype, "learning_rate", "l1_regularization_strength",
+                                  "l2_regularization_strength")
+        grad, rows = self._unique_rows(values, indices, var)
+        return tf.scatter_update(var, rows,
+                                 proximal_step(tf.gather(var, rows) - lr * grad, lr, l1, l2),
+                                 name="SparseApplyProximalGradientDescent")

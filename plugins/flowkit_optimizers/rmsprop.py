@@ -47,3 +47,23 @@ class RMSPropOptimizer(SlotOptimizer):
             denom = denom - mg_t * mg_t
         mom_t = tf.assign(mom, mu * mom + lr * grad / tf.sqrt(denom))
         return tf.assign_sub(var, mom_t, name="ApplyRMSProp")
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used get their running
+        averages and momentum updated, and only they move."""
+        lr, decay, mu, eps = self._hypers(var.dtype, "learning_rate", "decay", "momentum",
+                                          "epsilon")
+        grad, rows = self._unique_rows(values, indices, var)
+        ms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
+        ms_t = decay * tf.gather(ms, rows) + (1.0 - decay) * grad * grad
+        updates = [tf.scatter_update(ms, rows, ms_t)]
+        denom = ms_t + eps
+        if self._centered:
+            mg = self.get_slot(var, "mg")
+            mg_t = decay * tf.gather(mg, rows) + (1.0 - decay) * grad
+            updates.append(tf.scatter_update(mg, rows, mg_t))
+            denom = denom - mg_t * mg_t
+        mom_t = mu * tf.gather(mom, rows) + lr * grad / tf.sqrt(denom)
+        updates.append(tf.scatter_update(mom, rows, mom_t))
+        with tf.control_dependencies(updates):
+            return tf.scatter_sub(var, rows, mom_t, name="SparseApplyRMSProp")
