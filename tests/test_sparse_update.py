@@ -33,12 +33,13 @@ OPTIMIZERS = {
         0.3, l1_regularization_strength=0.01, l2_regularization_strength=0.02),
     "adagrad-da": lambda lib: lib.train.AdagradDAOptimizer(
         0.3, lib.train.get_or_create_global_step(), l1_regularization_strength=0.01),
+    "adadelta": lambda lib: lib.train.AdadeltaOptimizer(1.0),
     # TF1's sparse rule of these equals their dense rule on a zero gradient: no sparse path
     "adam": lambda lib: lib.train.AdamOptimizer(0.1),
     "adagrad": lambda lib: lib.train.AdagradOptimizer(0.3),
 }
 #: The op type of each optimizer's sparse update (None: the update stays dense).
-SPARSE_OP = {"sgd": "ScatterSub", "adam": None, "adagrad": None}
+SPARSE_OP = {"sgd": "ScatterSub", "adadelta": "ScatterSub", "adam": None, "adagrad": None}
 
 
 def _program(lib, variant, optimizer="sgd"):

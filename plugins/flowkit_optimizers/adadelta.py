@@ -42,3 +42,18 @@ class AdadeltaOptimizer(SlotOptimizer):
                                    rho * accum_update + (1.0 - rho) * update * update)
         var_t = tf.assign_sub(var, lr * update, name="ApplyAdadelta")
         return tf.group(var_t, accum_update_t)
+
+    def _apply_sparse(self, values, indices, var):
+        """An embedding's update, as TF1's: only the rows a batch used get their running
+        averages decayed and added to, and only they move."""
+        lr, rho, eps = self._hypers(var.dtype, "learning_rate", "rho", "epsilon")
+        grad, rows = self._unique_rows(values, indices, var)
+        accum = self.get_slot(var, "accum")
+        accum_update = self.get_slot(var, "accum_update")
+        accum_t = rho * tf.gather(accum, rows) + (1.0 - rho) * grad * grad
+        old_update = tf.gather(accum_update, rows)
+        update = tf.sqrt(old_update + eps) / tf.sqrt(accum_t + eps) * grad
+        accum_update_t = rho * old_update + (1.0 - rho) * update * update
+        return tf.group(tf.scatter_update(accum, rows, accum_t),
+                        tf.scatter_update(accum_update, rows, accum_update_t),
+                        tf.scatter_sub(var, rows, lr * update, name="SparseApplyAdadelta"))
