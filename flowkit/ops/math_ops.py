@@ -464,13 +464,20 @@ register_op("Sin", shape=unary_shape("float"), grad=lambda op, g: [g * cos(_x(op
 register_op("Cos", shape=unary_shape("float"), grad=lambda op, g: [negative(g) * sin(_x(op))])
 
 
-def _y_dy_shape(inputs, attrs):
-    """Shape rule of ``SigmoidGrad(y, dy)`` and ``TanhGrad(y, dy)``: like both inputs."""
-    y, dy = inputs
-    if y.dtype is not dy.dtype:
-        raise TypeError(f"y ({y.dtype.name}) and dy ({dy.dtype.name}) must have the same "
-                        "dtype")
-    return [(y.dtype, y.shape.merge_with(dy.shape))]
+def pair_shape(first: str, second: str):
+    """The shape rule of an elementwise op of two inputs of one dtype and shape (a gradient op:
+    ``SigmoidGrad(y, dy)``, ``EluGrad(gradients, features)``): like both; ``first`` and
+    ``second`` name the inputs in the dtype error."""
+    def rule(inputs, attrs):
+        a, b = inputs
+        if a.dtype is not b.dtype:
+            raise TypeError(f"{first} ({a.dtype.name}) and {second} ({b.dtype.name}) must have "
+                            "the same dtype")
+        return [(a.dtype, a.shape.merge_with(b.shape))]
+    return rule
+
+
+_y_dy_shape = pair_shape("y", "dy")
 
 
 def _grad_op(op_type, y, dy):

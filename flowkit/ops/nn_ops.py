@@ -48,13 +48,8 @@ def _float_unary_shape(inputs, attrs):
     return [(inputs[0].dtype, inputs[0].shape)]
 
 
-def _grad_shape(inputs, attrs):
-    """Shape rule of the ``FooGrad(gradients, features)`` ops: like both inputs."""
-    g, x = inputs
-    if g.dtype is not x.dtype:
-        raise TypeError(f"gradients ({g.dtype.name}) and features ({x.dtype.name}) must have "
-                        "the same dtype")
-    return [(g.dtype, g.shape.merge_with(x.shape))]
+#: Shape rule of the ``FooGrad(gradients, features)`` ops: like both inputs.
+_grad_shape = math_ops.pair_shape("gradients", "features")
 
 
 def _sizes_shape(sizes):

@@ -68,14 +68,16 @@ class AdagradDAOptimizer(SlotOptimizer):
         g_acc = tf.assign_add(self.get_slot(var, "gradient_accumulator"), grad)
         gg_acc = tf.assign_add(self.get_slot(var, "gradient_squared_accumulator"),
                                grad * grad)
+        return tf.assign(var, self._value(g_acc, gg_acc, lr, l1, l2, t), name="ApplyAdagradDA")
+
+    def _value(self, g_acc, gg_acc, lr, l1, l2, t):
+        """The variable's new value from its accumulators at step ``t``."""
         denom = l2 * t * lr + tf.sqrt(gg_acc)
         if self._l1_regularization_strength == 0.0 and \
                 not isinstance(self._l1_regularization_strength, tf.Tensor):
-            new_var = -lr * g_acc / denom
-        else:
-            new_var = lr * -tf.sign(g_acc) * tf.maximum(
-                tf.abs(g_acc) - l1 * t, tf.zeros_like(g_acc)) / denom
-        return tf.assign(var, new_var, name="ApplyAdagradDA")
+            return -lr * g_acc / denom
+        return lr * -tf.sign(g_acc) * tf.maximum(
+            tf.abs(g_acc) - l1 * t, tf.zeros_like(g_acc)) / denom
 
     def _apply_sparse(self, values, indices, var):
         """An embedding's update, as TF1's: only the rows a batch used get their
@@ -88,13 +90,7 @@ class AdagradDAOptimizer(SlotOptimizer):
         gg_slot = self.get_slot(var, "gradient_squared_accumulator")
         g_acc = tf.gather(g_slot, rows) + grad
         gg_acc = tf.gather(gg_slot, rows) + grad * grad
-        denom = l2 * t * lr + tf.sqrt(gg_acc)
-        if self._l1_regularization_strength == 0.0 and \
-                not isinstance(self._l1_regularization_strength, tf.Tensor):
-            new_rows = -lr * g_acc / denom
-        else:
-            new_rows = lr * -tf.sign(g_acc) * tf.maximum(
-                tf.abs(g_acc) - l1 * t, tf.zeros_like(g_acc)) / denom
+        new_rows = self._value(g_acc, gg_acc, lr, l1, l2, t)
         return tf.group(tf.scatter_update(g_slot, rows, g_acc),
                         tf.scatter_update(gg_slot, rows, gg_acc),
                         tf.scatter_update(var, rows, new_rows, name="SparseApplyAdagradDA"))

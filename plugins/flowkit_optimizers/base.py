@@ -3,8 +3,9 @@
 Each optimizer here is a :class:`SlotOptimizer`: it passes its settings (hyper-parameters
 and flags) to ``__init__``, says which slots a variable gets in :attr:`SlotOptimizer.slots`,
 and writes only its update rule, ``_apply_dense``, plus ``_apply_sparse`` where TF1's
-update of an embedding's rows differs from the dense rule on a zero gradient. Everything comes from flowkit's public
-API (``import flowkit as tf``), as in any third-party optimizer plugin.
+update of an embedding's rows differs from the dense rule on a zero gradient. Everything
+comes from flowkit's public API (``import flowkit as tf``), as in any third-party optimizer
+plugin.
 """
 from __future__ import annotations
 
