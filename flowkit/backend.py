@@ -46,6 +46,7 @@ Example:
 """
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import numpy as np
@@ -168,6 +169,31 @@ def keep_freed_host_memory() -> bool:
                            and mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES))
     _HOST_MEMORY_KEPT.append(applied)
     return applied
+
+
+#: Serialises the first creation of an op's session state (see :func:`op_state`).
+_STATE_LOCK = threading.Lock()
+
+
+def op_state(state: dict, key: str, make: Callable):
+    """``state[key]``, made by ``make()`` the first time: a stateful op's session state (a
+    queue, a reader, an iterator), given to its kernel as ``attrs["state"]``. Several threads
+    may run the same op at once (TF1's queue runners start two enqueue threads that both run
+    a queue op first): the state is made exactly once, so that no thread ends up with a
+    second queue of its own and its elements are not lost.
+
+    Example:
+        >>> state = {}
+        >>> op_state(state, "queue", list) is op_state(state, "queue", list)
+        True
+    """
+    value = state.get(key)
+    if value is None:
+        with _STATE_LOCK:
+            value = state.get(key)
+            if value is None:
+                value = state[key] = make()
+    return value
 
 
 def out_array(out, shape, dtype):

@@ -467,3 +467,54 @@ def test_input_pipeline_matches_tf1(tf1):
     for a, b in zip(got, want):
         for u, v in zip(a, b):
             np.testing.assert_array_equal(u, v)
+
+
+# -- a queue op run by two threads at once, the first time --------------------------------------
+def test_op_state_is_made_once_when_threads_race():
+    from flowkit.backend import op_state
+    state, made, barrier = {}, [], threading.Barrier(8)
+
+    def slow_make():
+        made.append(1)
+        time.sleep(0.05)
+        return object()
+
+    got = []
+
+    def run():
+        barrier.wait()
+        got.append(op_state(state, "queue", slow_make))
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+    assert len(made) == 1 and len({id(g) for g in got}) == 1
+
+
+def test_two_threads_first_running_a_queue_op_share_one_queue(session, monkeypatch):
+    """TF1's queue runners start several enqueue threads at once, and each one's first run
+    makes the queue op's queue: made twice, one thread's elements went to a queue nobody
+    reads (an input pipeline lost an element)."""
+    import flowkit_numpy.kernels_data_flow as kdf
+    init = kdf.Queue.__init__
+
+    def slow_init(self, *args):
+        init(self, *args)
+        time.sleep(0.05)               # widen the window in which both threads make it
+    monkeypatch.setattr(kdf.Queue, "__init__", slow_init)
+    q = dfo.FIFOQueue(4, tf.float32, shapes=[[]])
+    enqueues = [q.enqueue(float(i)) for i in range(2)]
+    size = q.size()
+    sess = session()
+    barrier = threading.Barrier(2)
+
+    def run(op):
+        barrier.wait()
+        sess.run(op)
+    threads = [threading.Thread(target=run, args=(op,)) for op in enqueues]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+    assert sess.run(size) == 2

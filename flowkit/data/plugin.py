@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from flowkit import plugins
+from flowkit.backend import op_state
 from flowkit.data import structure as nest
 from flowkit.data.iterator_ops import binding
 from flowkit.data.runtime import IteratorResource, NumpyArrays, handle_array, resource_of
@@ -40,11 +41,7 @@ def _torch_arrays(attrs):
 
 
 def _resource(attrs, arrays_for) -> IteratorResource:
-    state = attrs["state"]
-    res = state.get("resource")
-    if res is None:
-        res = state["resource"] = IteratorResource(arrays_for(attrs))
-    return res
+    return op_state(attrs["state"], "resource", lambda: IteratorResource(arrays_for(attrs)))
 
 
 def _handle_kernel(arrays_for):

@@ -17,6 +17,7 @@ import importlib
 
 import numpy as np
 
+from flowkit.backend import op_state
 from flowkit.framework import errors
 from flowkit.rnn.functions import lookup
 from flowkit.session import BaseSession
@@ -230,12 +231,8 @@ class Runner:
 
 
 def _runner(attrs, xp, graph) -> Runner:
-    state = attrs["state"]
-    r = state.get("runner")
-    if r is None:
-        device = str(getattr(attrs["rng"], "device", "cpu"))
-        r = state["runner"] = Runner(graph, xp.name, device)
-    return r
+    device = str(getattr(attrs["rng"], "device", "cpu"))
+    return op_state(attrs["state"], "runner", lambda: Runner(graph, xp.name, device))
 
 
 def _fresh(outs, inputs, xp):

@@ -25,7 +25,7 @@ import threading
 import numpy as np
 
 import flowkit
-from flowkit.backend import KernelTable
+from flowkit.backend import KernelTable, op_state
 
 KERNELS = KernelTable()
 
@@ -283,11 +283,12 @@ _QUEUE_CLASSES = {"PaddingFIFOQueue": PaddingQueue, "PriorityQueue": PriorityQue
 def _queue_kernel(kind):
     def kernel(attrs):
         state = attrs["state"]
-        q = state.get("queue")
-        if q is None:
-            cls = _QUEUE_CLASSES.get(kind, Queue)
-            q = state["queue"] = cls(attrs, kind, attrs.get("arrays", _NUMPY))
+
+        def make():
+            q = _QUEUE_CLASSES.get(kind, Queue)(attrs, kind, attrs.get("arrays", _NUMPY))
             state["on_close"] = q.abort
+            return q
+        q = op_state(state, "queue", make)
         handle = np.empty((), dtype=object)
         handle[()] = q
         return handle
@@ -513,10 +514,8 @@ _RECORDS = {"TextLineReaderV2": _text_lines, "WholeFileReaderV2": _whole_file,
 
 def _reader_kernel(op_type):
     def kernel(attrs):
-        state = attrs["state"]
-        r = state.get("reader")
-        if r is None:
-            r = state["reader"] = Reader(_RECORDS[op_type], attrs, attrs.get("arrays", _NUMPY))
+        r = op_state(attrs["state"], "reader", lambda: Reader(
+            _RECORDS[op_type], attrs, attrs.get("arrays", _NUMPY)))
         handle = np.empty((), dtype=object)
         handle[()] = r
         return handle

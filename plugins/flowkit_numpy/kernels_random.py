@@ -4,9 +4,11 @@ Each kernel gets the op's per-session ``np.random.Generator`` as ``attrs["rng"]`
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from flowkit.backend import KernelTable, check_random_int_bounds
+from flowkit.backend import KernelTable, check_random_int_bounds, op_state
 
 KERNELS = KernelTable()
 
@@ -159,9 +161,11 @@ def _fixed_unigram_sampler(attrs, true):
 @KERNELS.register("LearnedUnigramCandidateSampler")
 def _learned_unigram_sampler(attrs, true):
     state = attrs["state"]
-    if "counts" not in state:
-        state["counts"] = np.ones(attrs["range_max"], dtype=np.float64)
-    counts = state["counts"].copy()
+    lock = op_state(state, "lock", threading.Lock)    # runs from several threads count all
+    with lock:
+        counts = op_state(state, "counts", lambda: np.ones(attrs["range_max"], np.float64))
+        seen = counts.copy()
+        np.add.at(counts, np.asarray(true, dtype=np.int64).reshape(-1), 1.0)
+    counts = seen
     out = _candidates(attrs, true, _from_weights(attrs["rng"], counts))
-    np.add.at(state["counts"], np.asarray(true, dtype=np.int64).reshape(-1), 1.0)
     return out + [counts]

@@ -8,11 +8,12 @@ backend's: only the distributions are the same.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import torch
 
-from flowkit.backend import KernelTable, check_random_int_bounds
+from flowkit.backend import KernelTable, check_random_int_bounds, op_state
 from flowkit_torch._common import host_int, host_ints, tdtype
 
 KERNELS = KernelTable()
@@ -189,11 +190,12 @@ def _fixed_unigram_sampler(attrs, true):
 @KERNELS.register("LearnedUnigramCandidateSampler")
 def _learned_unigram_sampler(attrs, true):
     gen, state = attrs["rng"], attrs["state"]
-    if "counts" not in state:
-        state["counts"] = torch.ones(attrs["range_max"], dtype=torch.float64, device=gen.device)
-    counts = state["counts"].clone()
-    out = _candidates(attrs, true, _from_weights(gen, counts))
     flat = true.reshape(-1).to(gen.device, torch.int64)
-    state["counts"].index_add_(0, flat, torch.ones(flat.shape, dtype=torch.float64,
-                                                    device=gen.device))
+    with op_state(state, "lock", threading.Lock):    # runs from several threads count all
+        total = op_state(state, "counts", lambda: torch.ones(
+            attrs["range_max"], dtype=torch.float64, device=gen.device))
+        counts = total.clone()
+        total.index_add_(0, flat, torch.ones(flat.shape, dtype=torch.float64,
+                                             device=gen.device))
+    out = _candidates(attrs, true, _from_weights(gen, counts))
     return out + [counts]
