@@ -521,11 +521,16 @@ class BaseSession:
         return self._op_states.setdefault(op, {})
 
     def _rng_for(self, op):
+        """The generator of random op ``op`` in this session: one per op, even when two
+        threads plan runs of it at once (two generators of one seed would repeat each
+        other's draws)."""
         rng = self._rngs.get(op)
         if rng is None:
-            seed = op.attrs.get("seed2_pair")
-            rng = self._backend.make_rng(seed, self.device)
-            self._rngs[op] = rng
+            with self._lock:
+                rng = self._rngs.get(op)
+                if rng is None:
+                    rng = self._backend.make_rng(op.attrs.get("seed2_pair"), self.device)
+                    self._rngs[op] = rng
         return rng
 
     # -- variables (used by Variable.load, checkpoints, tests) ---------------------------------

@@ -297,3 +297,29 @@ def test_shapes_dtypes_and_op_seed_attrs_match_tf1(tf1):
         op_b = b.op if b.op.type.startswith("Random") else b.op.inputs[0].op.inputs[0].op
         assert (op_a.get_attr("seed"), op_a.get_attr("seed2")) == \
             (op_b.get_attr("seed"), op_b.get_attr("seed2"))
+
+
+def test_two_threads_planning_a_seeded_op_share_its_generator(session, monkeypatch):
+    """Each thread's first run plans the op; with a generator each, both drew the same
+    numbers from the same seed."""
+    import threading
+    import time
+    x = tf.random_uniform([4], seed=3)
+    sess = session()
+    make = sess._backend.make_rng
+
+    def slow_make(*args):
+        time.sleep(0.05)           # widen the window in which both threads plan the op
+        return make(*args)
+    monkeypatch.setattr(sess._backend, "make_rng", slow_make)
+    barrier, draws = threading.Barrier(2), []
+
+    def run():
+        barrier.wait()
+        draws.append(sess.run(x))
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(draws) == 2 and not np.array_equal(draws[0], draws[1])
