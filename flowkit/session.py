@@ -367,7 +367,9 @@ class BaseSession:
                 plan.lock.release()
         elif plan.first is not None:        # the first run: note the shapes buffers need
             self._run_steps(plan, plan.first, vals)
-            plan_buffers(plan, self)
+            with self._lock:                # threads in their first run: buffers made once
+                if plan.first is not None:
+                    plan_buffers(plan, self)
         else:
             self._run_steps(plan, plan.run, vals)
         return self._fetch(plan, vals)

@@ -261,3 +261,34 @@ def test_fallbacks_still_write_into_a_fitting_buffer():
     out = np.empty_like(x)
     r = be.out_kernels["MaxPoolGrad"](dict(attrs, scratch=Scratch()), out, x, y, g)
     assert r is out and r.tobytes() == be.kernels["MaxPoolGrad"](attrs, x, y, g).tobytes()
+
+
+def test_threads_in_their_first_run_make_the_buffers_once(monkeypatch):
+    """Two threads whose first run of a plan ends at once give it one set of buffers: with
+    two, a later run could hold one set's lock while writing into the other's buffers."""
+    import time
+
+    import flowkit.session as session_module
+    monkeypatch.setenv("FLOWKIT_PLANNED_BUFFERS", "1")
+    made = []
+    real = session_module.plan_buffers
+
+    def slow_plan_buffers(plan, sess):
+        made.append(plan)
+        time.sleep(0.05)              # widen the window in which the other thread arrives
+        real(plan, sess)
+    monkeypatch.setattr(session_module, "plan_buffers", slow_plan_buffers)
+    g, x, y, loss, step, init, xs, ys, _ = _cnn()
+    sess = tf.Session(graph=g)
+    sess.run(init)
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        sess.run(loss, {x: xs, y: ys})
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(made) == 1 and _plan(sess).buffered is not None
