@@ -255,3 +255,33 @@ def test_options_are_kept_and_merged(session):
     nxt = ds.make_one_shot_iterator().get_next()
     sess = session()
     assert [sess.run(nxt) for _ in range(3)] == [0, 2, 4]
+
+
+def test_threads_share_an_iterator_and_see_each_element_once(session):
+    """As in TF, several threads may run one iterator's get_next: one at a time advances it
+    (a generator run by two threads at once failed with "generator already executing")."""
+    import threading
+    import time
+
+    def slow(v):
+        time.sleep(0.005)          # each element takes a while, so the threads overlap
+        return v
+    ds = tf.data.Dataset.range(24).map(lambda v: tf.py_func(slow, [v], tf.int64))
+    nxt = ds.make_one_shot_iterator().get_next()
+    sess = session()
+    seen, errors_seen = [], []
+
+    def pull():
+        try:
+            while True:
+                seen.append(int(sess.run(nxt)))
+        except tf.errors.OutOfRangeError:
+            pass
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors_seen.append(e)
+    threads = [threading.Thread(target=pull) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors_seen == [] and sorted(seen) == list(range(24))

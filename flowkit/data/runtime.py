@@ -11,6 +11,7 @@ runner and the caches of that pass over the data.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 
 import numpy as np
@@ -78,14 +79,18 @@ class IteratorResource:
         self.specs = None
         self.name = f"flowkit-iterator-{next(_ids)}"
         RESOURCES[self.name] = self
+        #: Threads share an iterator as in TF: one at a time advances it (a Python generator
+        #: run by two threads at once fails with "generator already executing").
+        self.lock = threading.Lock()
 
     def start(self, dataset, values: dict, graph) -> None:
         """(Re)starts the pipeline of ``dataset`` with the captured tensors' ``values``."""
-        if self.ctx is not None:
-            self.ctx.close()
-        self.ctx = Context(self, values, graph)
-        self.iterator = iter(dataset._iterate(self.ctx))
-        self.specs = dataset._specs
+        with self.lock:
+            if self.ctx is not None:
+                self.ctx.close()
+            self.ctx = Context(self, values, graph)
+            self.iterator = iter(dataset._iterate(self.ctx))
+            self.specs = dataset._specs
 
     def next(self, op):
         """The next element (fresh arrays), or ``OutOfRangeError`` at the end."""
@@ -95,7 +100,8 @@ class IteratorResource:
                 "Ensure that you have run the initializer operation for this iterator before "
                 "getting the next element.")
         try:
-            elem = next(self.iterator)
+            with self.lock:
+                elem = next(self.iterator)
         except StopIteration:
             raise errors.OutOfRangeError(None, op, "End of sequence") from None
         copy = self.arrays.copy
