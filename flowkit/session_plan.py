@@ -47,6 +47,7 @@ from flowkit.backend import Scratch
 from flowkit.framework import errors
 from flowkit.framework import warnings as fk_warnings
 from flowkit.framework.graph import Tensor
+from flowkit.plan_order import hoist, prune
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,45 +95,6 @@ class _Unread:
 
 # The session's own ops whose outputs the kernel checker must not inspect (dead values...).
 _UNCHECKED = ("VariableV2", "Switch", "Merge", "Const", "NoOp", "Assert")
-
-
-def _prune(elements, fed):
-    """The ops needed for ``elements``, in an order where inputs come first."""
-    roots = []
-    for e in elements:
-        if isinstance(e, Tensor):
-            if e not in fed:
-                roots.append(e.op)
-        else:
-            roots.append(e)
-    order, state = [], {}       # state: 1 = on stack, 2 = done
-    for root in roots:
-        if root in state:
-            continue
-        stack = [(root, False)]
-        while stack:
-            op, expanded = stack.pop()
-            if expanded:
-                state[op] = 2
-                order.append(op)
-                continue
-            if state.get(op) is not None:
-                continue
-            state[op] = 1
-            stack.append((op, True))
-            # Control inputs first: a read placed after them sees their writes, which is what
-            # `with tf.control_dependencies([update]): tf.identity(v)` means in TF1.
-            deps = [c for c in op._control_inputs
-                    if not (c.type == "Placeholder" and c.outputs[0] in fed)]
-            skip_ref = op.op_def.writes_ref
-            for i, t in enumerate(op.inputs):
-                if (skip_ref and i == 0) or t in fed:
-                    continue
-                deps.append(t.op)
-            for d in reversed(deps):
-                if d not in state:
-                    stack.append((d, False))
-    return order
 
 
 def _unfed_error(op):
@@ -208,8 +170,10 @@ def _build_plan(session, elements, fed):
     # as they were when the loss was computed.
     losses = [e for e in elements if isinstance(e, Tensor) and e.dtype.is_floating and
               e.shape.ndims == 0 and e.op.type not in _NOT_LOSSES and e not in fed_set]
-    order = _prune(losses + list(elements) if losses and len(elements) > 1 else elements,
-                   fed_set)
+    order = prune(losses + list(elements) if losses and len(elements) > 1 else elements,
+                  fed_set)
+    if HOIST and not any(op.type == "Switch" for op in order):
+        order = hoist(order, fed_set)
 
     slot_of = {}
     template = []
@@ -481,6 +445,9 @@ def _donate(steps, step_ops, session, consumers, producer, aliased):
 _SHAPE_OPS = ("Shape", "Size", "Rank")
 #: Whether plans fold their shape-only subgraph (tests and A/B measurements turn it off).
 FOLD = True
+#: Whether plans run pure ops right after their inputs (flowkit.plan_order.hoist; tests and
+#: A/B measurements turn it off).
+HOIST = True
 #: A folded result is kept only up to this many elements (a bigger one is made again per run).
 _FOLD_MAX = 1 << 16
 

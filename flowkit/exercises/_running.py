@@ -6,7 +6,7 @@ import numpy as np
 
 import flowkit as tf
 from flowkit.exercises._core import Fail, call, exercise
-from flowkit.session_plan import _prune
+from flowkit.plan_order import prune as _prune
 
 
 def _names(result):
