@@ -51,9 +51,14 @@ def _program(lib, variant, optimizer="sgd"):
     if variant == "also_dense":           # emb also used directly: its gradient is a sum
         loss += 0.1 * lib.reduce_sum(emb * emb)
     opt = OPTIMIZERS[optimizer](lib)
-    if variant == "clipped":              # clipping makes the rows' gradient dense
+    if variant == "clipped":              # TF clips the rows as gathered
         grads, vs = zip(*opt.compute_gradients(loss))
         grads, _ = lib.clip_by_global_norm(grads, 0.5)
+        train = opt.apply_gradients(zip(grads, vs))
+    elif variant == "clipped-twice":      # clip_by_norm of each, then of the whole
+        grads, vs = zip(*opt.compute_gradients(loss))
+        grads = [lib.clip_by_norm(g, 0.3) for g in grads]
+        grads, _ = lib.clip_by_global_norm(grads, 0.4)
         train = opt.apply_gradients(zip(grads, vs))
     else:
         train = opt.minimize(loss)
@@ -76,7 +81,7 @@ def _run(lib, sess_factory, variant, steps=3, optimizer="sgd"):
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
-@pytest.mark.parametrize("variant", ["plain", "also_dense", "clipped"])
+@pytest.mark.parametrize("variant", ["plain", "also_dense", "clipped", "clipped-twice"])
 def test_embedding_training_matches_tf1(tf1, session, variant, optimizer):
     ours, types = _run(tf, lambda g: session(graph=g), variant, optimizer=optimizer)
     theirs, _ = _run(tf1, lambda g: tf1.Session(graph=g), variant, optimizer=optimizer)

@@ -42,12 +42,18 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     with name_scope(name, "clip_by_norm", [t, clip_norm]) as scope:
         t = convert_to_tensor(t, name="t")
         clip_norm = convert_to_tensor(clip_norm, dtype=t.dtype, name="clip_norm")
-        l2sum = math_ops.reduce_sum(t * t, axes, keepdims=True)
+        # An embedding's gradient: the norm of its rows as gathered, as TF's IndexedSlices
+        # (see _gathered); the result stays rows.
+        rows = _gathered(t) if axes is None else None
+        v = t if rows is None else rows[0]
+        l2sum = math_ops.reduce_sum(v * v, axes, keepdims=True)
         positive = math_ops.greater(l2sum, 0.0)
         # sqrt's gradient at 0 is infinite: take the root of 1 there, then select 0.
         safe = array_ops.where(positive, l2sum, array_ops.ones_like(l2sum))
         l2norm = array_ops.where(positive, math_ops.sqrt(safe), l2sum)
-        clipped = t * clip_norm / math_ops.maximum(l2norm, clip_norm)
+        clipped = v * clip_norm / math_ops.maximum(l2norm, clip_norm)
+        if rows is not None:
+            clipped = make_tensor("GatherGrad", (clipped,) + rows[1:], {"axis": 0})
         return array_ops.identity(clipped, name=scope)
 
 
@@ -73,8 +79,8 @@ def global_norm(t_list, name=None) -> Tensor:
             raise ValueError("global_norm needs at least one tensor that is not None")
         squares = []
         for t in tensors:
-            v = _gathered_values(t)
-            v = t if v is None else v
+            rows = _gathered(t)
+            v = t if rows is None else rows[0]
             squares.append(math_ops.reduce_sum(v * v))
         total = math_ops.add_n(squares) if len(squares) > 1 else squares[0]
         return math_ops.sqrt(total, name="global_norm")
@@ -117,26 +123,26 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
                 continue
             t = convert_to_tensor(t, name=f"t_{i}")
             s = scale if t.dtype is scale.dtype else array_ops.cast(scale, t.dtype)
-            values = _gathered_values(t)
-            if values is not None:      # stays rows: scale the rows, as TF's IndexedSlices
-                _, indices, shape = t.op.inputs
-                scaled = make_tensor("GatherGrad", (values * s, indices, shape), {"axis": 0})
+            rows = _gathered(t)
+            if rows is not None:        # stays rows: scale the rows, as TF's IndexedSlices
+                scaled = make_tensor("GatherGrad", (rows[0] * s,) + rows[1:], {"axis": 0})
             else:
                 scaled = t * s
             out.append(array_ops.identity(scaled, name=f"{scope}_{i}"))
         return out, norm
 
 
-def _gathered_values(t):
-    """The rows behind a gradient of ``tf.gather`` along axis 0 (``GatherGrad``, maybe behind
-    ``Identity`` ops), else ``None``. TF1 hands such a gradient over as ``tf.IndexedSlices``,
-    and its ``global_norm`` sums the squares of the rows as gathered: a row looked up twice
-    counts twice (``g1**2 + g2**2``, not ``(g1 + g2)**2``). flowkit's gradient is dense but
-    remembers its rows, so the norms, the clipping and the update agree with TF's."""
+def _gathered(t):
+    """``(values, indices, dense shape)`` of a gradient of ``tf.gather`` along axis 0 (a
+    ``GatherGrad``, maybe behind ``Identity`` ops), else ``None``. TF1 hands such a gradient
+    over as ``tf.IndexedSlices``, and its norms sum the squares of the rows as gathered: a
+    row looked up twice counts twice (``g1**2 + g2**2``, not ``(g1 + g2)**2``). flowkit's
+    gradient is dense but remembers its rows, so the norms, the clipping and the update
+    agree with TF's."""
     op = t.op
     while op.type == "Identity":
         op = op.inputs[0].op
-    return op.inputs[0] if op.type == "GatherGrad" and op.attrs["axis"] == 0 else None
+    return tuple(op.inputs) if op.type == "GatherGrad" and op.attrs["axis"] == 0 else None
 
 
 def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:
