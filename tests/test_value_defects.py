@@ -311,3 +311,19 @@ def test_reduce_scalar_over_an_axis_is_a_value_error(axis):
 def test_tf1_reduce_scalar_over_an_axis_is_a_value_error(tf1):
     with tf1.Graph().as_default(), pytest.raises(ValueError):
         tf1.reduce_max(tf1.constant(1.0), axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Strings keep every byte: NumPy's fixed-width strings dropped trailing NULs
+# --------------------------------------------------------------------------------------------
+def test_string_constants_keep_trailing_nuls(session):
+    values = [[b"\xff\x00", b"ab"], [b"\x00", b""]]
+    got = _run(session, [tf.constant(values), tf.constant(b"x\x00\x00"),
+                         tf.size(tf.constant(values))])
+    assert got[0].tolist() == values and got[1] == b"x\x00\x00" and got[2] == 4
+
+
+def test_tf1_keeps_trailing_nuls_in_string_constants(tf1):
+    got = _tf1_run(tf1, lambda m: ([m.constant([b"\xff\x00", b"ab"]), m.constant(b"x\x00\x00")],
+                                   None))
+    assert got[0].tolist() == [b"\xff\x00", b"ab"] and got[1] == b"x\x00\x00"

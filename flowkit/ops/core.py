@@ -57,6 +57,14 @@ def same_dtype_shape(inputs, attrs):
 # --------------------------------------------------------------------------------------------
 # Values -> tensors
 # --------------------------------------------------------------------------------------------
+def _leaves(value, depth):
+    """The nested sequence ``value`` as a list of lists ``depth`` deep, its leaves untouched
+    (for an object array of exactly those objects)."""
+    if depth == 0:
+        return value
+    return [_leaves(v, depth - 1) for v in value]
+
+
 def _to_numpy(value, dtype, what="value"):
     """Converts a Python/NumPy value to an ndarray of ``dtype`` with TF1's rules: Python floats
     become float32 and ints int32 unless a dtype is asked for. With a dtype, NumPy values are
@@ -90,7 +98,11 @@ def _to_numpy(value, dtype, what="value"):
         return np.asarray(value)
     arr = np.asarray(value)
     if arr.dtype.kind in "US":
-        return arr.astype(object)
+        # NumPy's fixed-width strings drop trailing NULs (b"\xff\x00" -> b"\xff"): keep the
+        # Python objects themselves, as TF keeps every byte.
+        kept = np.empty(arr.shape, dtype=object)
+        kept[...] = _leaves(value, arr.ndim)
+        return kept
     if arr.dtype == np.float64:
         return arr.astype(np.float32)
     if arr.dtype == np.int64:
