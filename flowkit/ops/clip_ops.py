@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from flowkit.framework.graph import Tensor, name_scope
 from flowkit.ops import array_ops, math_ops
-from flowkit.ops.core import convert_to_tensor, make_tensor
+from flowkit.ops.core import convert_to_tensor
+from flowkit.ops.indexing_ops import gathered_rows, with_rows
 
 __all__ = ["clip_by_norm", "global_norm", "clip_by_global_norm", "clip_by_average_norm"]
 
@@ -43,8 +44,8 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
         t = convert_to_tensor(t, name="t")
         clip_norm = convert_to_tensor(clip_norm, dtype=t.dtype, name="clip_norm")
         # An embedding's gradient: the norm of its rows as gathered, as TF's IndexedSlices
-        # (see _gathered); the result stays rows.
-        rows = _gathered(t) if axes is None else None
+        # (see gathered_rows); the result stays rows.
+        rows = gathered_rows(t) if axes is None else None
         v = t if rows is None else rows[0]
         l2sum = math_ops.reduce_sum(v * v, axes, keepdims=True)
         positive = math_ops.greater(l2sum, 0.0)
@@ -53,7 +54,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
         l2norm = array_ops.where(positive, math_ops.sqrt(safe), l2sum)
         clipped = v * clip_norm / math_ops.maximum(l2norm, clip_norm)
         if rows is not None:
-            clipped = make_tensor("GatherGrad", (clipped,) + rows[1:], {"axis": 0})
+            clipped = with_rows(rows, clipped)
         return array_ops.identity(clipped, name=scope)
 
 
@@ -79,7 +80,7 @@ def global_norm(t_list, name=None) -> Tensor:
             raise ValueError("global_norm needs at least one tensor that is not None")
         squares = []
         for t in tensors:
-            rows = _gathered(t)
+            rows = gathered_rows(t)
             v = t if rows is None else rows[0]
             squares.append(math_ops.reduce_sum(v * v))
         total = math_ops.add_n(squares) if len(squares) > 1 else squares[0]
@@ -123,26 +124,13 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
                 continue
             t = convert_to_tensor(t, name=f"t_{i}")
             s = scale if t.dtype is scale.dtype else array_ops.cast(scale, t.dtype)
-            rows = _gathered(t)
+            rows = gathered_rows(t)
             if rows is not None:        # stays rows: scale the rows, as TF's IndexedSlices
-                scaled = make_tensor("GatherGrad", (rows[0] * s,) + rows[1:], {"axis": 0})
+                scaled = with_rows(rows, rows[0] * s)
             else:
                 scaled = t * s
             out.append(array_ops.identity(scaled, name=f"{scope}_{i}"))
         return out, norm
-
-
-def _gathered(t):
-    """``(values, indices, dense shape)`` of a gradient of ``tf.gather`` along axis 0 (a
-    ``GatherGrad``, maybe behind ``Identity`` ops), else ``None``. TF1 hands such a gradient
-    over as ``tf.IndexedSlices``, and its norms sum the squares of the rows as gathered: a
-    row looked up twice counts twice (``g1**2 + g2**2``, not ``(g1 + g2)**2``). flowkit's
-    gradient is dense but remembers its rows, so the norms, the clipping and the update
-    agree with TF's."""
-    op = t.op
-    while op.type == "Identity":
-        op = op.inputs[0].op
-    return tuple(op.inputs) if op.type == "GatherGrad" and op.attrs["axis"] == 0 else None
 
 
 def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:

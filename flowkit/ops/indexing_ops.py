@@ -454,6 +454,25 @@ def _gather_grad_shape(inputs, attrs):
     return [(g.dtype, _constant_shape(params_shape))]
 
 
+def gathered_rows(t):
+    """``(values, indices, params shape)`` of a gradient of ``tf.gather`` along axis 0 (a
+    ``GatherGrad``, maybe behind ``Identity`` ops, as ``tf.clip_by_global_norm`` leaves it),
+    else ``None``. TF1 hands such a gradient over as ``tf.IndexedSlices``: its norms sum the
+    squares of the rows as gathered (a row looked up twice counts twice) and its optimizers
+    update those rows only. flowkit's gradient is dense but remembers its rows, so that the
+    norms, the clipping and the updates can agree with TF's."""
+    op = t.op
+    while op.type == "Identity":
+        op = op.inputs[0].op
+    return tuple(op.inputs) if op.type == "GatherGrad" and op.attrs["axis"] == 0 else None
+
+
+def with_rows(rows, values) -> Tensor:
+    """The gradient of ``rows`` (from :func:`gathered_rows`) with ``values`` in place of its
+    rows' values: still rows."""
+    return make_tensor("GatherGrad", (values,) + tuple(rows[1:]), {"axis": 0})
+
+
 register_op("GatherV2", shape=_gather_shape, grad=_gather_grad)
 register_op("GatherGrad", shape=_gather_grad_shape,
             grad=lambda op, gg: [gather(gg, op.inputs[1], axis=op.attrs["axis"]), None, None],

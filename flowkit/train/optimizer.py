@@ -36,7 +36,7 @@ import numpy as np
 from flowkit.framework import warnings as fk_warnings
 from flowkit.framework.graph import (GraphKeys, Operation, Tensor, capture_user_frame,
                                      get_default_graph)
-from flowkit.ops import array_ops, control_flow_ops, state_ops
+from flowkit.ops import array_ops, control_flow_ops, indexing_ops, state_ops
 from flowkit.ops.core import constant, convert_to_tensor
 from flowkit.gradients import explain_no_gradient, gradients
 from flowkit.variable_scope import get_variable_scope
@@ -396,12 +396,10 @@ def _gathered_rows(grad, var):
     """``(values, indices)`` when ``grad`` is the gradient of rows gathered from ``var`` along
     axis 0 (a ``GatherGrad``, as ``tf.gradients`` makes for ``tf.gather`` of the variable or
     of its value, maybe clipped by ``tf.clip_by_global_norm``), else ``None``."""
-    op = grad.op
-    while op.type == "Identity":        # tf.clip_by_global_norm's results
-        op = op.inputs[0].op
-    if op.type != "GatherGrad" or op.attrs["axis"] != 0 or var.shape.ndims in (None, 0):
+    rows = indexing_ops.gathered_rows(grad)
+    if rows is None or var.shape.ndims in (None, 0):
         return None
-    values, indices, _ = op.inputs
+    values, indices, _ = rows
     if values.shape.ndims is None or indices.shape.ndims is None or \
             values.shape.ndims != indices.shape.ndims + var.shape.ndims - 1:
         return None
