@@ -67,48 +67,46 @@ class FtrlOptimizer(SlotOptimizer):
                     self._name = saved
 
     def _apply_dense(self, grad, var):
-        dt = var.dtype
-        lr, p, l1, l2, shrink, beta = self._hypers(
-            dt, "learning_rate", "learning_rate_power", "l1_regularization_strength",
-            "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")
-        l2 = l2 + beta / (2.0 * lr)
+        hypers = self._ftrl_hypers(var.dtype)
         accum, linear = self.get_slot(var, "accum"), self.get_slot(var, "linear")
-        accum_old = tf.identity(accum)
-        accum_new = accum_old + grad * grad
-        g_s = grad if self._l2_shrinkage_regularization_strength == 0.0 else \
-            grad + 2.0 * shrink * var
-        sigma = (tf.pow(accum_new, -p) - tf.pow(accum_old, -p)) / lr
-        linear_t = tf.assign_add(linear, g_s - sigma * var)
-        quadratic = tf.pow(accum_new, -p) / lr + 2.0 * l2
-        new_var = tf.where(tf.abs(linear_t) > l1,
-                           (tf.sign(linear_t) * l1 - linear_t) / quadratic,
-                           tf.zeros_like(linear_t))
+        new_var, accum_new, _ = self._rule(hypers, grad, var, tf.identity(accum),
+                                           lambda delta: tf.assign_add(linear, delta))
         var_t = tf.assign(var, new_var, name="ApplyFtrl")
         with tf.control_dependencies([var_t]):
             accum_t = tf.assign(accum, accum_new)
         return tf.group(var_t, accum_t)
 
     def _apply_sparse(self, values, indices, var):
-        """An embedding's update, as TF1's: the rule above on the rows a batch used only; the
+        """An embedding's update, as TF1's: the rule on the rows a batch used only; the
         other rows (and their slots) stay as they are."""
-        dt = var.dtype
+        hypers = self._ftrl_hypers(var.dtype)
+        grad, rows = self._unique_rows(values, indices, var)
+        accum, linear = self.get_slot(var, "accum"), self.get_slot(var, "linear")
+        new_rows, accum_new, linear_t = self._rule(
+            hypers, grad, tf.gather(var, rows), tf.gather(accum, rows),
+            lambda delta: tf.gather(linear, rows) + delta)
+        return tf.group(tf.scatter_update(linear, rows, linear_t),
+                        tf.scatter_update(var, rows, new_rows, name="SparseApplyFtrl"),
+                        tf.scatter_update(accum, rows, accum_new))
+
+    def _ftrl_hypers(self, dt):
         lr, p, l1, l2, shrink, beta = self._hypers(
             dt, "learning_rate", "learning_rate_power", "l1_regularization_strength",
             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")
-        l2 = l2 + beta / (2.0 * lr)
-        grad, rows = self._unique_rows(values, indices, var)
-        accum, linear = self.get_slot(var, "accum"), self.get_slot(var, "linear")
-        v = tf.gather(var, rows)
-        accum_old = tf.gather(accum, rows)
+        return lr, p, l1, l2 + beta / (2.0 * lr), shrink
+
+    def _rule(self, hypers, grad, v, accum_old, add_to_linear):
+        """FTRL's step from the variable's value ``v`` and accumulator ``accum_old`` (all of
+        them or some rows); ``add_to_linear(delta)`` adds to the ``linear`` slot and gives
+        its new value. Returns the new value, the new accumulator and the new linear."""
+        lr, p, l1, l2, shrink = hypers
         accum_new = accum_old + grad * grad
         g_s = grad if self._l2_shrinkage_regularization_strength == 0.0 else \
             grad + 2.0 * shrink * v
         sigma = (tf.pow(accum_new, -p) - tf.pow(accum_old, -p)) / lr
-        linear_t = tf.gather(linear, rows) + (g_s - sigma * v)
+        linear_t = add_to_linear(g_s - sigma * v)
         quadratic = tf.pow(accum_new, -p) / lr + 2.0 * l2
-        new_rows = tf.where(tf.abs(linear_t) > l1,
-                            (tf.sign(linear_t) * l1 - linear_t) / quadratic,
-                            tf.zeros_like(linear_t))
-        return tf.group(tf.scatter_update(linear, rows, linear_t),
-                        tf.scatter_update(var, rows, new_rows, name="SparseApplyFtrl"),
-                        tf.scatter_update(accum, rows, accum_new))
+        new_v = tf.where(tf.abs(linear_t) > l1,
+                         (tf.sign(linear_t) * l1 - linear_t) / quadratic,
+                         tf.zeros_like(linear_t))
+        return new_v, accum_new, linear_t
