@@ -46,6 +46,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Callable
 
@@ -131,14 +132,12 @@ class Backend:
 # ============================================================================================
 # Kernel support: what every backend's kernels share, so that a kernel is only arithmetic
 # ============================================================================================
-#: Whether :func:`keep_freed_host_memory` has run in this process (it runs once).
-_HOST_MEMORY_KEPT: list = []
-
 #: glibc's ``mallopt`` parameters (malloc.h) and the values flowkit gives them: blocks up to
 #: 1 GiB come from the heap, and up to 1 GiB of freed memory at its top is kept.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _KEEP_BYTES = -1, -3, 1 << 30
 
 
+@functools.cache
 def keep_freed_host_memory() -> bool:
     """Asks glibc's ``malloc`` to serve large blocks from its heap and to keep freed memory
     for the next allocation, instead of mapping fresh pages from the kernel for every array
@@ -152,23 +151,18 @@ def keep_freed_host_memory() -> bool:
     1 GiB of freed memory (its peak stays its peak). ``FLOWKIT_KEEP_HOST_MEMORY=0`` turns it
     off, and it does nothing where the C library is not glibc. Returns whether it applied.
     """
-    if _HOST_MEMORY_KEPT:
-        return _HOST_MEMORY_KEPT[0]
     import os
     import platform
-    applied = False
-    if (os.environ.get("FLOWKIT_KEEP_HOST_MEMORY", "1") != "0"
-            and platform.libc_ver()[0] == "glibc"):
-        import ctypes
-        try:
-            mallopt = ctypes.CDLL(None).mallopt
-        except (OSError, AttributeError):      # a static or unusual libc: leave it be
-            mallopt = None
-        if mallopt is not None:
-            applied = bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES)
-                           and mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES))
-    _HOST_MEMORY_KEPT.append(applied)
-    return applied
+    if os.environ.get("FLOWKIT_KEEP_HOST_MEMORY", "1") == "0" or \
+            platform.libc_ver()[0] != "glibc":
+        return False
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):      # a static or unusual libc: leave it be
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES) and
+                mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES))
 
 
 #: Serialises the first creation of an op's session state (see :func:`op_state`).

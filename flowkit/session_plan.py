@@ -172,7 +172,11 @@ def _build_plan(session, elements, fed):
               e.shape.ndims == 0 and e.op.type not in _NOT_LOSSES and e not in fed_set]
     order = prune(losses + list(elements) if losses and len(elements) > 1 else elements,
                   fed_set)
-    if HOIST and not any(op.type == "Switch" for op in order):
+    # Plans with tf.cond run in a loop that tracks dead values; there, ops whose deadness
+    # matters (gated constants, NoOps) become steps too, and each step knows its control
+    # inputs. Their order stays as pruned.
+    dead_aware = any(op.type == "Switch" for op in order)
+    if HOIST and not dead_aware:
         order = hoist(order, fed_set)
 
     slot_of = {}
@@ -192,9 +196,6 @@ def _build_plan(session, elements, fed):
     steps, step_ops, producer = [], {}, {}
     const_cache = session.__dict__.setdefault("_const_cache", {})
     values = session._values
-    # Plans with tf.cond run in a loop that tracks dead values; there, ops whose deadness
-    # matters (gated constants, NoOps) become steps too, and each step knows its control inputs.
-    dead_aware = any(op.type == "Switch" for op in order)
     read_fn = _read_or_defer if dead_aware else _read_now
     fetched_tensors = {e for e in elements if isinstance(e, Tensor)}
     step_of = {}

@@ -480,26 +480,22 @@ def pair_shape(first: str, second: str):
 _y_dy_shape = pair_shape("y", "dy")
 
 
-def _grad_op(op_type, y, dy):
-    return make_tensor(op_type, (y, dy))
-
-
 # The gradients of Tanh and Sigmoid are one op each, as in TF (an LSTM cell's backward pass
 # runs five of them per step), with their own gradients for second derivatives.
 register_op("Tanh", shape=unary_shape("float"),
-            grad=lambda op, g: [_grad_op("TanhGrad", _y(op), g)])
+            grad=lambda op, g: [make_tensor("TanhGrad", (_y(op), g))])
 register_op("Sigmoid", shape=unary_shape("float"),
-            grad=lambda op, g: [_grad_op("SigmoidGrad", _y(op), g)])
+            grad=lambda op, g: [make_tensor("SigmoidGrad", (_y(op), g))])
 register_op("TanhGrad", shape=_y_dy_shape,
             grad=lambda op, gg: [gg * -2.0 * op.inputs[1] * op.inputs[0],
-                                 _grad_op("TanhGrad", op.inputs[0], gg)],
+                                 make_tensor("TanhGrad", (op.inputs[0], gg))],
             doc="Gradient of Tanh from its output y: dy * (1 - y * y).")
 
 
 def _sigmoid_grad_grad(op, gg):
     y, dy = op.inputs
     gdy = gg * dy
-    return [gdy - 2.0 * gdy * y, _grad_op("SigmoidGrad", y, gg)]
+    return [gdy - 2.0 * gdy * y, make_tensor("SigmoidGrad", (y, gg))]
 
 
 register_op("SigmoidGrad", shape=_y_dy_shape, grad=_sigmoid_grad_grad,

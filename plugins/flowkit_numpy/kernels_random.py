@@ -161,11 +161,9 @@ def _fixed_unigram_sampler(attrs, true):
 @KERNELS.register("LearnedUnigramCandidateSampler")
 def _learned_unigram_sampler(attrs, true):
     state = attrs["state"]
-    lock = op_state(state, "lock", threading.Lock)    # runs from several threads count all
-    with lock:
-        counts = op_state(state, "counts", lambda: np.ones(attrs["range_max"], np.float64))
-        seen = counts.copy()
-        np.add.at(counts, np.asarray(true, dtype=np.int64).reshape(-1), 1.0)
-    counts = seen
+    with op_state(state, "lock", threading.Lock):    # runs from several threads count all
+        total = op_state(state, "counts", lambda: np.ones(attrs["range_max"], np.float64))
+        counts = total.copy()
+        np.add.at(total, np.asarray(true, dtype=np.int64).reshape(-1), 1.0)
     out = _candidates(attrs, true, _from_weights(attrs["rng"], counts))
     return out + [counts]
