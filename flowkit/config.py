@@ -40,6 +40,10 @@ ENV_VARS = [
      "significant digits). By default such a session turns it off when it starts "
      "(`torch.backends.cudnn.allow_tf32 = False`, process-wide), so that its results match "
      "the NumPy backend's to float32 precision."),
+    ("FLOWKIT_TORCH_ONEDNN", "1", "`0`: compute every float32 matrix product of a torch "
+     "session on the CPU with PyTorch's BLAS (`torch.matmul`, MKL). By default large ones "
+     "(from about 16M multiply-adds) go to PyTorch's oneDNN, as TF's do: faster where MKL "
+     "does not use all of the processor's instructions (AMD processors with AVX-512)."),
     ("FLOWKIT_WARNINGS", "", "`0`: no flowkit warnings (`tf.warnings`); `-name,-name`: not "
      "those (`graph_growth`, `broadcast`, `non_finite`, `integer_variable`, "
      "`initializer_order`)."),

@@ -434,3 +434,56 @@ def test_max_pool_grad_with_ties_and_overlaps_matches_numpy(device, ksize, strid
     for e, g in zip(expected, got):
         assert e.dtype == g.dtype and e.shape == g.shape
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
+# -- large float32 products go to oneDNN on the CPU (plugins/flowkit_torch/kernels_math.py) --
+def _layouts(rng, rows, cols):
+    """The same kind of matrix as a contiguous array, a transposed one and a strided slice."""
+    big = torch.from_numpy(rng.standard_normal((rows * 2, cols * 3)).astype(np.float32))
+    yield torch.from_numpy(rng.standard_normal((rows, cols)).astype(np.float32))
+    yield torch.from_numpy(rng.standard_normal((cols, rows)).astype(np.float32)).t()
+    yield big[::2, 1::3]
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_onednn_products_match_blas(transpose_a, transpose_b):
+    from flowkit_torch import kernels_math
+    if kernels_math._ONEDNN_LINEAR is None:
+        pytest.skip("this PyTorch build has no oneDNN linear op")
+    rng = np.random.default_rng(0)
+    m, k, n = 520, 600, 560          # 175M multiply-adds: above both thresholds
+    attrs = {"transpose_a": transpose_a, "transpose_b": transpose_b}
+    shape_a, shape_b = ((k, m) if transpose_a else (m, k)), ((n, k) if transpose_b else (k, n))
+    checked = 0
+    for a in _layouts(rng, *shape_a):
+        for b in _layouts(rng, *shape_b):
+            aa = a.t() if transpose_a else a
+            assert kernels_math._use_onednn(aa, b.t() if transpose_b else b, transpose_a)
+            got = kernels_math._matmul(attrs, a, b)
+            want = (aa.double() @ (b.t() if transpose_b else b).double())
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=2e-5, atol=2e-4)
+            checked += 1
+    assert checked == 9
+
+
+def test_onednn_only_for_large_float32_cpu_products():
+    from flowkit_torch import kernels_math
+    if kernels_math._ONEDNN_LINEAR is None:
+        pytest.skip("this PyTorch build has no oneDNN linear op")
+    use = kernels_math._use_onednn
+    big_a, big_b = torch.ones(256, 512), torch.ones(512, 256)         # 32M multiply-adds
+    assert use(big_a, big_b, False)
+    assert not use(big_a, big_b, True)           # a transposed first operand: from 128M
+    assert not use(torch.ones(32, 400), torch.ones(400, 800), False)   # 10M: BLAS
+    assert not use(big_a.double(), big_b.double(), False)
+    assert not use(torch.ones(4, 256, 512), torch.ones(4, 512, 256), False)
+
+
+def test_onednn_can_be_turned_off():
+    out = _run_python(
+        "import os; os.environ['FLOWKIT_TORCH_ONEDNN'] = '0'\n"
+        "from flowkit_torch import kernels_math\n"
+        "print(kernels_math._ONEDNN_LINEAR is None)")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"

@@ -8,6 +8,8 @@ argmax gives the dtype asked for, empty max/min reductions give -inf/+inf.
 """
 from __future__ import annotations
 
+import os
+
 import torch
 
 from flowkit.backend import (KernelTable, check_int_reciprocal, checked_axis,
@@ -81,6 +83,41 @@ def _reciprocal(attrs, x):
 # --------------------------------------------------------------------------------------------
 # Sums and products of tensors
 # --------------------------------------------------------------------------------------------
+def _onednn_linear():
+    """PyTorch's oneDNN matrix product (``y = x @ w.T``, the op its compiler uses for CPU
+    linear layers), or ``None`` where this build of PyTorch lacks it or
+    ``FLOWKIT_TORCH_ONEDNN=0``."""
+    if os.environ.get("FLOWKIT_TORCH_ONEDNN", "1") == "0":
+        return None
+    try:
+        if not torch.backends.mkldnn.is_available():
+            return None
+        op = torch.ops.mkldnn._linear_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+    return lambda x, w: op(x, w, None, "none", [], "")
+
+
+_ONEDNN_LINEAR = _onednn_linear()
+_ONEDNN_MIN, _ONEDNN_MIN_TRANSPOSED = 1 << 24, 1 << 27      # multiply-adds
+
+
+def _use_onednn(a, b, transpose_a) -> bool:
+    """Whether a CPU float32 product goes to oneDNN instead of PyTorch's BLAS (MKL).
+
+    TF's CPU kernels use oneDNN. MKL, which PyTorch calls for ``torch.matmul``, runs its
+    AVX2 code on AMD processors even where they have AVX-512; oneDNN picks its code by the
+    instructions present. Measured on a 2-core AMD EPYC (Zen 4; see docs/performance.md):
+    oneDNN is 10 to 45 % faster from about 16M multiply-adds up, except with a transposed
+    first operand (a weight gradient), which it copies first; that pays from about 128M.
+    Below those sizes the call costs more than it saves."""
+    if _ONEDNN_LINEAR is None or a.dtype != torch.float32 or a.ndim != 2 or b.ndim != 2 \
+            or a.device.type != "cpu" or b.dtype != torch.float32:
+        return False
+    size = a.shape[0] * a.shape[1] * b.shape[1]
+    return size >= (_ONEDNN_MIN_TRANSPOSED if transpose_a else _ONEDNN_MIN)
+
+
 @KERNELS.register("MatMul")
 def _matmul(attrs, a, b):
     if attrs["transpose_a"]:
@@ -90,6 +127,8 @@ def _matmul(attrs, a, b):
     if not a.dtype.is_floating_point and a.device.type != "cpu":
         # CUDA has no integer GEMM: multiply-and-sum with broadcasting instead.
         return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2, dtype=a.dtype)
+    if _use_onednn(a, b, attrs["transpose_a"]):
+        return _ONEDNN_LINEAR(a, b.t())
     return torch.matmul(a, b)
 
 
