@@ -110,14 +110,38 @@ def _tensor_array(x):
     return out.stack() + h
 
 
+def _cell(x, w, u, b):
+    # the weights' and the bias's gradients are joined products (while_ops._row_additive):
+    # u's with a captured outside tensor as the joined input, w's with a loop variable
+    def body(i, h):
+        return i + 1, tf.tanh(tf.nn.bias_add(tf.matmul(x, u) + tf.matmul(h, w), b))
+    return while_loop(lambda i, h: i < 3, body, [0, tf.zeros_like(tf.matmul(x, u))])[1]
+
+
+def _growing_rows(x, w):
+    # a joined product whose rows change from one iteration to the next (2, 3, then 4)
+    def body(i, h):
+        h = tf.tanh(tf.matmul(h, w))
+        return i + 1, tf.concat([h, h[:1] * 0.5], 0)
+    return while_loop(lambda i, h: i < 3, body, [0, x],
+                      shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, 3])])[1]
+
+
 @pytest.mark.parametrize("fn,inputs", [
     (_running_product, [np.array([0.5, -1.5, 2.0, 0.7])]),
+    (_cell, [np.random.default_rng(3).normal(size=(2, 4)),
+             np.random.default_rng(4).normal(size=(3, 3)) * 0.5,
+             np.random.default_rng(5).normal(size=(4, 3)) * 0.5,
+             np.random.default_rng(6).normal(size=3)]),
+    (_growing_rows, [np.random.default_rng(7).normal(size=(2, 3)),
+                     np.random.default_rng(8).normal(size=(3, 3)) * 0.5]),
     (_captured, [np.random.default_rng(0).normal(size=(2, 3)),
                  np.random.default_rng(1).normal(size=(3, 3)) * 0.5]),
     (_nested, [np.array([0.3, -0.8])]),
     (_with_cond, [np.array([0.3, 1.2, -0.4])]),
     (_tensor_array, [np.random.default_rng(2).normal(size=(3, 2))]),
-], ids=["running_product", "captured_tensor", "nested_loops", "cond_in_body", "tensor_array"])
+], ids=["running_product", "cell", "growing_rows", "captured_tensor", "nested_loops",
+        "cond_in_body", "tensor_array"])
 def test_gradients_match_central_differences(fn, inputs, backend):
     report = check_gradients(fn, inputs, backend=backend[0], device=backend[1])
     assert report.ok, report
@@ -149,6 +173,44 @@ def test_gradient_with_respect_to_a_variable_read_in_the_body(session):
     # the variable is read when the loop runs: a new value changes the result
     w.load([[1.0, 0.0], [0.0, 1.0]], sess)
     np.testing.assert_allclose(sess.run(h), np.sin(np.sin(np.sin([[1.0, 2.0]]))), rtol=1e-6)
+
+
+def _cell_gradients(n_steps):
+    """The gradients of a tanh cell's weights and bias, through ``n_steps`` iterations."""
+    rng = np.random.default_rng(0)
+    w = tf.constant(rng.normal(size=(3, 3)) * 0.5, name="w")
+    b = tf.constant(rng.normal(size=3), name="b")
+    h0 = tf.constant(rng.normal(size=(4, 3)))
+    _, h = while_loop(lambda i, h: i < n_steps, lambda i, h: (
+        i + 1, tf.tanh(tf.nn.bias_add(tf.matmul(h, w), b))), [0, h0])
+    return tf.gradients(tf.reduce_sum(h * h), [w, b]), (w, b, h0)
+
+
+def test_weight_gradients_are_one_product_after_the_loop(session):
+    (gw, gb), (w, b, h0) = _cell_gradients(5)
+    # the sums over the iterations are single ops of the joined per-iteration values
+    assert gw.op.type == "MatMul" and gw.op.inputs[0].op.type == "WhileGrad"
+    assert gb.op.type == "BiasAddGrad" and gb.op.inputs[0].op.type == "WhileGrad"
+    sess = session()
+    got_w, got_b, wv, bv, hv = sess.run([gw, gb, w, b, h0])
+    hs = [hv]                                       # by hand: forward, then backward
+    for _ in range(5):
+        hs.append(np.tanh(hs[-1] @ wv + bv))
+    g, want_w, want_b = 2 * hs[-1], np.zeros_like(wv), np.zeros_like(bv)
+    for t in range(5, 0, -1):
+        dz = g * (1 - hs[t] ** 2)
+        want_w += hs[t - 1].T @ dz
+        want_b += dz.sum(0)
+        g = dz @ wv.T
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-10)
+    np.testing.assert_allclose(got_b, want_b, rtol=1e-10)
+
+
+def test_joined_gradients_of_a_loop_that_never_runs_are_zeros(session):
+    (gw, gb), (w, b, _) = _cell_gradients(0)
+    got_w, got_b = session().run([gw, gb])
+    assert got_w.shape == (3, 3) and got_b.shape == (3,)
+    assert not got_w.any() and not got_b.any()
 
 
 def test_training_through_a_loop(session):

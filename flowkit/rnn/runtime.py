@@ -91,6 +91,10 @@ class NumpyArrays:
         return np.stack(parts)
 
     @staticmethod
+    def concat(parts):
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    @staticmethod
     def rows(x):
         return list(np.asarray(x))
 
@@ -150,6 +154,9 @@ class TorchArrays:
 
     def stack(self, parts):
         return self.torch.stack(list(parts))
+
+    def concat(self, parts):
+        return self.torch.cat(parts) if len(parts) > 1 else parts[0]
 
     @staticmethod
     def rows(x):
@@ -296,16 +303,19 @@ def _while_grad(xp):
                 "needs (was it run before the gradient was built, in the same run?)") from None
         plan, slots = runner.plan("grad", 0, lg.outputs, lg.seeds + lg.saved + lg.feeds)
         fetch = plan.fetch_slots
-        n_args = len(lg.arg_index)
-        acc = [None] * len(lg.cap_index)
+        n_args, n_sum = len(lg.arg_index), len(lg.cap_index)
+        acc = [None] * n_sum
         owned = [False] * len(acc)
+        parts = [[] for _ in lg.joined]         # per iteration, joined after the loop
         what = "gradient of a while loop's body"
         for i in range(trace.n - 1, -1, -1):
             row = trace.saved[i]
             vals = runner.run(plan, slots, g + [row[j] for j in idx] + feeds, what)
             out = [vals[s] for s in fetch]
             g = out[:n_args]
-            for c, v in enumerate(out[n_args:]):
+            for p, v in zip(parts, out[n_args + n_sum:]):
+                p.append(v)
+            for c, v in enumerate(out[n_args:n_args + n_sum]):
                 a = acc[c]
                 if a is None:
                     acc[c] = v
@@ -316,7 +326,11 @@ def _while_grad(xp):
                 else:
                     acc[c], owned[c] = xp.add(a, v), True
         acc = [xp.zeros_like(c) if a is None else a for a, c in zip(acc, caps)]
-        return _fresh(g + acc, (trace_h,) + rest, xp)
+        shapes = attrs["shapes"][n_args + n_sum:]
+        joined = [xp.concat(p) if p else
+                  xp.empty((0,) + shape.as_tuple()[1:], t.dtype.as_numpy_dtype, *_dev(attrs["rng"]))
+                  for p, shape, t in zip(parts, shapes, lg.joined)]
+        return _fresh(g + acc + joined, (trace_h,) + rest, xp)
     return kernel
 
 

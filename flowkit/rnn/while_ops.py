@@ -16,6 +16,16 @@ respect to its loop variables and captures, seeded by placeholders) and records 
 tensors that gradient graph reads; the forward kernel keeps those per iteration (references,
 no copies). ``WhileGrad`` feeds them back, iteration by iteration from the last, and sums
 the gradients of the captures (variables read in the body) over the iterations.
+
+A weight's gradient in a recurrent cell is a sum of small matrix products, one per
+iteration: ``x_t^T dy_t`` with as many rows as the batch. Summed over the iterations, it is
+one product of the iterations' ``x_t`` and ``dy_t`` stacked along their rows, which runs at
+a large matrix product's speed instead of a thin one's (TF sums per iteration). So when a
+capture's gradient is such a *row-additive* op (``MatMul(x, dy, transpose_a=True)``, or a
+bias's ``BiasAddGrad(dy)``, of matrices), ``WhileGrad`` keeps that op's inputs of every
+iteration, joined along their first axis, and the gradient is that op once, after the
+loop, in the outer graph. It costs the memory of the joined inputs (about what the forward
+iterations already keep for the gradient).
 """
 from __future__ import annotations
 
@@ -47,11 +57,15 @@ class LoopGrad:
     """What a ``WhileGrad`` op's ``binding`` attr stands for: the body's gradient graph."""
 
     def __init__(self, forward: Function, seeds, outputs, arg_index, cap_index, feeds,
-                 saved) -> None:
+                 saved, joined=(), rows=()) -> None:
         self.forward, self.saved = forward, saved
-        self.seeds, self.outputs = seeds, outputs        # placeholders; grads (args, captures)
+        # outputs: the gradients of the loop variables (arg_index) and of the captures summed
+        # per iteration (cap_index), then the tensors whose values are joined (``joined``)
+        self.seeds, self.outputs = seeds, outputs
         self.arg_index, self.cap_index = arg_index, cap_index
         self.feeds = feeds                               # outside tensors the graph reads
+        self.joined = list(joined)
+        self.rows = list(rows)          # (capture index, row-additive op of ``joined``)
 
 
 def _while_shape(inputs, attrs):
@@ -60,6 +74,23 @@ def _while_shape(inputs, attrs):
 
 def _while_grad_shape(inputs, attrs):
     return list(zip(attrs["T"], attrs["shapes"]))
+
+
+def _row_additive(g):
+    """``g``'s op when the sum of ``g`` over the iterations equals that op applied once to
+    its inputs' values of all iterations joined along the first axis (see the module
+    docstring), else ``None``. The joined inputs must be matrices with known columns."""
+    op = g.op
+    if op.type == "MatMul":
+        fits = op.attrs["transpose_a"] and not op.attrs["transpose_b"]
+    else:
+        fits = op.type == "BiasAddGrad"
+    if not fits or op._control_inputs:
+        return None
+    for t in op.inputs:
+        if t.shape.ndims != 2 or t.shape.as_tuple()[1] is None:
+            return None
+    return op
 
 
 def _while_gradient(op, *grads):
@@ -78,17 +109,24 @@ def _while_gradient(op, *grads):
         seeds = [grads[k] for k in lg.arg_index]
         caps_needed = [body.captures[j] for j in lg.cap_index]
         inputs = [op.outputs[-1]] + seeds + list(lg.feeds) + caps_needed
-        specs = [(t.dtype, t.shape) for t in lg.outputs]
+        n_fixed = len(lg.outputs) - len(lg.joined)
+        specs = [(t.dtype, t.shape) for t in lg.outputs[:n_fixed]] + \
+            [(t.dtype, TensorShape([None]).concatenate(t.shape[1:])) for t in lg.joined]
         gop = graph.create_op("WhileGrad", inputs, {
             "binding": bind(lg, graph), "T": tuple(s[0] for s in specs),
             "shapes": tuple(s[1] for s in specs), "n_seeds": len(seeds),
             "n_feeds": len(lg.feeds)}, "WhileGrad")
+        joined = dict(zip(lg.joined, gop.outputs[n_fixed:]))
+        once = [graph.create_op(rop.type, [joined[t] for t in rop.inputs], dict(rop.attrs),
+                                rop.type).outputs[0] for _, rop in lg.rows]
     result = [None] * n_in
     for out, k in zip(gop.outputs, lg.arg_index):
         result[k] = out
     offset = loop.n_vars + (1 if loop.has_max else 0)
     position = {t: offset + i for i, t in enumerate(loop.captures)}
-    for out, j in zip(gop.outputs[len(lg.arg_index):], lg.cap_index):
+    for out, j in zip(gop.outputs[len(lg.arg_index):n_fixed], lg.cap_index):
+        result[position[body.captures[j]]] = out
+    for out, (j, _) in zip(once, lg.rows):
         result[position[body.captures[j]]] = out
     return result
 
@@ -109,7 +147,15 @@ def _differentiate(body: Function) -> LoopGrad:
         n = len(arg_index)
         arg_grads = [zeros_like(x) if g is None else g for x, g in zip(xs[:n], gs[:n])]
         kept = [(j, g) for j, g in zip(cap_index, gs[n:]) if g is not None]
-    outputs = arg_grads + [g for _, g in kept]
+    summed, rows, joined = [], [], {}
+    for j, g in kept:
+        op = _row_additive(g)
+        if op is None:
+            summed.append(j)
+        else:
+            rows.append((j, op))
+            joined.update((t, None) for t in op.inputs)
+    outputs = arg_grads + [g for j, g in kept if j in summed] + list(joined)
     created = new_ops_since(graph, first)
     from_ops = _needed(outputs, created, seeds)
     fed = set(seeds)
@@ -122,7 +168,7 @@ def _differentiate(body: Function) -> LoopGrad:
         else:
             feeds.append(t)
     body.save(saved)
-    return LoopGrad(body, seeds, outputs, arg_index, [j for j, _ in kept], feeds, saved)
+    return LoopGrad(body, seeds, outputs, arg_index, summed, feeds, saved, list(joined), rows)
 
 
 def _needed(outputs, created, stop) -> set:
