@@ -41,8 +41,16 @@ def _reciprocal(attrs, x):
 
 
 def _sigmoid(x):
-    e = np.exp(-np.abs(x))       # never overflows
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """``1 / (1 + exp(-x))`` without overflow, as ``exp(min(x, 0)) / (1 + exp(-|x|))``: the
+    same numbers as choosing ``1 / (1 + e)`` or ``e / (1 + e)`` by the sign, in two buffers."""
+    x = np.asarray(x)
+    den = np.abs(x, out=np.empty_like(x))
+    np.negative(den, out=den)
+    np.exp(den, out=den)
+    den += 1
+    out = np.minimum(x, 0, out=np.empty_like(x))
+    np.exp(out, out=out)
+    return np.divide(out, den, out=out)
 
 
 def _rsqrt(x):
