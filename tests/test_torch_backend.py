@@ -487,3 +487,22 @@ def test_onednn_can_be_turned_off():
         "print(kernels_math._ONEDNN_LINEAR is None)")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_onednn_products_keep_nan_and_inf_where_blas_does():
+    from flowkit_torch import kernels_math
+    if kernels_math._ONEDNN_LINEAR is None:
+        pytest.skip("this PyTorch build has no oneDNN linear op")
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(300, 256, generator=gen), torch.randn(256, 300, generator=gen)
+    a[3, 5], a[11, 2], a[40, 7] = float("nan"), float("inf"), float("-inf")
+    a[7, :], b[:, 20], b[2, 13] = 0, 0, 0
+    b[:, 9] = float("inf")                              # inf * 0 in row 7: nan
+    assert kernels_math._use_onednn(a, b, False)        # 23M multiply-adds
+    got = kernels_math._matmul({"transpose_a": False, "transpose_b": False}, a, b).numpy()
+    want = (a.double() @ b.double()).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-4, atol=1e-4)
