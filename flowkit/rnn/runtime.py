@@ -326,10 +326,10 @@ def _while_grad(xp):
                 else:
                     acc[c], owned[c] = xp.add(a, v), True
         acc = [xp.zeros_like(c) if a is None else a for a, c in zip(acc, caps)]
-        shapes = attrs["shapes"][n_args + n_sum:]
-        joined = [xp.concat(p) if p else
-                  xp.empty((0,) + shape.as_tuple()[1:], t.dtype.as_numpy_dtype, *_dev(attrs["rng"]))
-                  for p, shape, t in zip(parts, shapes, lg.joined)]
+        joined = [xp.concat(p) if p else     # a loop that never ran: no rows
+                  xp.empty((0,) + t.shape.as_tuple()[1:], t.dtype.as_numpy_dtype,
+                           *_dev(attrs["rng"]))
+                  for p, t in zip(parts, lg.joined)]
         return _fresh(g + acc + joined, (trace_h,) + rest, xp)
     return kernel
 

@@ -151,11 +151,11 @@ def _differentiate(body: Function) -> LoopGrad:
     for j, g in kept:
         op = _row_additive(g)
         if op is None:
-            summed.append(j)
+            summed.append((j, g))
         else:
             rows.append((j, op))
             joined.update((t, None) for t in op.inputs)
-    outputs = arg_grads + [g for j, g in kept if j in summed] + list(joined)
+    outputs = arg_grads + [g for _, g in summed] + list(joined)
     created = new_ops_since(graph, first)
     from_ops = _needed(outputs, created, seeds)
     fed = set(seeds)
@@ -168,7 +168,8 @@ def _differentiate(body: Function) -> LoopGrad:
         else:
             feeds.append(t)
     body.save(saved)
-    return LoopGrad(body, seeds, outputs, arg_index, summed, feeds, saved, list(joined), rows)
+    return LoopGrad(body, seeds, outputs, arg_index, [j for j, _ in summed], feeds, saved,
+                    list(joined), rows)
 
 
 def _needed(outputs, created, stop) -> set:
